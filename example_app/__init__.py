@@ -1,0 +1,54 @@
+"""A small host app showing how flask-usercore is meant to be used.
+
+Run it with ``flask --app example_app run`` (SQLite file ``instance/example.db`` by default,
+PostgreSQL with ``DATABASE_URL=postgresql+psycopg://...``). Mails land as ``.eml`` files in
+``outbox/`` so that a person can read their verification code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_usercore import UserCore
+from flask_usercore.signals import user_registered
+
+db = SQLAlchemy()
+usercore = UserCore(db=db)
+log = logging.getLogger("example_app")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "example-app-secret-change-me!"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'example.db'}"),
+        USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
+        USERCORE_MFA_ISSUER="example_app",
+    )
+    app.config.update(config or {})
+    db.init_app(app)
+    usercore.init_app(app)
+
+    @user_registered.connect_via(app)
+    def greet(sender: Flask, user: Any, **extra: Any) -> None:
+        log.warning("new user %s registered; their code is in %s", user.email,
+                    app.config["USERCORE_MAIL_OUTBOX"])
+
+    @app.get("/")
+    def index() -> Any:
+        return jsonify(service="example_app", api="/v2", openapi="/v2/openapi.json")
+
+    with app.app_context():
+        from flask_usercore.migrations import upgrade
+
+        upgrade()
+    return app

@@ -1,0 +1,95 @@
+"""``USERCORE_*`` configuration, read once into a typed, frozen, validated object.
+
+Every key is documented in ``docs/configuration.md``. :func:`load_config` is called by
+:meth:`flask_usercore.UserCore.init_app`; a wrong type or value raises :class:`ConfigError`
+at start-up instead of failing later in a request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_type_hints
+
+SameSite = Literal["Lax", "Strict", "None"]
+
+
+class ConfigError(ValueError):
+    """A ``USERCORE_*`` key has a wrong type or value."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UserCoreConfig:
+    """The extension's settings. Field ``foo_bar`` is read from ``USERCORE_FOO_BAR``."""
+
+    #: URL prefix of the automatically registered blueprint.
+    url_prefix: str = "/v2"
+    #: Register the blueprint in ``init_app``; set False to call ``create_blueprint`` yourself.
+    register_blueprint: bool = True
+    #: Key for signing, code HMACs and the TOTP secret encryption. Defaults to ``SECRET_KEY``.
+    secret_key: str = ""
+    #: Lifetime of a session access token, in seconds.
+    access_token_ttl: int = 3600
+    #: Lifetime of a session refresh token, in seconds.
+    refresh_token_ttl: int = 30 * 24 * 3600
+    #: Lifetime of e-mail verification and other one-time codes, in seconds.
+    code_ttl: int = 24 * 3600
+    #: Wrong guesses allowed on one one-time code before it is burnt.
+    code_max_attempts: int = 5
+    #: Refuse login until the registration e-mail is verified.
+    require_verified_email: bool = True
+    #: argon2id parameters (OWASP: m=19 MiB, t=2, p=1).
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19 * 1024
+    argon2_parallelism: int = 1
+    #: Name of the password policy enforced on every password write.
+    password_policy: str = "mittwald"  # noqa: S105 (a policy name)
+    #: Issuer shown in authenticator apps.
+    mfa_issuer: str = "flask-usercore"
+    #: Write every mail as an ``.eml`` file into this folder (else mail is logged).
+    mail_outbox: str = ""
+    #: ``From`` address of the mails the extension sends.
+    mail_sender: str = "no-reply@localhost"
+    #: ``SameSite`` attribute of the ``x-access-token`` cookie.
+    cookie_samesite: SameSite = "Lax"
+
+    def __post_init__(self) -> None:
+        if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
+            raise ConfigError("USERCORE_URL_PREFIX must start with '/' and not end with '/'")
+        if len(self.secret_key) < 16:
+            raise ConfigError(
+                "USERCORE_SECRET_KEY (or SECRET_KEY) must be set to at least 16 characters"
+            )
+        for name in ("access_token_ttl", "refresh_token_ttl", "code_ttl", "code_max_attempts",
+                     "argon2_time_cost", "argon2_memory_cost", "argon2_parallelism"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
+        if self.cookie_samesite not in get_args(SameSite):
+            raise ConfigError("USERCORE_COOKIE_SAMESITE must be one of Lax, Strict, None")
+
+    @property
+    def outbox_path(self) -> Path | None:
+        """The mail outbox folder, or None when mail is only logged."""
+        return Path(self.mail_outbox) if self.mail_outbox else None
+
+
+def load_config(app_config: Mapping[str, Any]) -> UserCoreConfig:
+    """Build the config from a Flask ``app.config``; unknown ``USERCORE_*`` keys are an error."""
+    hints = get_type_hints(UserCoreConfig)
+    known = {f.name for f in dataclasses.fields(UserCoreConfig)}
+    values: dict[str, Any] = {}
+    for key, value in app_config.items():
+        if not key.startswith("USERCORE_"):
+            continue
+        name = key.removeprefix("USERCORE_").lower()
+        if name not in known:
+            raise ConfigError(f"unknown configuration key {key}")
+        expected = hints[name]
+        base = str if expected == SameSite else expected
+        if (base is int and isinstance(value, bool)) or not isinstance(value, base):
+            raise ConfigError(f"{key} must be of type {getattr(base, '__name__', base)}")
+        values[name] = value
+    if not values.get("secret_key"):
+        values["secret_key"] = str(app_config.get("SECRET_KEY") or "")
+    return UserCoreConfig(**values)

@@ -1,0 +1,48 @@
+"""Every credential a user holds, one row each: sessions, API tokens, retrieval keys, OAuth2.
+
+Each row keeps only hashes. Listing, revoking one, revoking all others and revoking on
+password change are one query each, whatever the kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UserOwned, UTCDateTime
+from .users import User
+
+
+class CredentialKind(enum.StrEnum):
+    SESSION = "session"
+    API_TOKEN = "api_token"  # noqa: S105 (a kind name)
+    RETRIEVAL_KEY = "retrieval_key"
+    OAUTH2 = "oauth2"
+
+
+class Credential(UserOwned, Base):
+    """A bearer credential. ``id`` is the public ``tokenId`` of sessions and API tokens."""
+
+    __tablename__ = "usercore_credentials"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("usercore_users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    description: Mapped[str | None] = mapped_column(String(255))
+    roles: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refresh_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+    __table_args__ = (Index("ix_usercore_credentials_user_kind", "user_id", "kind"),)

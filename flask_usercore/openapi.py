@@ -1,0 +1,116 @@
+"""Our OpenAPI 3.1 document, built from the declared operations and their schemas (apispec)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, Response, current_app, jsonify
+
+from .views.routing import Operation
+
+VERSION = "0.1.0"
+_PATH_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+_ERROR = {"type": "object", "required": ["type", "message"],
+          "properties": {"type": {"type": "string"}, "message": {"type": "string"},
+                         "code": {"type": "integer"}}}
+_VALIDATION_ERRORS = {
+    "type": "object", "required": ["type", "validationErrors"],
+    "properties": {
+        "type": {"type": "string", "enum": ["ValidationError"]},
+        "message": {"type": "string"}, "code": {"type": "integer"},
+        "validationErrors": {"type": "array", "items": {
+            "type": "object", "required": ["path", "message", "type"],
+            "properties": {"path": {"type": "string"}, "message": {"type": "string"},
+                           "type": {"type": "string"},
+                           "context": {"type": "object",
+                                       "additionalProperties": {"type": "string"}}}}}}}
+_DOMAIN_ERROR = {"type": "object", "required": ["name", "message"],
+                 "properties": {"name": {"type": "string"}, "message": {"type": "string"},
+                                "info": {"type": "object"}}}
+_STATUS_TEXT = {200: "OK", 201: "Created", 202: "A second factor is required",
+                204: "No content", 400: "Invalid input", 401: "Not authenticated",
+                403: "Forbidden", 404: "Not found", 409: "Conflict", 429: "Too many requests"}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Any) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _operation(op: Operation, path: str) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": _STATUS_TEXT.get(op.status, "OK")}
+    if op.response is not None:
+        success.update(_json(op.response))
+    elif op.status == 200 and op.method != "DELETE":
+        success.update(_json({"type": "object"}))
+    responses: dict[str, Any] = {
+        str(op.status): success,
+        "400": {"description": _STATUS_TEXT[400], **_json(_ref("ValidationErrors"))},
+        "429": {"description": _STATUS_TEXT[429], **_json(_ref("Error"))},
+        "default": {"description": "Any other error", **_json(_ref("Error"))},
+    }
+    for status in op.extra_statuses:
+        if status == 202:
+            responses["202"] = {"description": _STATUS_TEXT[202], **_json(_ref("DomainError"))}
+        elif status == 204:
+            responses["204"] = {"description": "cookieOnly: the cookie was set"}
+        else:
+            responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"),
+                                      **_json(_ref("Error"))}
+    if op.auth:
+        responses["401"] = {"description": _STATUS_TEXT[401], **_json(_ref("Error"))}
+    result: dict[str, Any] = {
+        "operationId": op.operation_id, "summary": op.summary, "tags": list(op.tags),
+        "responses": responses,
+        "security": [{"AccessToken": []}, {"Bearer": []}] if op.auth else [],
+    }
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in _PATH_VARIABLE.findall(path)]
+    if parameters:
+        result["parameters"] = parameters
+    if op.query is not None:
+        result.setdefault("parameters", []).append({"in": "query", "schema": op.query})
+    if op.body is not None:
+        required = any(f.required for f in op.body().fields.values())
+        result["requestBody"] = {"required": required, **_json(op.body)}
+    return result
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route our blueprints mounted on ``app``."""
+    spec = APISpec(title="flask-usercore", version=VERSION, openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "mittwald mStudio v2 User API and APITree Profile"})
+    spec.components.security_scheme(
+        "AccessToken", {"type": "apiKey", "in": "header", "name": "x-access-token"})
+    spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", _ERROR)
+    spec.components.schema("ValidationErrors", _VALIDATION_ERRORS)
+    spec.components.schema("DomainError", _DOMAIN_ERROR)
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        path = _PATH_VARIABLE.sub(r"{\1}", rule.rule)
+        op: Operation | None = getattr(view, "usercore_operation", None)
+        if op is not None:
+            paths.setdefault(path, {})[op.method.lower()] = _operation(op, path)
+        elif view is openapi_view:
+            paths.setdefault(path, {})["get"] = {
+                "operationId": "usercore-openapi", "summary": "This OpenAPI document.",
+                "tags": ["Meta"], "security": [],
+                "responses": {"200": {"description": "OK", **_json({"type": "object"})}}}
+    for path, operations in sorted(paths.items()):
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def openapi_view() -> Response:
+    """``GET {prefix}/openapi.json``."""
+    return jsonify(build_spec(current_app))

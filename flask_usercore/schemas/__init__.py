@@ -1,0 +1,1 @@
+"""marshmallow 4 schemas, one module per capability."""

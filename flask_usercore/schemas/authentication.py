@@ -1,0 +1,36 @@
+"""Bodies of login, logout and the token checks."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from .base import ResponseSchema, UtcDateTime, UuidString, text
+
+
+class AuthenticateSchema(Schema):
+    email = text(254, min_length=1, required=True)
+    password = text(4096, min_length=1, required=True)
+
+
+class AuthenticateQuery(Schema):
+    cookie_only = fields.Boolean(load_default=False, data_key="cookieOnly")
+
+
+class TokenResult(ResponseSchema):
+    """``{token, refreshToken, expires}`` of a login."""
+
+    token = fields.String(required=True)
+    refresh_token = fields.String(required=True, data_key="refreshToken")
+    expires = UtcDateTime(required=True)
+
+
+class CheckTokenResult(ResponseSchema):
+    id = UuidString(required=True)
+    public_token = fields.String(required=True, data_key="publicToken")
+
+
+class SessionStatus(ResponseSchema):
+    user_id = UuidString(required=True, data_key="userId")
+    token_id = UuidString(required=True, data_key="tokenId")
+    is_impersonated = fields.Boolean(required=True, data_key="isImpersonated")
+    is_employee = fields.Boolean(required=True, data_key="isEmployee")

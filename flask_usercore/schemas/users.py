@@ -1,0 +1,129 @@
+"""The user resource: mittwald's ``User`` plus the APITree Profile fields, in one object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycountry
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .base import Email, ResponseSchema, StrictBoolean, UtcDateTime, UuidString, rfc3339, text
+
+NICKNAME = validate.Regexp(r"^[A-Za-z0-9._-]+$",
+                           error="String does not match expected pattern [A-Za-z0-9._-].")
+TITLES = ("mr", "ms", "other")
+ACCOUNT_TYPES = ("user", "organization")
+
+
+def _country(value: str) -> None:
+    if len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError("Not a valid ISO 3166-1 alpha-2 country code.")
+
+
+class PersonSchema(Schema):
+    """``commons.Person``: ``{firstName, lastName, title?}``."""
+
+    first_name = text(120, min_length=1, required=True, data_key="firstName")
+    last_name = text(120, min_length=1, required=True, data_key="lastName")
+    title = fields.String(validate=validate.OneOf(TITLES), data_key="title")
+
+
+class PersonOut(ResponseSchema):
+    first_name = fields.String(data_key="firstName")
+    last_name = fields.String(data_key="lastName")
+    title = fields.String()
+
+
+PERSON_OUT = PersonOut()
+
+
+class ProfileFields(Schema):
+    """The writable APITree Profile fields; ``null`` clears an optional one."""
+
+    nickname = text(60, min_length=1, allow_none=True, also=NICKNAME)
+    display_name = text(120, allow_none=True, data_key="displayName")
+    company = text(120, allow_none=True)
+    location = text(120, allow_none=True)
+    country_code = fields.String(allow_none=True, validate=_country, data_key="countryCode")
+    web_url = fields.URL(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                         validate=validate.Length(max=2048), data_key="webUrl")
+    picture_url = fields.URL(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                             validate=validate.Length(max=2048), data_key="pictureUrl")
+    account_type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES), data_key="accountType")
+    first_name = text(120, min_length=1, data_key="firstname")
+    last_name = text(120, min_length=1, data_key="lastname")
+
+
+class MfaState(Schema):
+    active = StrictBoolean(required=True)
+    setup = StrictBoolean(required=True)
+
+
+class UserUpdateSchema(ProfileFields):
+    """Body of ``PUT /v2/users/{userId}`` and ``PUT /v2/users/self/personal-information``.
+
+    Read-only fields are accepted so that a GET body can be sent back; the service refuses
+    one whose value differs from the current one.
+    """
+
+    person = fields.Nested(PersonSchema)
+    id = UuidString()
+    user_id = UuidString(data_key="userId")
+    email = Email()
+    email_verified = StrictBoolean(data_key="emailVerified")
+    mfa = fields.Nested(MfaState)
+    created_at = UtcDateTime(data_key="createdAt")
+    registered_at = UtcDateTime(data_key="registeredAt")
+    password_updated_at = UtcDateTime(data_key="passwordUpdatedAt")
+    phone_number = fields.String(data_key="phoneNumber")
+    avatar_ref = UuidString(data_key="avatarRef")
+    is_employee = StrictBoolean(data_key="isEmployee")
+    customer_memberships: fields.Dict = fields.Dict(data_key="customerMemberships")
+    project_memberships: fields.Dict = fields.Dict(data_key="projectMemberships")
+
+
+PUBLIC_FIELDS = ("user_id", "id", "person", "nickname", "display_name", "first_name",
+                 "last_name", "company", "location", "country_code", "web_url", "picture_url",
+                 "account_type", "avatar_ref")
+
+
+class UserSchema(ResponseSchema):
+    """The user resource as ``GET /v2/users/{userId}`` answers it."""
+
+    user_id = fields.Function(lambda u: str(u.id), data_key="userId")
+    id = UuidString()
+    person = fields.Function(lambda u: PERSON_OUT.dump(u))
+    email = fields.String()
+    email_verified = fields.Function(lambda u: u.email_verified_at is not None,
+                                     data_key="emailVerified")
+    mfa = fields.Function(lambda u: {"active": u.mfa_active, "setup": u.mfa_setup})
+    registered_at = fields.Function(lambda u: rfc3339(u.created_at), data_key="registeredAt")
+    created_at = UtcDateTime(data_key="createdAt")
+    password_updated_at = UtcDateTime(data_key="passwordUpdatedAt")
+    phone_number = fields.String(data_key="phoneNumber")
+    avatar_ref = UuidString(data_key="avatarRef")
+    is_employee = fields.Constant(False, data_key="isEmployee")
+    customer_memberships: fields.Constant[dict[str, Any]] = fields.Constant(
+        {}, data_key="customerMemberships")
+    project_memberships: fields.Constant[dict[str, Any]] = fields.Constant(
+        {}, data_key="projectMemberships")
+    account_type = fields.String(data_key="accountType")
+    nickname = fields.String()
+    display_name = fields.String(data_key="displayName")
+    first_name = fields.String(data_key="firstname")
+    last_name = fields.String(data_key="lastname")
+    company = fields.String()
+    location = fields.String()
+    country_code = fields.String(data_key="countryCode")
+    web_url = fields.String(data_key="webUrl")
+    picture_url = fields.String(data_key="pictureUrl")
+
+
+USER_FULL = UserSchema()
+USER_PUBLIC = UserSchema(only=PUBLIC_FIELDS)
+
+
+def dump_user(user: Any, *, full: bool = True) -> dict[str, Any]:
+    """The JSON of ``user``: everything for its owner, the public profile for others."""
+    result: dict[str, Any] = (USER_FULL if full else USER_PUBLIC).dump(user)
+    return result

@@ -1,0 +1,1 @@
+"""Flask-free security primitives: password hashing, opaque tokens, one-time codes, TOTP."""

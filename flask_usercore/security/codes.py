@@ -1,0 +1,37 @@
+"""One-time codes read by people (sent by mail or SMS), stored as keyed hashes.
+
+A short code has little entropy, so its hash is an HMAC under the server's secret: a stolen
+database alone does not let anyone recover or forge a code. Callers bound the number of
+guesses per code (``code_max_attempts``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+
+CODE_DIGITS = 8
+
+
+def new_code(digits: int = CODE_DIGITS) -> str:
+    """A random numeric code, e.g. ``"40918273"``."""
+    return "".join(secrets.choice(string.digits) for _ in range(digits))
+
+
+def new_alnum_code(length: int) -> str:
+    """A random code of upper-case letters and digits (no 0/O/1/I confusion)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def hash_code(key: str, purpose: str, code: str) -> str:
+    """HMAC-SHA256 of ``code`` bound to ``purpose``, hex encoded."""
+    message = f"{purpose}\x00{code}".encode("utf-8", "surrogatepass")
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def codes_equal(a: str, b: str) -> bool:
+    """Constant-time comparison of two code hashes."""
+    return hmac.compare_digest(a, b)

@@ -1,0 +1,43 @@
+"""argon2id password hashing (argon2-cffi), with rehash when the parameters change."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher as _Argon2
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class PasswordHasher:
+    """Hashes and verifies passwords with argon2id.
+
+    ``verify_dummy`` spends the same time as a real verify, so that a login for an unknown
+    e-mail address costs what a login with a wrong password costs.
+    """
+
+    def __init__(self, *, time_cost: int = 2, memory_cost: int = 19 * 1024,
+                 parallelism: int = 1) -> None:
+        self._argon2 = _Argon2(time_cost=time_cost, memory_cost=memory_cost,
+                               parallelism=parallelism, type=Type.ID)
+        self._dummy = self._argon2.hash("usercore-dummy-password")
+
+    def hash(self, password: str) -> str:
+        """Return the PHC string of ``password``."""
+        return self._argon2.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when ``password`` matches ``password_hash``; never raises for a bad hash."""
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def verify_dummy(self, password: str) -> None:
+        """Spend one verify's time on a hash that never matches."""
+        self.verify(self._dummy, password + "\x00")
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than the current ones."""
+        try:
+            return self._argon2.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True

@@ -1,0 +1,108 @@
+"""Login, logout and the resolution of a presented token to its user and session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import signals
+from ..errors import WrongCredentials
+from ..models import Credential, CredentialKind, User, utcnow
+from ..security.tokens import hash_token, new_token
+from .context import Auth, ClientInfo, Deps, expiry
+from .mfa import check_second_factor
+from .users import find_by_email
+
+#: ``last_used_at`` is written at most this often per credential, to keep reads read-only.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """A new session: its row and the two secrets, shown once."""
+
+    credential: Credential
+    token: str
+    refresh_token: str
+
+    @property
+    def expires(self) -> dt.datetime:
+        return self.credential.expires_at or utcnow()
+
+
+def check_password_login(deps: Deps, email: str, password: str) -> User:
+    """The user whose e-mail and password these are, else 401 ``WrongCredentials``.
+
+    Costs one argon2 verify whether or not the account exists. Rehashes the password when the
+    argon2 parameters changed.
+    """
+    user = find_by_email(deps, email)
+    if user is None:
+        deps.hasher.verify_dummy(password)
+        signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
+        raise WrongCredentials()
+    if not deps.hasher.verify(user.password_hash, password):
+        signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
+        raise WrongCredentials()
+    if deps.hasher.needs_rehash(user.password_hash):
+        user.password_hash = deps.hasher.hash(password)
+        deps.session.commit()
+    if deps.config.require_verified_email and user.email_verified_at is None:
+        signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
+        raise WrongCredentials("EmailAddressNotVerified",
+                               "the e-mail address is not verified yet")
+    return user
+
+
+def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
+    """Create a session credential with an access and a refresh token."""
+    now = utcnow()
+    token, refresh = new_token(), new_token()
+    credential = Credential(
+        user_id=user.id, kind=CredentialKind.SESSION, token_hash=hash_token(token),
+        refresh_hash=hash_token(refresh), expires_at=expiry(now, deps.config.access_token_ttl),
+        refresh_expires_at=expiry(now, deps.config.refresh_token_ttl), last_used_at=now,
+        user_agent=(client.user_agent or "")[:512] or None, ip_address=client.ip_address,
+        created_at=now)
+    credential.family_id = credential.id
+    deps.session.add(credential)
+    deps.session.commit()
+    signals.login_succeeded.send(deps.sender, user=user, credential=credential)
+    return IssuedSession(credential, token, refresh)
+
+
+def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
+                 multi_factor_code: str | None = None) -> IssuedSession:
+    """Log in with e-mail and password: a new session, or 202 when MFA asks for a code."""
+    user = check_password_login(deps, email, password)
+    check_second_factor(deps, user, multi_factor_code)
+    return start_session(deps, user, client)
+
+
+def resolve_token(deps: Deps, token: str) -> Auth | None:
+    """The caller behind a presented bearer token, or None when it is unknown or expired.
+
+    One query (credential, user and MFA state joined) through the unique token-hash index.
+    """
+    now = utcnow()
+    credential = deps.session.scalars(
+        select(Credential)
+        .options(joinedload(Credential.user).joinedload(User.mfa))
+        .where(Credential.token_hash == hash_token(token))).first()
+    if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
+        return None
+    if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
+        deps.session.execute(update(Credential).where(Credential.id == credential.id)
+                             .values(last_used_at=now))
+        deps.session.commit()
+    return Auth(credential.user, credential, token)
+
+
+def logout(deps: Deps, auth: Auth) -> None:
+    """End the session (or revoke the credential) the request presented."""
+    deps.session.execute(delete(Credential).where(Credential.id == auth.credential.id))
+    deps.session.commit()
+    signals.logged_out.send(deps.sender, user=auth.user, credential=auth.credential)

@@ -1,0 +1,61 @@
+"""One-time codes: issue, then consume once (a conditional UPDATE), with a guess limit."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+
+from ..models import OneTimeCode, utcnow
+from ..security.codes import codes_equal, hash_code, new_code
+from .context import Deps, expiry
+
+
+def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
+               target: str | None = None) -> str:
+    """Store a new code for ``user_id`` and ``purpose`` and return it in clear (to send).
+
+    Earlier unused codes of the same purpose stop working.
+    """
+    now = utcnow()
+    deps.session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
+               OneTimeCode.used_at.is_(None))
+        .values(used_at=now))
+    code = new_code()
+    deps.session.add(OneTimeCode(
+        user_id=user_id, purpose=purpose, target=target,
+        code_hash=hash_code(deps.config.secret_key, purpose, code),
+        expires_at=expiry(now, deps.config.code_ttl)))
+    return code
+
+
+def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> OneTimeCode | None:
+    """Use the live code of ``user_id`` for ``purpose`` if ``code`` matches it.
+
+    Returns the used row, or None when there is no live code or ``code`` is wrong. A wrong
+    guess is counted and committed at once, so that the limit holds even though the caller
+    then fails its request.
+    """
+    now = utcnow()
+    row = deps.session.scalars(
+        select(OneTimeCode)
+        .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
+               OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > now,
+               OneTimeCode.attempts < deps.config.code_max_attempts)
+        .order_by(OneTimeCode.created_at.desc())
+        .limit(1)).first()
+    if row is None:
+        return None
+    if not codes_equal(row.code_hash, hash_code(deps.config.secret_key, purpose, code)):
+        deps.session.execute(update(OneTimeCode).where(OneTimeCode.id == row.id)
+                             .values(attempts=OneTimeCode.attempts + 1))
+        deps.session.commit()
+        return None
+    used = deps.session.execute(
+        update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
+        .values(used_at=now))
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return row

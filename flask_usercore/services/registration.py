@@ -1,0 +1,92 @@
+"""Registration and its verification by a code sent by mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from .. import signals
+from ..errors import NotFound, ValidationFailed
+from ..hooks import Mail
+from ..models import CodePurpose, User, utcnow
+from .codes import consume_code, issue_code
+from .context import Deps
+from .passwords import new_password_hash
+from .users import UNIQUE, find_by_email, flush_unique, nickname_taken
+
+
+def registration_mail(user: User, code: str) -> Mail:
+    """The mail that carries the verification code."""
+    body = (f"Hello {user.first_name},\n\n"
+            f"your verification code is: {code}\n\n"
+            f"Verify your registration with\n"
+            f"  POST /v2/verify-registration\n"
+            f'  {{"email": "{user.email}", "userId": "{user.id}", "token": "{code}"}}\n\n'
+            "If you did not register, ignore this mail.\n")
+    return Mail(to=user.email, subject="Verify your registration", body=body)
+
+
+def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],
+                profile: Mapping[str, Any] | None = None,
+                verified_at: dt.datetime | None = None, commit: bool = True) -> User:
+    """Store a new account (policy-checked password, unique e-mail and nickname).
+
+    400 ``EmailInUse`` / ``NicknameInUse`` on a clash (also under concurrent requests, through
+    the unique indexes), the policy's types for a weak password.
+    """
+    profile = profile or {}
+    if find_by_email(deps, email) is not None:
+        raise ValidationFailed.single(*UNIQUE["email_lower"])
+    if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):
+        raise ValidationFailed.single(*UNIQUE["nickname_lower"])
+    names = (person["first_name"], person["last_name"])
+    user = User(id=uuid.uuid4(), email=email,
+                password_hash=new_password_hash(deps, password, email=email, names=names),
+                first_name=person["first_name"], last_name=person["last_name"],
+                title=person.get("title"), password_updated_at=utcnow(),
+                email_verified_at=verified_at,
+                **{k: v for k, v in profile.items() if v is not None})
+    deps.session.add(user)
+    flush_unique(deps)
+    if commit:
+        deps.session.commit()
+    return user
+
+
+def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],
+             profile: Mapping[str, Any]) -> User:
+    """Create an unverified account and mail it a verification code.
+
+    Nothing is stored when the mail cannot be sent.
+    """
+    user = create_user(deps, email=email, password=password, person=person, profile=profile,
+                       commit=False)
+    code = issue_code(deps, user.id, CodePurpose.REGISTRATION)
+    deps.session.flush()
+    deps.mailer.send(registration_mail(user, code))
+    deps.session.commit()
+    signals.user_registered.send(deps.sender, user=user)
+    return user
+
+
+def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: str) -> User:
+    """Mark the account verified when ``token`` is its live registration code.
+
+    404 when no account has this id and e-mail; 400 ``UserRegistrationAlreadyVerified`` or
+    ``WrongVerificationToken``.
+    """
+    user = deps.session.get(User, user_id)
+    if user is None or user.email.lower() != email.lower():
+        raise NotFound("no registration for this user id and e-mail address")
+    if user.email_verified_at is not None:
+        raise ValidationFailed.single(".userId", "UserRegistrationAlreadyVerified",
+                                      "the registration is already verified")
+    if consume_code(deps, user.id, CodePurpose.REGISTRATION, token) is None:
+        raise ValidationFailed.single(".token", "WrongVerificationToken",
+                                      "the verification token is wrong or expired")
+    user.email_verified_at = utcnow()
+    deps.session.commit()
+    signals.registration_verified.send(deps.sender, user=user)
+    return user

@@ -1,0 +1,169 @@
+"""The user resource: read (own or visible), update the profile, delete the account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import signals
+from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ..models import Base, User
+from .context import Auth, Deps
+from .mfa import check_second_factor
+
+UNIQUE = {
+    "email_lower": (".email", "EmailInUse", "the e-mail address is already in use"),
+    "nickname_lower": (".nickname", "NicknameInUse", "the nickname is already taken"),
+}
+
+#: Read-only fields of a write, with the current value each must repeat.
+READ_ONLY: dict[str, Callable[[User], Any]] = {
+    "id": lambda u: u.id,
+    "user_id": lambda u: u.id,
+    "email": lambda u: u.email.lower(),
+    "email_verified": lambda u: u.email_verified_at is not None,
+    "mfa": lambda u: {"active": u.mfa_active, "setup": u.mfa_setup},
+    "created_at": lambda u: _seconds(u.created_at),
+    "registered_at": lambda u: _seconds(u.created_at),
+    "password_updated_at": lambda u: _seconds(u.password_updated_at),
+    "phone_number": lambda u: u.phone_number,
+    "avatar_ref": lambda u: u.avatar_ref,
+    "is_employee": lambda u: False,
+    "customer_memberships": lambda u: {},
+    "project_memberships": lambda u: {},
+}
+_WIRE_NAMES = {"user_id": "userId", "email_verified": "emailVerified", "created_at": "createdAt",
+               "registered_at": "registeredAt", "password_updated_at": "passwordUpdatedAt",
+               "phone_number": "phoneNumber", "avatar_ref": "avatarRef",
+               "is_employee": "isEmployee", "customer_memberships": "customerMemberships",
+               "project_memberships": "projectMemberships"}
+
+
+def _seconds(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else moment.replace(microsecond=0)
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _seconds(value)
+    if name == "email" and isinstance(value, str):
+        return value.lower()
+    return value
+
+
+def flush_unique(deps: Deps) -> None:
+    """Flush pending rows; a clash on e-mail or nickname becomes a 400 naming the field."""
+    try:
+        deps.session.flush()
+    except IntegrityError as exc:
+        deps.session.rollback()
+        text = str(exc.orig)
+        for key, (path, kind, message) in UNIQUE.items():
+            if key in text or (key == "email_lower" and "usercore_users.email" in text):
+                raise ValidationFailed.single(path, kind, message) from None
+        raise
+
+
+def find_by_email(deps: Deps, email: str) -> User | None:
+    """The user with ``email``, ignoring case (through the ``lower(email)`` index)."""
+    return deps.session.scalars(
+        select(User).where(func.lower(User.email) == email.lower())).first()
+
+
+def nickname_taken(deps: Deps, nickname: str, *, other_than: uuid.UUID | None = None) -> bool:
+    """True when another account uses ``nickname`` in any case."""
+    query = select(User.id).where(func.lower(User.nickname) == nickname.lower())
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    return deps.session.scalar(query) is not None
+
+
+def resolve_user(deps: Deps, auth: Auth, user_id: str) -> tuple[User, bool]:
+    """The user named by a ``{userId}`` path segment and whether the caller owns it.
+
+    ``self`` and the caller's own id give the full resource. Another existing id gives the
+    public profile when the host's visibility hook allows it, else 403; an id that is not a
+    UUID is a 404.
+    """
+    if user_id == "self":
+        return auth.user, True
+    try:
+        wanted = uuid.UUID(user_id)
+    except ValueError:
+        raise NotFound("no user with this id") from None
+    if wanted == auth.user.id:
+        return auth.user, True
+    other = deps.session.get(User, wanted)
+    if other is not None and deps.visibility.can_see(auth.user, other):
+        return other, False
+    raise Forbidden("you may not see this user")
+
+
+def own_user(deps: Deps, auth: Auth, user_id: str) -> User:
+    """Like :func:`resolve_user` for writes: only the caller's own account, else 403."""
+    user, own = resolve_user(deps, auth, user_id)
+    if not own:
+        raise Forbidden("you may only change your own account")
+    return user
+
+
+def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[str]:
+    """Apply a profile write: ``person`` and/or Profile fields; returns the changed columns.
+
+    Read-only fields must repeat their current value; ``person`` and ``firstname``/``lastname``
+    must agree when both are given.
+    """
+    errors = [
+        FieldError(f".{_WIRE_NAMES.get(name, name)}", "this field is read-only", "readOnly")
+        for name, current in READ_ONLY.items()
+        if name in changes and _comparable(name, changes[name]) != _comparable(name, current(user))
+    ]
+    values = {k: v for k, v in changes.items() if k not in READ_ONLY and k != "person"}
+    if "person" in changes:
+        person = changes["person"]
+        for key in ("first_name", "last_name"):
+            if values.get(key) == getattr(user, key):
+                del values[key]  # the unchanged mirror of a GET body: person decides
+            elif key in values and values[key] != person[key]:
+                errors.append(FieldError(f".{key.replace('_', '')}",
+                                         "differs from the same field in person", "conflict"))
+        values.update(first_name=person["first_name"], last_name=person["last_name"],
+                      title=person.get("title"))
+    if errors:
+        raise ValidationFailed(errors, errors[0].message)
+    if values.get("nickname") and nickname_taken(deps, values["nickname"], other_than=user.id):
+        raise ValidationFailed.single(*UNIQUE["nickname_lower"])
+    changed = {k for k, v in values.items() if getattr(user, k) != v}
+    for key in changed:
+        setattr(user, key, values[key])
+    flush_unique(deps)
+    deps.session.commit()
+    if changed:
+        signals.profile_updated.send(deps.sender, user=user, changed=changed)
+    return changed
+
+
+def delete_account(deps: Deps, auth: Auth, password: str | None,
+                   multi_factor_code: str | None) -> None:
+    """Delete the caller's account and every row that belongs to it, after the checks.
+
+    The password is required (400 ``WrongPassword`` when wrong or missing); with MFA on, a
+    second factor too (202 when missing, 400 ``MfaCodeNotValid`` when wrong).
+    """
+    user = auth.user
+    if not password or not deps.hasher.verify(user.password_hash, password):
+        raise ValidationFailed.single(".password", "WrongPassword", "the password is wrong")
+    check_second_factor(deps, user, multi_factor_code)
+    user_id, email = user.id, user.email
+    for table in reversed(Base.metadata.sorted_tables):
+        if "user_id" in table.c:
+            deps.session.execute(delete(table).where(table.c.user_id == user_id))
+    deps.session.execute(delete(User).where(User.id == user_id))
+    deps.session.commit()
+    deps.session.expunge_all()
+    signals.user_deleted.send(deps.sender, user_id=user_id, email=email)
