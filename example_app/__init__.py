@@ -34,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
         USERCORE_MFA_ISSUER="example_app",
     )
+    # Any key from the environment: EXAMPLE_USERCORE_RATELIMIT_AUTH='""' sets
+    # USERCORE_RATELIMIT_AUTH to "" (values are parsed as JSON when they can be).
+    app.config.from_prefixed_env("EXAMPLE")
     app.config.update(config or {})
     db.init_app(app)
     usercore.init_app(app)

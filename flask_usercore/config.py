@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 
+from limits import parse_many
+
 SameSite = Literal["Lax", "Strict", "None"]
 
 
@@ -53,6 +55,10 @@ class UserCoreConfig:
     mail_sender: str = "no-reply@localhost"
     #: ``SameSite`` attribute of the ``x-access-token`` cookie.
     cookie_samesite: SameSite = "Lax"
+    #: Where rate-limit counters live: ``memory://`` (per process) or ``redis://host:6379``.
+    ratelimit_storage_uri: str = "memory://"
+    #: Limits per client address on login, registration and verification; empty turns them off.
+    ratelimit_auth: str = "20/minute;200/hour"
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -65,6 +71,11 @@ class UserCoreConfig:
                      "argon2_time_cost", "argon2_memory_cost", "argon2_parallelism"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
+        if self.ratelimit_auth:
+            try:
+                parse_many(self.ratelimit_auth)
+            except ValueError as exc:
+                raise ConfigError(f"USERCORE_RATELIMIT_AUTH is not a limit string: {exc}") from None
         if self.cookie_samesite not in get_args(SameSite):
             raise ConfigError("USERCORE_COOKIE_SAMESITE must be one of Lax, Strict, None")
 

@@ -20,6 +20,7 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
+from .ratelimit import RateLimiter
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
 from .services.context import Deps
@@ -44,6 +45,7 @@ class UserCoreState:
     core: UserCore
     config: UserCoreConfig
     deps: Deps
+    limiter: RateLimiter
 
 
 class UserCore:
@@ -77,7 +79,8 @@ class UserCore:
             box=SecretBox(config.secret_key), mailer=mailer,
             sms=self.sms_sender or LoggingSmsSender(),
             visibility=self.visibility or NobodyVisible(), sender=app)
-        app.extensions["usercore"] = UserCoreState(self, config, deps)
+        limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth)
+        app.extensions["usercore"] = UserCoreState(self, config, deps, limiter)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
         from .cli import usercore_cli

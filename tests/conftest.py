@@ -23,9 +23,10 @@ from flask_usercore import Mail, UserCore
 from flask_usercore.models import Base
 
 PASSWORD = "correct horse battery staple 9"
-#: Cheap argon2 parameters: tests only (the defaults are OWASP's).
+#: Cheap argon2 parameters: tests only (the defaults are OWASP's). Rate limits are off
+#: unless a test turns them on (tests/api/test_rate_limits.py).
 FAST_ARGON2 = {"USERCORE_ARGON2_TIME_COST": 1, "USERCORE_ARGON2_MEMORY_COST": 64,
-               "USERCORE_ARGON2_PARALLELISM": 1}
+               "USERCORE_ARGON2_PARALLELISM": 1, "USERCORE_RATELIMIT_AUTH": ""}
 
 
 class Mailbox:

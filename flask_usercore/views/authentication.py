@@ -43,7 +43,8 @@ def session_reply(issued: IssuedSession, cookie_only: bool) -> Response:
 
 @bp.operation("POST", "/authenticate", operation_id="user-authenticate", auth=False,
               summary="Authenticate yourself to get an access token.", body=AuthenticateSchema,
-              query=AuthenticateQuery, response=TokenResult, extra_statuses=(202, 204, 401))
+              query=AuthenticateQuery, response=TokenResult, extra_statuses=(202, 204, 401),
+              rate_limit_group="login")
 def authenticate() -> Response:
     cookie_only = query(_LOGIN_QUERY)["cookie_only"]
     data = body(_LOGIN)

@@ -14,7 +14,7 @@ _REGISTER, _VERIFY, _RESULT = RegisterSchema(), VerifyRegistrationSchema(), Regi
 
 @bp.operation("POST", "/register", operation_id="user-register", status=201, auth=False,
               summary="Register with email and password.", body=RegisterSchema,
-              response=RegisterResult)
+              response=RegisterResult, rate_limit_group="registration")
 def register() -> Response:
     data = body(_REGISTER)
     email, password, person = data.pop("email"), data.pop("password"), data.pop("person")
@@ -25,7 +25,7 @@ def register() -> Response:
 
 @bp.operation("POST", "/verify-registration", operation_id="user-verify-registration",
               auth=False, summary="Verify your registration.", body=VerifyRegistrationSchema,
-              extra_statuses=(404,))
+              extra_statuses=(404,), rate_limit_group="registration")
 def verify_registration() -> Response:
     registration.verify_registration(deps(), **body(_VERIFY))
     return jsonify({})

@@ -38,6 +38,7 @@ class Operation:
     cookie: bool = False
     query: type[Schema] | None = None
     extra_statuses: tuple[int, ...] = ()
+    rate_limit_group: str | None = None
     tags: tuple[str, ...] = field(default=("User",))
 
 
@@ -52,15 +53,23 @@ class CapabilityBlueprint(Blueprint):
                   status: int = 200, body: type[Schema] | None = None,
                   response: type[Schema] | None = None, auth: bool = True,
                   cookie: bool = False, query: type[Schema] | None = None,
-                  extra_statuses: tuple[int, ...] = ()) -> Callable[[F], F]:
-        """Register ``view`` for ``method rule``; with ``auth`` it requires a valid token."""
+                  extra_statuses: tuple[int, ...] = (),
+                  rate_limit_group: str | None = None) -> Callable[[F], F]:
+        """Register ``view`` for ``method rule``.
+
+        With ``auth`` it requires a valid token; with ``rate_limit_group`` each call counts
+        against ``USERCORE_RATELIMIT_AUTH`` for that group and the client address.
+        """
         op = Operation(method, rule, operation_id, summary, status, body, response, auth,
-                       cookie, query, extra_statuses)
+                       cookie, query, extra_statuses, rate_limit_group)
         self.operations.append(op)
 
         def decorator(view: F) -> F:
             @wraps(view)
             def wrapped(**kwargs: Any) -> Any:
+                if op.rate_limit_group:
+                    current_app.extensions["usercore"].limiter.hit(
+                        op.rate_limit_group, request.remote_addr or "")
                 if op.auth:
                     g.usercore_auth = _authenticate(op.cookie)
                 return view(**kwargs)

@@ -1,0 +1,33 @@
+"""Rate limits on the operations that guess secrets (login, registration, verification).
+
+Built on ``limits`` (the engine of Flask-Limiter): in-process memory by default, shared
+across workers and hosts with ``USERCORE_RATELIMIT_STORAGE_URI=redis://...``. Limits count
+per client address and per group of operations; an exceeded limit is the 429 of the wire
+rules with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from .errors import RateLimited
+
+
+class RateLimiter:
+    """Checks ``limits`` (e.g. ``"20/minute;200/hour"``) per group and client address."""
+
+    def __init__(self, storage_uri: str, limits: str) -> None:
+        self.items: list[RateLimitItem] = parse_many(limits) if limits else []
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri or "memory://"))
+
+    def hit(self, group: str, client: str) -> None:
+        """Count one request; raise :class:`RateLimited` when a limit is exceeded."""
+        for item in self.items:
+            if not self._limiter.hit(item, "usercore", group, client):
+                reset = self._limiter.get_window_stats(item, "usercore", group, client).reset_time
+                raise RateLimited(max(1, math.ceil(reset - time.time())))
