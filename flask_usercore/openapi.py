@@ -72,7 +72,7 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
         "security": [{"AccessToken": []}, {"Bearer": []}] if op.auth else [],
     }
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in _PATH_VARIABLE.findall(path)]
+                  for name in re.findall(r"{([^{}]+)}", path)]
     if parameters:
         result["parameters"] = parameters
     if op.query is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields
 
 from .base import ResponseSchema, UtcDateTime, UuidString, text
 
@@ -13,6 +13,11 @@ class AuthenticateSchema(Schema):
 
 
 class AuthenticateQuery(Schema):
+    """``?cookieOnly=true``; other query parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     cookie_only = fields.Boolean(load_default=False, data_key="cookieOnly")
 
 

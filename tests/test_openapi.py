@@ -1,0 +1,78 @@
+"""Our own OpenAPI 3.1 document: valid, and describing every route we mount."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from flask_usercore import UserCore
+
+
+def _our_routes(app: Flask, prefix: str) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(prefix + "/"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        routes |= {(path, m.lower()) for m in rule.methods or () if m not in ("HEAD", "OPTIONS")}
+    return routes
+
+
+def test_document_is_valid_openapi_31(client: FlaskClient) -> None:
+    spec = client.get("/v2/openapi.json").json
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+
+
+def test_document_covers_every_mounted_route(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/v2/openapi.json").json
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    mounted = _our_routes(app, "/v2")
+    assert mounted, "no routes mounted"
+    assert documented == mounted
+    operation_ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+def test_operations_carry_schemas_and_security(client: FlaskClient) -> None:
+    spec = client.get("/v2/openapi.json").json
+    register = spec["paths"]["/v2/register"]["post"]
+    assert register["security"] == []
+    body_schema = register["requestBody"]["content"]["application/json"]["schema"]
+    assert body_schema["$ref"].startswith("#/components/schemas/")
+    get_user = spec["paths"]["/v2/users/{userId}"]["get"]
+    assert {"AccessToken": []} in get_user["security"]
+    assert get_user["parameters"][0]["name"] == "userId"
+    assert "200" in get_user["responses"] and "401" in get_user["responses"]
+
+
+def test_document_follows_a_custom_prefix(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"USERCORE_URL_PREFIX": "/api/users"})
+    spec = app.test_client().get("/api/users/openapi.json").json
+    assert "/api/users/register" in spec["paths"]
+    assert not any(path.startswith("/v2/") for path in spec["paths"])
+
+
+def test_host_can_register_the_blueprint_itself(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"USERCORE_REGISTER_BLUEPRINT": False})
+    core: UserCore = app.extensions["usercore"].core
+    app.register_blueprint(core.create_blueprint(), url_prefix="/accounts")
+    client = app.test_client()
+    assert client.get("/v2/openapi.json").status_code == 404
+    assert client.get("/accounts/openapi.json").status_code == 200
+    assert client.post("/accounts/register", json={}).json["type"] == "ValidationError"
+
+
+def test_broken_document_is_rejected_by_the_validator(client: FlaskClient) -> None:
+    spec = client.get("/v2/openapi.json").json
+    spec["paths"]["/v2/register"]["post"]["responses"] = "nope"
+    try:
+        validate(spec)
+    except OpenAPIValidationError:
+        return
+    raise AssertionError("the validator accepted a broken document")
