@@ -123,7 +123,8 @@ def check_password(policy: dict[str, Any], password: str, *,
             return violation
     minimum = policy.get("minComplexity")
     if minimum:
-        score = zxcvbn(normalized[:100], user_inputs=list(user_inputs))["score"]
+        # zxcvbn raises ValueError beyond 72 characters (its default max_length)
+        score = zxcvbn(normalized[:72], user_inputs=list(user_inputs))["score"]
         if score < minimum:
             return PolicyViolation("PasswordTooWeak", "the password is too easy to guess")
     return None

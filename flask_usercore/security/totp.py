@@ -27,7 +27,7 @@ def matching_step(secret: str, code: str, *, last_step: int | None,
 
     A step at or before ``last_step`` is refused, so every code works only once.
     """
-    if not (len(code) == DIGITS and code.isdigit()):
+    if not (len(code) == DIGITS and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL)
     current = int((time.time() if now is None else now) // INTERVAL)

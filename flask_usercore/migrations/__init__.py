@@ -1,0 +1,172 @@
+"""flask-usercore's own Alembic migrations, run programmatically (no ``alembic.ini`` needed).
+
+The revisions live in this package (``versions/``) and record their state in the table
+``usercore_alembic_version``, so they never collide with the host's own Alembic history
+(``alembic_version``). Every function works on the database of the current Flask app: the
+engine (default bind) of the ``db`` passed to :class:`flask_usercore.UserCore`. Call them in
+an app context::
+
+    with app.app_context():
+        from flask_usercore.migrations import upgrade
+        upgrade()            # idempotent: a no-op when already at head
+
+or from the shell: ``flask usercore db upgrade`` / ``downgrade REVISION`` / ``current``.
+
+A schema that ``Base.metadata.create_all`` built before the migrations were used is adopted:
+when every usercore table exists, none is under version control yet and the tables match the
+models exactly, :func:`upgrade` stamps it at head instead of failing on "table exists".
+
+Writing a new revision (library developers): change the models, then, on a database at head::
+
+    from alembic import command
+    from flask_usercore.migrations import alembic_config
+    with engine.begin() as connection:
+        command.revision(alembic_config(connection), "what changed", autogenerate=True)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import MetaData, Table, inspect
+from sqlalchemy.engine import Connection, Engine
+
+from ..models import Base
+
+__all__ = [
+    "VERSION_TABLE",
+    "SchemaConflict",
+    "alembic_config",
+    "current",
+    "downgrade",
+    "expression_index_warnings_silenced",
+    "head",
+    "include_name",
+    "migration_context",
+    "schema_differences",
+    "upgrade",
+]
+
+#: The library's own Alembic version table (the host's Alembic keeps ``alembic_version``).
+VERSION_TABLE = "usercore_alembic_version"
+SCRIPT_LOCATION = Path(__file__).resolve().parent
+
+
+class SchemaConflict(RuntimeError):
+    """The database holds usercore tables that the migrations cannot account for."""
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name`` hook: autogenerate looks at flask-usercore's tables only.
+
+    The host's tables in the same database are neither compared nor dropped.
+    """
+    if type_ == "table":
+        return name in Base.metadata.tables
+    return True
+
+
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic :class:`Config` for this package's scripts, running on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    config.attributes["connection"] = connection
+    return config
+
+
+def migration_context(connection: Connection) -> MigrationContext:
+    """A :class:`MigrationContext` on ``connection`` that knows our version table."""
+    return MigrationContext.configure(
+        connection, opts={"version_table": VERSION_TABLE, "include_name": include_name})
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["usercore"].core.db.engine
+    return engine
+
+
+def head() -> str:
+    """The newest revision shipped with this version of flask-usercore."""
+    script = ScriptDirectory(str(SCRIPT_LOCATION))
+    revision = script.get_current_head()
+    if revision is None:
+        raise RuntimeError("flask-usercore ships no migration")
+    return revision
+
+
+def current() -> str | None:
+    """The revision the current app's database is at, or None when it has none."""
+    with _engine().connect() as connection:
+        return migration_context(connection).get_current_revision()
+
+
+def upgrade(revision: str = "head") -> None:
+    """Migrate the current app's database up to ``revision`` (default: the newest).
+
+    Idempotent: nothing happens when the database is already there. Runs in one transaction,
+    so on PostgreSQL a failing step leaves the database as it was. Raises
+    :class:`SchemaConflict` for usercore tables that no migration made and that differ from
+    the models.
+    """
+    with _engine().begin() as connection:
+        _adopt_create_all_schema(connection)
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(revision: str) -> None:
+    """Migrate the current app's database down to ``revision``.
+
+    ``base`` drops every flask-usercore table, the version table included.
+    """
+    with _engine().begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+        if migration_context(connection).get_current_revision() is None:
+            Table(VERSION_TABLE, MetaData()).drop(connection, checkfirst=True)
+
+
+@contextmanager
+def expression_index_warnings_silenced() -> Iterator[None]:
+    """Silence the warnings about expression indexes that cannot be reflected.
+
+    SQLite's reflection skips ``lower(email)``-style indexes (SQLAlchemy warns), so Alembic
+    cannot compare them there (and warns again); PostgreSQL reflects and compares them.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*expression-based index")
+        yield
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What autogenerate finds between the database and ``Base.metadata`` (empty: equal)."""
+    with expression_index_warnings_silenced():
+        diffs: list[Any] = compare_metadata(migration_context(connection), Base.metadata)
+    return diffs
+
+
+def _adopt_create_all_schema(connection: Connection) -> None:
+    """Stamp head on a schema that ``create_all`` made from these very models.
+
+    Only when no version table exists yet; usercore tables that differ from the models (or
+    only some of them) raise :class:`SchemaConflict` rather than being guessed at.
+    """
+    tables = set(inspect(connection).get_table_names())
+    found = set(Base.metadata.tables) & tables
+    if VERSION_TABLE in tables or not found:
+        return
+    if found != set(Base.metadata.tables) or schema_differences(connection):
+        raise SchemaConflict(
+            f"the database holds flask-usercore tables ({', '.join(sorted(found))}) that no "
+            f"usercore migration created and that differ from the models: bring them in line "
+            f"by hand, or drop them, then run the upgrade again")
+    command.stamp(alembic_config(connection), "head")
