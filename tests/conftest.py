@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contract.validation import ContractClient
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
@@ -85,6 +86,8 @@ def make_app(database_url: str, _schema: None, mailbox: Mailbox,
 
     def factory(config: dict[str, Any] | None = None, **core_kwargs: Any) -> Flask:
         app = Flask("usercore_test")
+        # Every test client checks every response against mittwald's OpenAPI document.
+        app.test_client_class = ContractClient
         app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", TESTING=True,
                           SQLALCHEMY_DATABASE_URI=database_url, **FAST_ARGON2)
         app.config.update(config or {})
@@ -111,6 +114,7 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A test client that checks every response against mittwald's OpenAPI document."""
     return app.test_client()
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.conftest import PASSWORD
+from conftest import PASSWORD
 
 
 def test_login_is_limited_per_client_address(make_app: Callable[..., Flask]) -> None:

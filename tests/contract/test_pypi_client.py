@@ -1,0 +1,245 @@
+"""mittwald's PyPI client (``mittwald-api-client`` 3.0.0) against example_app over a real socket.
+
+The example app runs in a werkzeug server thread on 127.0.0.1 (a free port); mails land as
+``.eml`` files in a temporary outbox, where the verification code is read from. Every response
+the client receives is also checked against mittwald's OpenAPI document (an httpx event hook).
+The authenticated part runs twice: with the client's default ``Authorization: Bearer`` header and
+with ``x-access-token`` (the header mittwald's JS client sends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from conftest import FAST_ARGON2, PASSWORD
+from contract.validation import httpx_hook
+from mittwald_api_client import AuthenticatedClient, Client
+from mittwald_api_client.api.user import (
+    user_authenticate,
+    user_check_token,
+    user_delete_user,
+    user_get_user,
+    user_logout,
+    user_register,
+    user_update_account,
+    user_update_personal_information,
+    user_verify_registration,
+)
+from mittwald_api_client.models import (
+    DeMittwaldV1CommonsError,
+    DeMittwaldV1CommonsPerson,
+    DeMittwaldV1CommonsSalutation,
+    DeMittwaldV1CommonsValidationErrors,
+    DeMittwaldV1CommonsValidationErrorsType,
+    DeMittwaldV1UserUser,
+    DeMittwaldV1UserUserMfa,
+    UserAuthenticateBody,
+    UserAuthenticateResponse200,
+    UserCheckTokenResponse200,
+    UserDeleteUserBody,
+    UserRegisterBody,
+    UserRegisterResponse201,
+    UserUpdateAccountBody,
+    UserUpdatePersonalInformationBody,
+    UserVerifyRegistrationBody,
+    UserVerifyRegistrationResponse200,
+)
+from mittwald_api_client.types import UNSET
+from sqlalchemy import delete
+from werkzeug.serving import make_server
+
+from example_app import create_app, db
+from flask_usercore.models import Base
+
+
+@dataclass
+class Served:
+    """The running example app: where it listens and where its mails go."""
+
+    base_url: str
+    outbox: Path
+    sent: list[httpx.Request] = field(default_factory=list)
+
+    def httpx_args(self) -> dict[str, Any]:
+        """Check every response against the document and remember every request sent."""
+        return {"event_hooks": {"request": [self.sent.append], "response": [httpx_hook]}}
+
+    def code_for(self, email: str) -> str:
+        """The verification code of the one mail sent to ``email``."""
+        mails: list[EmailMessage] = []
+        for path in self.outbox.glob("*.eml"):
+            mail = BytesParser(policy=policy.default, _class=EmailMessage).parsebytes(
+                path.read_bytes())
+            if mail["To"] == email:
+                mails.append(mail)
+        assert len(mails) == 1, f"expected one mail to {email}, found {len(mails)}"
+        match = re.search(r"code is: (\w+)", mails[0].get_content())
+        assert match, mails[0].get_content()
+        return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def served(database_url: str, _schema: None,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    outbox = tmp_path_factory.mktemp("outbox")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "USERCORE_MAIL_OUTBOX": str(outbox),
+                      "SECRET_KEY": "contract-test-secret-0123456789abcdef", **FAST_ARGON2})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="example_app", daemon=True)
+    thread.start()
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_port}", outbox)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            for table in reversed(Base.metadata.sorted_tables):
+                db.session.execute(delete(table))
+            db.session.commit()
+            db.engine.dispose()
+
+
+def authenticated(served: Served, token: str, header: str) -> AuthenticatedClient:
+    """The client as a user would build it: Bearer by default, or the bare token in a header."""
+    if header == "Authorization":
+        return AuthenticatedClient(base_url=served.base_url, token=token,
+                                   httpx_args=served.httpx_args())
+    return AuthenticatedClient(base_url=served.base_url, token=token, auth_header_name=header,
+                               prefix="", httpx_args=served.httpx_args())
+
+
+def log_in(public: Client, email: str, password: str = PASSWORD) -> UserAuthenticateResponse200:
+    response = user_authenticate.sync_detailed(
+        client=public, body=UserAuthenticateBody(email=email, password=password))
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert isinstance(response.parsed, UserAuthenticateResponse200)
+    return response.parsed
+
+
+@pytest.mark.parametrize("header", ["Authorization", "x-access-token"])
+def test_every_implemented_operation_through_the_pypi_client(served: Served, header: str) -> None:
+    email = f"ada.{header.lower()}@example.com"
+    person = DeMittwaldV1CommonsPerson(first_name="Ada", last_name="Lovelace")
+    with Client(base_url=served.base_url, httpx_args=served.httpx_args()) as public:
+        # register -> 201 {userId}; verify with the mailed code -> 200 {}
+        registered = user_register.sync_detailed(
+            client=public, body=UserRegisterBody(email=email, password=PASSWORD, person=person))
+        assert registered.status_code == HTTPStatus.CREATED, registered.content
+        assert isinstance(registered.parsed, UserRegisterResponse201)
+        user_id = registered.parsed.user_id
+        assert isinstance(user_id, UUID)
+        verified = user_verify_registration.sync_detailed(
+            client=public, body=UserVerifyRegistrationBody(
+                email=email, token=served.code_for(email), user_id=user_id))
+        assert verified.status_code == HTTPStatus.OK, verified.content
+        assert isinstance(verified.parsed, UserVerifyRegistrationResponse200)
+
+        # a wrong password -> 401, which the client parses as ValidationErrors only
+        wrong = user_authenticate.sync_detailed(
+            client=public, body=UserAuthenticateBody(email=email, password="not the password 1"))
+        assert wrong.status_code == HTTPStatus.UNAUTHORIZED
+        assert isinstance(wrong.parsed, DeMittwaldV1CommonsValidationErrors)
+        assert wrong.parsed.type_ is DeMittwaldV1CommonsValidationErrorsType.VALIDATIONERROR
+        assert wrong.parsed.message is UNSET
+        assert [e.type_ for e in wrong.parsed.validation_errors] == ["WrongCredentials"]
+
+        session = log_in(public, email)
+        assert session.token and session.refresh_token
+        assert session.expires > dt.datetime.now(dt.UTC)
+
+    with authenticated(served, session.token, header) as api:
+        sent_from = len(served.sent)
+        # the user, read as "self" and by id
+        for who in ("self", str(user_id)):
+            got = user_get_user.sync_detailed(who, client=api)
+            assert got.status_code == HTTPStatus.OK, got.content
+            assert isinstance(got.parsed, DeMittwaldV1UserUser)
+            user = got.parsed
+            assert user.user_id == user_id
+            assert user.email == email
+            assert (user.person.first_name, user.person.last_name) == ("Ada", "Lovelace")
+            assert isinstance(user.mfa, DeMittwaldV1UserUserMfa)
+            assert (user.mfa.active, user.mfa.setup) == (False, False)
+            assert user.is_employee is False
+            assert isinstance(user.registered_at, dt.datetime)
+            assert user.registered_at.tzinfo is not None
+            assert user["emailVerified"] is True  # an APITree Profile field, kept as extra
+
+        # PUT /v2/users/{userId} and PUT /v2/users/self/personal-information -> 204
+        changed = user_update_personal_information.sync_detailed(
+            str(user_id), client=api, body=UserUpdatePersonalInformationBody(
+                person=DeMittwaldV1CommonsPerson(first_name="Augusta", last_name="King")))
+        assert changed.status_code == HTTPStatus.NO_CONTENT, changed.content
+        assert changed.parsed is None
+        after = user_get_user.sync(user_id="self", client=api)
+        assert isinstance(after, DeMittwaldV1UserUser)
+        assert (after.person.first_name, after.person.last_name) == ("Augusta", "King")
+        account = user_update_account.sync_detailed(client=api, body=UserUpdateAccountBody(
+            person=DeMittwaldV1CommonsPerson(first_name="Ada", last_name="Lovelace",
+                                             title=DeMittwaldV1CommonsSalutation.MS)))
+        assert account.status_code == HTTPStatus.NO_CONTENT, account.content
+        again = user_get_user.sync(user_id="self", client=api)
+        assert isinstance(again, DeMittwaldV1UserUser)
+        assert again.person.first_name == "Ada"
+        assert again.person.title is DeMittwaldV1CommonsSalutation.MS
+
+        # the deprecated token check and its successor agree on the session
+        checked = user_check_token.sync_detailed(client=api)
+        assert checked.status_code == HTTPStatus.OK, checked.content
+        assert isinstance(checked.parsed, UserCheckTokenResponse200)
+        assert checked.parsed.public_token == session.token
+        status = api.get_httpx_client().get("/v2/users/self/sessions/current/status")
+        assert status.status_code == HTTPStatus.OK, status.content
+        assert status.json() == {"userId": str(user_id), "tokenId": str(checked.parsed.id),
+                                 "isImpersonated": False, "isEmployee": False}
+
+        # logout -> 204; the token is dead afterwards (401 parsed as commons.Error)
+        logged_out = user_logout.sync_detailed(client=api)
+        assert logged_out.status_code == HTTPStatus.NO_CONTENT, logged_out.content
+        gone = user_get_user.sync_detailed("self", client=api)
+        assert gone.status_code == HTTPStatus.UNAUTHORIZED
+        assert isinstance(gone.parsed, DeMittwaldV1CommonsError)
+        assert gone.parsed.type_ == "Unauthorized"
+
+        # the token travelled in the header under test, and only there
+        for request in served.sent[sent_from:]:
+            if header == "Authorization":
+                assert request.headers["Authorization"] == f"Bearer {session.token}"
+                assert "x-access-token" not in request.headers
+            else:
+                assert request.headers["x-access-token"] == session.token
+                assert "Authorization" not in request.headers
+
+    with Client(base_url=served.base_url, httpx_args=served.httpx_args()) as public:
+        token = log_in(public, email).token
+    with authenticated(served, token, header) as api:
+        # DELETE /v2/users/self: a wrong password is a 400, the right one a 200 without body
+        refused = user_delete_user.sync_detailed(
+            client=api, body=UserDeleteUserBody(password="not the password 1"))
+        assert refused.status_code == HTTPStatus.BAD_REQUEST
+        assert isinstance(refused.parsed, DeMittwaldV1CommonsValidationErrors)
+        assert [e.type_ for e in refused.parsed.validation_errors] == ["WrongPassword"]
+        deleted = user_delete_user.sync_detailed(
+            client=api, body=UserDeleteUserBody(password=PASSWORD))
+        assert deleted.status_code == HTTPStatus.OK, deleted.content
+        assert deleted.parsed is None
+        assert deleted.content == b""
+    with Client(base_url=served.base_url, httpx_args=served.httpx_args()) as public:
+        after_delete = user_authenticate.sync_detailed(
+            client=public, body=UserAuthenticateBody(email=email, password=PASSWORD))
+        assert after_delete.status_code == HTTPStatus.UNAUTHORIZED
+        assert isinstance(after_delete.parsed, DeMittwaldV1CommonsValidationErrors)
