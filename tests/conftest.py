@@ -2,7 +2,7 @@
 
 The database is SQLite (a temporary file) unless ``USERCORE_TEST_DATABASE_URL`` names
 another one, e.g. ``postgresql+psycopg://usercore@127.0.0.1:55432/usercore`` in ``.ci/run``.
-The schema is created once per session; every test starts with empty tables.
+The schema is migrated once per session; every test starts with empty tables.
 """
 
 from __future__ import annotations
@@ -61,15 +61,23 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def _schema(database_url: str) -> Iterator[None]:
-    from sqlalchemy import create_engine
+    """The schema, made by the library's own migrations (as a host makes it)."""
+    from alembic import command
+    from sqlalchemy import MetaData, Table, create_engine
+
+    from flask_usercore.migrations import VERSION_TABLE, alembic_config
+
+    def reset(connection: Any) -> None:
+        Base.metadata.drop_all(connection)
+        Table(VERSION_TABLE, MetaData()).drop(connection, checkfirst=True)
 
     engine = create_engine(database_url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    with engine.begin() as connection:
+        reset(connection)
+        command.upgrade(alembic_config(connection), "head")
     yield
-    engine = create_engine(database_url)
-    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        reset(connection)
     engine.dispose()
 
 
