@@ -103,6 +103,19 @@ class NotFound(UserCoreError):
     status, type, message = 404, "NotFound", "the requested resource was not found"
 
 
+class MethodNotAllowed(UserCoreError):
+    """405; the ``Allow`` header lists the methods the URL has (RFC 9110 requires it)."""
+
+    status, type, message = 405, "MethodNotAllowed", "the method is not allowed for this URL"
+
+    def __init__(self, allowed: Iterable[str] = (), message: str | None = None) -> None:
+        super().__init__(message)
+        self.allowed = sorted(allowed)
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)} if self.allowed else {}
+
+
 class Conflict(UserCoreError):
     status, type, message = 409, "Conflict", "the request conflicts with the current state"
 
@@ -154,6 +167,8 @@ def from_http(exc: HTTPException) -> UserCoreError:
         return RateLimited(int(retry) if isinstance(retry, int | float) else 60)
     if status == 400:
         return ValidationFailed.single("", "invalid", exc.description or "bad request")
+    if status == 405:
+        return MethodNotAllowed(getattr(exc, "valid_methods", None) or (), exc.description)
     error = UserCoreError(exc.description or exc.name)
     error.status, error.type = status, _HTTP_TYPES.get(status, exc.name.replace(" ", ""))
     return error

@@ -20,6 +20,17 @@ def _country(value: str) -> None:
         raise ValidationError("Not a valid ISO 3166-1 alpha-2 country code.")
 
 
+class HttpUrl(fields.URL):
+    """An absolute http(s) URL; a non-string is a ``type`` error, not a ``format`` one."""
+
+    default_error_messages = {"not_string": "Not a valid string."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise self.make_error("not_string")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PersonSchema(Schema):
     """``commons.Person``: ``{firstName, lastName, title?}``."""
 
@@ -45,10 +56,10 @@ class ProfileFields(Schema):
     company = text(120, allow_none=True)
     location = text(120, allow_none=True)
     country_code = fields.String(allow_none=True, validate=_country, data_key="countryCode")
-    web_url = fields.URL(schemes={"http", "https"}, require_tld=False, allow_none=True,
-                         validate=validate.Length(max=2048), data_key="webUrl")
-    picture_url = fields.URL(schemes={"http", "https"}, require_tld=False, allow_none=True,
-                             validate=validate.Length(max=2048), data_key="pictureUrl")
+    web_url = HttpUrl(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                      validate=validate.Length(max=2048), data_key="webUrl")
+    picture_url = HttpUrl(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                          validate=validate.Length(max=2048), data_key="pictureUrl")
     account_type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES), data_key="accountType")
     first_name = text(120, min_length=1, data_key="firstname")
     last_name = text(120, min_length=1, data_key="lastname")

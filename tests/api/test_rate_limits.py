@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask
-
 from conftest import PASSWORD
+from flask import Flask
 
 
 def test_login_is_limited_per_client_address(make_app: Callable[..., Flask]) -> None:

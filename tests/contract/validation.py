@@ -26,7 +26,11 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema_path import SchemaPath
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.paths.exceptions import (
+    OperationNotFound,
+    PathNotFound,
+    ServerNotFound,
+)
 from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.templating.responses.finders import ResponseFinder
@@ -94,7 +98,7 @@ def find_operation(method: str, path: str) -> SchemaPath | None:
     """The document's operation for ``method path``, or None if the document has none."""
     try:
         found = _path_finder().find(method.lower(), urljoin("http://localhost/", path))
-    except (PathNotFound, OperationNotFound):
+    except (PathNotFound, OperationNotFound, ServerNotFound):
         return None
     operation: SchemaPath = found.operation
     return operation

@@ -1,0 +1,193 @@
+"""Errors under ``/v2`` are JSON of the wire rules; the host's own routes keep Flask's HTML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask, abort
+from flask.testing import FlaskClient
+
+import flask_usercore.services.registration as registration_service
+import flask_usercore.services.users as users_service
+import flask_usercore.views.routing as routing
+from flask_usercore import Mail
+from tests.conftest import PASSWORD
+
+#: Every operation that needs a token, with a body it would accept.
+AUTH_OPERATIONS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/v2/users/self", None),
+    ("GET", "/v2/users/10203040-1234-5678-abcd-badc0de01234", None),
+    ("PUT", "/v2/users/self", {"company": "ACME"}),
+    ("PUT", "/v2/users/self/personal-information", {"company": "ACME"}),
+    ("DELETE", "/v2/users/self", {"password": PASSWORD}),
+    ("PUT", "/v2/logout", None),
+    ("POST", "/v2/users/self/credentials/token", None),
+    ("GET", "/v2/users/self/sessions/current/status", None),
+]
+
+
+def assert_json_error(response: Any, status: int, kind: str) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.json
+    assert body["type"] == kind
+    assert body["code"] == status
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+@pytest.mark.parametrize("path", ["/v2/nope", "/v2/users/self/nope", "/v2/users",
+                                  "/v2/users/self/credentials/token/extra", "/v2",
+                                  "/v2/"])
+def test_unknown_path_under_prefix_is_json_404(client: FlaskClient, path: str) -> None:
+    assert_json_error(client.get(path), 404, "NotFound")
+    assert_json_error(client.post(path, json={}), 404, "NotFound")
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("GET", "/v2/register", {"POST"}),
+    ("PUT", "/v2/authenticate", {"POST"}),
+    ("DELETE", "/v2/verify-registration", {"POST"}),
+    ("POST", "/v2/logout", {"PUT"}),
+    ("GET", "/v2/users/self/credentials/token", {"POST"}),
+    ("POST", "/v2/users/self", {"GET", "PUT", "DELETE"}),
+    ("PATCH", "/v2/users/self", {"GET", "PUT", "DELETE"}),
+    ("DELETE", "/v2/users/10203040-1234-5678-abcd-badc0de01234", {"GET", "PUT"}),
+])
+def test_wrong_method_is_json_405(client: FlaskClient, method: str, path: str,
+                                  allowed: set[str]) -> None:
+    response = client.open(path, method=method)
+    assert_json_error(response, 405, "MethodNotAllowed")
+    allow = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert allow - {"HEAD", "OPTIONS"} == allowed
+
+
+@pytest.mark.parametrize(("method", "path", "body"), AUTH_OPERATIONS,
+                         ids=[f"{m} {p}" for m, p, _ in AUTH_OPERATIONS])
+@pytest.mark.parametrize("headers", [
+    {},
+    {"x-access-token": "not-a-token"},
+    {"Authorization": "Bearer not-a-token"},
+    {"Authorization": "Bearer "},
+    {"Authorization": "Basic YWRhOnNlY3JldA=="},
+    {"x-access-token": ""},
+], ids=["none", "bad-header", "bad-bearer", "empty-bearer", "basic", "empty-header"])
+def test_missing_or_invalid_token_is_json_401(
+        client: FlaskClient, user: dict[str, Any], method: str, path: str,
+        body: dict[str, Any] | None, headers: dict[str, str]) -> None:
+    response = client.open(path, method=method, json=body, headers=headers)
+    assert_json_error(response, 401, "Unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
+
+
+def test_cookie_is_not_a_token_for_the_user_operations(client: FlaskClient,
+                                                       user: dict[str, Any]) -> None:
+    client.set_cookie("x-access-token", user["token"])
+    assert_json_error(client.get("/v2/users/self"), 401, "Unauthorized")
+
+
+def test_token_of_a_deleted_session_is_json_401(client: FlaskClient,
+                                                user: dict[str, Any]) -> None:
+    assert client.put("/v2/logout", headers=user["headers"]).status_code == 204
+    body = assert_json_error(client.get("/v2/users/self", headers=user["headers"]),
+                             401, "Unauthorized")
+    assert user["token"] not in str(body)
+
+
+class TestHostRoutes:
+    @pytest.fixture
+    def app(self, app: Flask) -> Flask:
+        @app.get("/hello")
+        def hello() -> str:
+            return "hello"
+
+        @app.get("/gone")
+        def gone() -> str:
+            abort(404)
+
+        return app
+
+    def test_unknown_host_path_keeps_html_404(self, client: FlaskClient) -> None:
+        for path in ("/nope", "/v2x", "/v20/users/self", "/api/users/self"):
+            response = client.get(path)
+            assert response.status_code == 404
+            assert response.mimetype == "text/html"
+            assert b"<title>404 Not Found</title>" in response.data
+
+    def test_host_route_works_and_keeps_html_errors(self, client: FlaskClient) -> None:
+        assert client.get("/hello").data == b"hello"
+        gone = client.get("/gone")
+        assert gone.status_code == 404
+        assert gone.mimetype == "text/html"
+        wrong_method = client.post("/hello")
+        assert wrong_method.status_code == 405
+        assert wrong_method.mimetype == "text/html"
+
+
+class TestUnexpectedException:
+    SECRET = "db password is hunter2"
+
+    def boom(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(self.SECRET)
+
+    def assert_500(self, response: Any, caplog: pytest.LogCaptureFixture) -> None:
+        body = assert_json_error(response, 500, "InternalServerError")
+        assert set(body) == {"type", "message", "code"}
+        text = response.get_data(as_text=True)
+        assert self.SECRET not in text
+        assert "Traceback" not in text and "Error:" not in text
+        logged = [r for r in caplog.records if r.name == "flask_usercore"]
+        assert logged and logged[-1].exc_info is not None
+        assert logged[-1].levelno == logging.ERROR
+
+    def test_in_a_public_operation(self, client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch.setattr(registration_service, "register", self.boom)
+        response = client.post("/v2/register", json={
+            "email": "ada@example.com", "password": PASSWORD,
+            "person": {"firstName": "Ada", "lastName": "Lovelace"}})
+        self.assert_500(response, caplog)
+
+    def test_in_an_authenticated_operation(self, client: FlaskClient, user: dict[str, Any],
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch.setattr(users_service, "update_profile", self.boom)
+        response = client.put("/v2/users/self", headers=user["headers"],
+                              json={"company": "ACME"})
+        self.assert_500(response, caplog)
+        monkeypatch.undo()
+        body = client.get("/v2/users/self", headers=user["headers"]).json
+        assert "company" not in body
+
+    def test_in_token_resolution(self, client: FlaskClient, user: dict[str, Any],
+                                 monkeypatch: pytest.MonkeyPatch,
+                                 caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch.setattr(routing, "resolve_token", self.boom)
+        response = client.get("/v2/users/self/sessions/current/status",
+                              headers=user["headers"])
+        self.assert_500(response, caplog)
+
+
+
+class TestFailingMailer:
+    @pytest.fixture
+    def app(self, make_app: Callable[..., Flask]) -> Flask:
+        class DownMailer:
+            def send(self, mail: Mail) -> None:
+                raise ConnectionRefusedError(TestUnexpectedException.SECRET)
+
+        return make_app(mailer=DownMailer())
+
+    def test_is_a_500_and_stores_nothing(self, client: FlaskClient,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+        response = client.post("/v2/register", json={
+            "email": "ada@example.com", "password": PASSWORD,
+            "person": {"firstName": "Ada", "lastName": "Lovelace"}})
+        TestUnexpectedException().assert_500(response, caplog)
+        login = client.post("/v2/authenticate",
+                            json={"email": "ada@example.com", "password": PASSWORD})
+        assert login.json["validationErrors"][0]["type"] == "WrongCredentials"
