@@ -71,7 +71,7 @@ class FileOutboxMailer:
         message["From"] = self.sender
         message["To"] = mail.to
         message["Subject"] = mail.subject
-        message.set_content(mail.body)
+        message.set_content(mail.body, cte="8bit")  # readable as-is in the .eml file
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
         (self.folder / name).write_bytes(bytes(message))
