@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract.validation import ContractClient
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +21,7 @@ from sqlalchemy import delete
 
 from flask_usercore import Mail, UserCore
 from flask_usercore.models import Base
+from tests.contract.validation import ContractClient
 
 PASSWORD = "correct horse battery staple 9"
 #: Cheap argon2 parameters: tests only (the defaults are OWASP's). Rate limits are off

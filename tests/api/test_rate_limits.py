@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import PASSWORD
 from flask import Flask
+
+from tests.conftest import PASSWORD
 
 
 def test_login_is_limited_per_client_address(make_app: Callable[..., Flask]) -> None:

@@ -24,8 +24,6 @@ from uuid import UUID
 
 import httpx
 import pytest
-from conftest import FAST_ARGON2, PASSWORD
-from contract.validation import httpx_hook
 from mittwald_api_client import AuthenticatedClient, Client
 from mittwald_api_client.api.user import (
     user_authenticate,
@@ -63,6 +61,8 @@ from werkzeug.serving import make_server
 
 from example_app import create_app, db
 from flask_usercore.models import Base
+from tests.conftest import FAST_ARGON2, PASSWORD
+from tests.contract.validation import httpx_hook
 
 
 @dataclass

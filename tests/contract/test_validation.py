@@ -12,7 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from contract.validation import (
+from flask import Flask, Response
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.contract.validation import (
     ContractClient,
     ContractViolation,
     contract,
@@ -21,9 +25,6 @@ from contract.validation import (
     httpx_hook,
     problems,
 )
-from flask import Flask, Response
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 USER_ID = "10203040-1234-5678-abcd-badc0de01234"
 GOOD_USER = {
