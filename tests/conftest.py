@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,7 +22,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import delete
 
 from flask_usercore import Mail, UserCore
-from flask_usercore.models import Base
+from flask_usercore.models import Base, MfaSecret, utcnow
 from tests.contract.validation import ContractClient
 
 PASSWORD = "correct horse battery staple 9"
@@ -44,6 +46,18 @@ class Mailbox:
         match = re.search(r"code is: (\w+)", mails[-1].body)
         assert match, mails[-1].body
         return match.group(1)
+
+
+def enable_mfa(app: Flask, user_id: str, *, confirmed: bool = True) -> str:
+    """Give the user a TOTP secret (confirmed: MFA active); returns the secret."""
+    secret = pyotp.random_base32()
+    state = app.extensions["usercore"]
+    with app.app_context():
+        state.core.db.session.add(MfaSecret(
+            user_id=uuid.UUID(user_id), secret_encrypted=state.deps.box.encrypt(secret),
+            confirmed_at=utcnow() if confirmed else None))
+        state.core.db.session.commit()
+    return secret
 
 
 @pytest.fixture(scope="session")

@@ -13,26 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from flask_usercore import signals
-from flask_usercore.models import Base, MfaSecret, RecoveryCode, utcnow
+from flask_usercore.models import Base, MfaSecret, RecoveryCode
 from flask_usercore.security.codes import hash_code
 from flask_usercore.services.mfa import RECOVERY_PURPOSE
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, enable_mfa
 
 Register = Callable[..., dict[str, Any]]
 Login = Callable[..., str]
 HEADER = "x-apitree-password"
-
-
-def enable_mfa(app: Flask, user_id: str) -> str:
-    """Turn MFA on for the user (a confirmed TOTP secret); returns the secret."""
-    secret = pyotp.random_base32()
-    state = app.extensions["usercore"]
-    with app.app_context():
-        state.core.db.session.add(MfaSecret(
-            user_id=uuid.UUID(user_id), secret_encrypted=state.deps.box.encrypt(secret),
-            confirmed_at=utcnow()))
-        state.core.db.session.commit()
-    return secret
 
 
 def add_recovery_code(app: Flask, user_id: str, code: str) -> None:

@@ -8,33 +8,20 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from flask_usercore import signals
-from flask_usercore.models import Credential, MfaSecret, User, utcnow
+from flask_usercore.models import Credential, User, utcnow
 from flask_usercore.security.passwords import PasswordHasher
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, enable_mfa
 
 Register = Callable[..., dict[str, Any]]
 Login = Callable[..., str]
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 LOGIN = {"email": "ada@example.com", "password": PASSWORD}
-
-
-def enable_mfa(app: Flask, user_id: str, *, confirmed: bool = True) -> str:
-    """Give the user a TOTP secret (confirmed: MFA active); returns the secret."""
-    secret = pyotp.random_base32()
-    state = app.extensions["usercore"]
-    with app.app_context():
-        state.core.db.session.add(MfaSecret(
-            user_id=uuid.UUID(user_id), secret_encrypted=state.deps.box.encrypt(secret),
-            confirmed_at=utcnow() if confirmed else None))
-        state.core.db.session.commit()
-    return secret
 
 
 def credential_count(app: Flask) -> int:

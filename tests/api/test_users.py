@@ -10,13 +10,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_usercore import signals
-from flask_usercore.models import MfaSecret, User, utcnow
+from flask_usercore.models import User
+from tests.conftest import enable_mfa
 
 Register = Callable[..., dict[str, Any]]
 Login = Callable[..., str]
@@ -42,18 +42,6 @@ PRIVATE = {"email", "emailVerified", "phoneNumber", "mfa", "customerMemberships"
            "projectMemberships", "registeredAt", "createdAt", "passwordUpdatedAt",
            "isEmployee"}
 UPDATE_PATHS = ["/v2/users/self", "/v2/users/{userId}", "/v2/users/self/personal-information"]
-
-
-def enable_mfa(app: Flask, user_id: str, *, confirmed: bool = True) -> str:
-    """Give the user a TOTP secret (confirmed: MFA active); returns the secret."""
-    secret = pyotp.random_base32()
-    state = app.extensions["usercore"]
-    with app.app_context():
-        state.core.db.session.add(MfaSecret(
-            user_id=uuid.UUID(user_id), secret_encrypted=state.deps.box.encrypt(secret),
-            confirmed_at=utcnow() if confirmed else None))
-        state.core.db.session.commit()
-    return secret
 
 
 def set_columns(app: Flask, user_id: str, **values: Any) -> None:
