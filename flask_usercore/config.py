@@ -14,6 +14,8 @@ from typing import Any, Literal, get_args, get_type_hints
 
 from limits import parse_many
 
+from .security.policy import POLICIES
+
 SameSite = Literal["Lax", "Strict", "None"]
 
 
@@ -71,6 +73,8 @@ class UserCoreConfig:
                      "argon2_time_cost", "argon2_memory_cost", "argon2_parallelism"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
+        if self.password_policy not in POLICIES:
+            raise ConfigError(f"USERCORE_PASSWORD_POLICY must be one of {sorted(POLICIES)}")
         if self.ratelimit_auth:
             try:
                 parse_many(self.ratelimit_auth)

@@ -12,9 +12,11 @@ import math
 import time
 
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.errors import ConfigurationError
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .config import ConfigError
 from .errors import RateLimited
 
 
@@ -23,7 +25,13 @@ class RateLimiter:
 
     def __init__(self, storage_uri: str, limits: str) -> None:
         self.items: list[RateLimitItem] = parse_many(limits) if limits else []
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri or "memory://"))
+        try:
+            storage = storage_from_string(storage_uri)
+        except ConfigurationError as exc:
+            raise ConfigError(f"USERCORE_RATELIMIT_STORAGE_URI: {exc}") from None
+        if not isinstance(storage, Storage):  # an async+ scheme
+            raise ConfigError("USERCORE_RATELIMIT_STORAGE_URI must name a synchronous storage")
+        self._limiter = MovingWindowRateLimiter(storage)
 
     def hit(self, group: str, client: str) -> None:
         """Count one request; raise :class:`RateLimited` when a limit is exceeded."""

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import signals
-from ..errors import WrongCredentials
+from ..errors import SecondFactorRequired, WrongCredentials
 from ..models import Credential, CredentialKind, User, utcnow
 from ..security.tokens import hash_token, new_token
 from .context import Auth, ClientInfo, Deps, expiry
@@ -34,10 +34,8 @@ class IssuedSession:
     credential: Credential
     token: str
     refresh_token: str
-
-    @property
-    def expires(self) -> dt.datetime:
-        return self.credential.expires_at or utcnow()
+    #: When the access token expires (kept here: reading the committed row would cost a query).
+    expires: dt.datetime
 
 
 def check_password_login(deps: Deps, email: str, password: str) -> User:
@@ -68,10 +66,10 @@ def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
     """Create a session credential with an access and a refresh token."""
     now = utcnow()
     token, refresh = new_token(), new_token()
+    expires = expiry(now, deps.config.access_token_ttl)
     credential = Credential(  # the id is set here, not at flush: family_id repeats it
         id=uuid.uuid4(), user_id=user.id, kind=CredentialKind.SESSION,
-        token_hash=hash_token(token), refresh_hash=hash_token(refresh),
-        expires_at=expiry(now, deps.config.access_token_ttl),
+        token_hash=hash_token(token), refresh_hash=hash_token(refresh), expires_at=expires,
         refresh_expires_at=expiry(now, deps.config.refresh_token_ttl), last_used_at=now,
         user_agent=(client.user_agent or "")[:512] or None, ip_address=client.ip_address,
         created_at=now)
@@ -79,13 +77,16 @@ def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
     deps.session.add(credential)
     deps.session.commit()
     signals.login_succeeded.send(deps.sender, user=user, credential=credential)
-    return IssuedSession(credential, token, refresh)
+    return IssuedSession(credential, token, refresh, expires)
 
 
 def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                  multi_factor_code: str | None = None) -> IssuedSession:
     """Log in with e-mail and password: a new session, or 202 when MFA asks for a code."""
     user = check_password_login(deps, email, password)
+    if user.mfa_active and multi_factor_code is None:
+        raise SecondFactorRequired("multi factor authentication is active for this user: "
+                                   "call POST /v2/authenticate-mfa with multiFactorCode")
     check_second_factor(deps, user, multi_factor_code)
     return start_session(deps, user, client)
 

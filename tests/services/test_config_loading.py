@@ -115,3 +115,15 @@ def test_init_app_exposes_the_config(make_app: Callable[..., Flask]) -> None:
     assert state.config.code_ttl == 600
     assert state.deps.config is state.config
     assert state.config.secret_key == app.config["SECRET_KEY"]
+
+
+def test_unknown_password_policy_is_refused_at_start_up() -> None:
+    with pytest.raises(ConfigError, match="USERCORE_PASSWORD_POLICY"):
+        load_config({"SECRET_KEY": "k" * 32, "USERCORE_PASSWORD_POLICY": "nope"})
+
+
+@pytest.mark.parametrize("uri", ["foo://x", "async+memory://", "redis"])
+def test_unknown_rate_limit_storage_is_refused_at_start_up(
+        make_app: Callable[..., Flask], uri: str) -> None:
+    with pytest.raises(ConfigError, match="USERCORE_RATELIMIT_STORAGE_URI"):
+        make_app({"USERCORE_RATELIMIT_STORAGE_URI": uri})

@@ -1,0 +1,155 @@
+"""The baseline of ``bench.py``: a bare Flask + Flask-SQLAlchemy app with no extension.
+
+It does by hand what the benchmark compares flask-usercore against:
+
+* ``GET /me``: take the token from ``x-access-token`` or ``Authorization: Bearer``, hash it
+  with SHA-256, look it up in ``bench_credential`` (``token_hash`` unique) joined to the users
+  table in ONE query, and ``jsonify`` a dict of the user's ~20 fields (401 when unknown).
+* ``POST /login``: find the user by ``lower(email)``, one argon2id verify with the same
+  parameters as flask-usercore's defaults, store a new token's SHA-256 in ``bench_credential``
+  and answer ``{"token": ...}``.
+
+It reads the users flask-usercore created (table ``usercore_users``, same database: the
+``DATABASE_URL`` environment variable) so that both apps serve the same rows. Its own table
+``bench_credential`` is created on start when missing. Serve it with
+``gunicorn --chdir benchmarks 'bare_app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import uuid
+from typing import Any
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, ForeignKey, String, Uuid, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+db = SQLAlchemy()
+#: flask-usercore's default argon2id parameters (USERCORE_ARGON2_*).
+hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+
+class BareUser(db.Model):  # type: ignore[name-defined,misc]
+    """The columns of flask-usercore's ``usercore_users`` that the reply shows."""
+
+    __tablename__ = "usercore_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(8))
+    nickname: Mapped[str | None] = mapped_column(String(60))
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    company: Mapped[str | None] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(120))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    web_url: Mapped[str | None] = mapped_column(String(2048))
+    picture_url: Mapped[str | None] = mapped_column(String(2048))
+    account_type: Mapped[str] = mapped_column(String(16))
+    phone_number: Mapped[str | None] = mapped_column(String(32))
+    avatar_ref: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    password_updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BareCredential(db.Model):  # type: ignore[name-defined,misc]
+    """One bearer token, stored as its SHA-256, looked up through a unique index."""
+
+    __tablename__ = "bench_credential"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("usercore_users.id"))
+    user: Mapped[BareUser] = relationship(lazy="joined", innerjoin=True)
+
+
+def sha256(token: str) -> str:
+    """The hex SHA-256 of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _time(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_json(user: BareUser) -> dict[str, Any]:
+    """The same fields as flask-usercore's user resource, built by hand."""
+    person = {"firstName": user.first_name, "lastName": user.last_name, "title": user.title}
+    body = {
+        "userId": str(user.id), "id": str(user.id),
+        "person": {k: v for k, v in person.items() if v is not None},
+        "email": user.email, "emailVerified": user.email_verified_at is not None,
+        "registeredAt": _time(user.created_at), "createdAt": _time(user.created_at),
+        "passwordUpdatedAt": _time(user.password_updated_at),
+        "phoneNumber": user.phone_number,
+        "avatarRef": str(user.avatar_ref) if user.avatar_ref else None,
+        "isEmployee": False, "customerMemberships": {}, "projectMemberships": {},
+        "accountType": user.account_type, "nickname": user.nickname,
+        "displayName": user.display_name, "firstname": user.first_name,
+        "lastname": user.last_name, "company": user.company, "location": user.location,
+        "countryCode": user.country_code, "webUrl": user.web_url,
+        "pictureUrl": user.picture_url,
+    }
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def presented_token() -> str:
+    """The token of ``x-access-token`` or ``Authorization: Bearer``, or ``""``."""
+    token = request.headers.get("x-access-token", "")
+    if not token:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        token = value if scheme.lower() == "bearer" else ""
+    return token.strip()
+
+
+def create_app() -> Flask:
+    """The application factory (``DATABASE_URL`` names the database; ``SECRET_KEY`` is set)."""
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    # Like any real app (and the example app): with a SECRET_KEY, Flask opens the signed
+    # session cookie on every request, a cost both apps then pay.
+    app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    db.init_app(app)
+    with app.app_context():
+        BareCredential.__table__.create(db.engine, checkfirst=True)
+
+    @app.get("/me")
+    def me() -> Any:
+        token = presented_token()
+        credential = db.session.scalars(
+            select(BareCredential).where(BareCredential.token_hash == sha256(token))).first()
+        if not token or credential is None:
+            return jsonify(type="Unauthorized", message="invalid token", code=401), 401
+        return jsonify(user_json(credential.user))
+
+    @app.post("/login")
+    def login() -> Any:
+        data = request.get_json(silent=True) or {}
+        email, password = str(data.get("email", "")), str(data.get("password", ""))
+        user = db.session.scalars(
+            select(BareUser).where(func.lower(BareUser.email) == email.lower())).first()
+        try:
+            ok = user is not None and hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if user is None or not ok:
+            return jsonify(type="ValidationError", code=401), 401
+        token = secrets.token_urlsafe(32)
+        db.session.add(BareCredential(token_hash=sha256(token), user_id=user.id))
+        db.session.commit()
+        return jsonify(token=token)
+
+    return app
