@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
 
 from flask_usercore import UserCore
 from flask_usercore.signals import user_registered
@@ -21,6 +22,16 @@ from flask_usercore.signals import user_registered
 db = SQLAlchemy()
 usercore = UserCore(db=db)
 log = logging.getLogger("example_app")
+
+
+def _sqlite_wal(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite as a server database: WAL (readers never block the writer) and no fsync per
+    commit (a crash loses at most the last transactions, never consistency)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -40,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     db.init_app(app)
     usercore.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_wal)
 
     @user_registered.connect_via(app)
     def greet(sender: Flask, user: Any, **extra: Any) -> None:
