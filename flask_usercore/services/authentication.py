@@ -29,6 +29,17 @@ _BY_TOKEN_HASH = (select(Credential)
                   .where(Credential.token_hash == bindparam("token_hash")))
 
 
+def _without_flush_wait(deps: Deps) -> None:
+    """Let this transaction's commit return before PostgreSQL flushes its WAL to disk.
+
+    Only for writes whose loss in a server crash is harmless: a new session (the client
+    logs in again) and last-access bookkeeping. The database stays consistent either way;
+    revocations, password and account changes keep the full durability.
+    """
+    if deps.session.get_bind(Credential).dialect.name == "postgresql":
+        deps.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedSession:
     """A new session: its row and the two secrets, shown once."""
@@ -77,6 +88,7 @@ def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
         created_at=now)
     credential.family_id = credential.id
     deps.session.add(credential)
+    _without_flush_wait(deps)
     deps.session.commit()
     signals.login_succeeded.send(deps.sender, user=user, credential=credential)
     return IssuedSession(credential, token, refresh, expires)
@@ -105,9 +117,7 @@ def resolve_token(deps: Deps, token: str) -> Auth | None:
         return None
     user = credential.user  # read before the commit expires it (the relationship is lazy="raise")
     if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
-        if deps.session.get_bind(Credential).dialect.name == "postgresql":
-            # Last-access bookkeeping may be lost in a crash: do not wait for the WAL flush.
-            deps.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        _without_flush_wait(deps)
         deps.session.execute(update(Credential).where(Credential.id == credential.id)
                              .values(last_used_at=now))
         deps.session.commit()

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -70,14 +70,17 @@ def flush_unique(deps: Deps) -> None:
         raise
 
 
+#: Built once (the statement and its cache key are not rebuilt on every login).
+_BY_EMAIL = (select(User).options(joinedload(User.mfa))
+             .where(func.lower(User.email) == bindparam("email")))
+
+
 def find_by_email(deps: Deps, email: str) -> User | None:
     """The user with ``email``, ignoring case (through the ``lower(email)`` index).
 
     The MFA state is joined in, so that the login's second-factor check needs no query.
     """
-    return deps.session.scalars(
-        select(User).options(joinedload(User.mfa))
-        .where(func.lower(User.email) == email.lower())).first()
+    return deps.session.scalars(_BY_EMAIL, {"email": email.lower()}).first()
 
 
 def nickname_taken(deps: Deps, nickname: str, *, other_than: uuid.UUID | None = None) -> bool:
