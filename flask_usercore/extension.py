@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, request
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from .cli import usercore_cli
 from .config import UserCoreConfig, load_config
 from .errors import error_response, from_http, register_error_handlers
 from .hooks import (
@@ -20,6 +21,7 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
+from .openapi import openapi_view
 from .ratelimit import RateLimiter
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
@@ -83,8 +85,6 @@ class UserCore:
         app.extensions["usercore"] = UserCoreState(self, config, deps, limiter)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
-        from .cli import usercore_cli
-
         app.cli.add_command(usercore_cli)
 
     def create_blueprint(self, name: str = "usercore") -> Blueprint:
@@ -93,8 +93,6 @@ class UserCore:
         Register it yourself with ``app.register_blueprint(bp, url_prefix="/v2")`` when
         ``USERCORE_REGISTER_BLUEPRINT`` is False.
         """
-        from .openapi import openapi_view
-
         bp = Blueprint(name, __name__)
         for child in CAPABILITIES:
             bp.register_blueprint(child)
