@@ -156,15 +156,15 @@ def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[st
     return changed
 
 
-def delete_account(deps: Deps, auth: Auth, password: str | None,
+def delete_account(deps: Deps, auth: Auth, password: str,
                    multi_factor_code: str | None) -> None:
     """Delete the caller's account and every row that belongs to it, after the checks.
 
-    The password is required (400 ``WrongPassword`` when wrong or missing); with MFA on, a
+    The password must match (400 ``WrongPassword``); with MFA on, a
     second factor too (202 when missing, 400 ``MfaCodeNotValid`` when wrong).
     """
     user = auth.user
-    if not password or not deps.hasher.verify(user.password_hash, password):
+    if not deps.hasher.verify(user.password_hash, password):
         raise ValidationFailed.single(".password", "WrongPassword", "the password is wrong")
     check_second_factor(deps, user, multi_factor_code)
     user_id, email = user.id, user.email

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ..errors import ValidationFailed
+from ..errors import FieldError, ValidationFailed
 from ..schemas.account import DeleteAccountSchema
 from ..schemas.users import UserSchema, UserUpdateSchema, dump_user
 from ..services import users
@@ -45,7 +45,11 @@ def update_account() -> Response:
 def delete_user() -> Response:
     data = body(_DELETE)
     password = data.get("password") or request.headers.get(PASSWORD_HEADER)
-    if "password" not in data and password is not None and len(password) < 6:
+    if password is None:
+        raise ValidationFailed([FieldError(
+            ".password", f"password is required, in the body or the {PASSWORD_HEADER} header",
+            "required", {"missingProperty": "password"})])
+    if "password" not in data and len(password) < 6:
         raise ValidationFailed.single(".password", "minLength",
                                       f"{PASSWORD_HEADER} must have at least 6 characters")
     users.delete_account(deps(), current_auth(), password, data.get("multi_factor_code"))
