@@ -11,6 +11,7 @@ from ..schemas.authentication import (
     SessionStatus,
     TokenResult,
 )
+from ..schemas.base import EmptySchema
 from ..services import authentication
 from ..services.authentication import IssuedSession
 from .routing import (
@@ -26,7 +27,7 @@ from .routing import (
 
 bp = CapabilityBlueprint("authentication", __name__)
 _LOGIN, _LOGIN_QUERY, _TOKEN = AuthenticateSchema(), AuthenticateQuery(), TokenResult()
-_CHECK, _STATUS = CheckTokenResult(), SessionStatus()
+_CHECK, _STATUS, _EMPTY = CheckTokenResult(), SessionStatus(), EmptySchema()
 
 
 def session_reply(issued: IssuedSession, cookie_only: bool) -> Response:
@@ -53,15 +54,17 @@ def authenticate() -> Response:
 
 
 @bp.operation("PUT", "/logout", operation_id="user-logout", status=204,
-              summary="Terminate session and invalidate access token.")
+              summary="Terminate session and invalidate access token.", body=EmptySchema)
 def logout() -> Response:
+    body(_EMPTY)
     authentication.logout(deps(), current_auth())
     return empty()
 
 
 @bp.operation("POST", "/users/self/credentials/token", operation_id="deprecated-user-check-token",
-              summary="Check token for validity.", response=CheckTokenResult)
+              summary="Check token for validity.", body=EmptySchema, response=CheckTokenResult)
 def check_token() -> Response:
+    body(_EMPTY)
     auth = current_auth()
     return reply(_CHECK, {"id": auth.credential.id, "public_token": auth.token})
 

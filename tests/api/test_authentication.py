@@ -441,3 +441,21 @@ class TestSignals:
         assert received == [{"sender": app, "kwargs": {"user", "credential"},
                              "user_id": user["userId"], "credential_id": token_id,
                              "credential_user_id": user["userId"]}]
+
+
+@pytest.mark.parametrize(("method", "path"), [("put", "/v2/logout"),
+                                              ("post", "/v2/users/self/credentials/token")])
+@pytest.mark.parametrize(("data", "kind", "where"), [
+    (b'{"unexpected": 1}', "additionalProperties", ".unexpected"),
+    (b"{broken", "invalidJson", ""),
+    (b"[]", "type", ""),
+])
+def test_bodyless_operations_refuse_a_body_they_do_not_know(
+        client: FlaskClient, user: dict[str, Any], method: str, path: str, data: bytes,
+        kind: str, where: str) -> None:
+    response = getattr(client, method)(path, data=data, content_type="application/json",
+                                       headers=user["headers"])
+    assert response.status_code == 400
+    assert [(e["path"], e["type"]) for e in response.json["validationErrors"]] == [(where, kind)]
+    still = client.get("/v2/users/self/sessions/current/status", headers=user["headers"])
+    assert still.status_code == 200
