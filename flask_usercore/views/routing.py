@@ -126,10 +126,14 @@ def raw_body() -> Any:
         raise ValidationFailed.single("", "contentType",
                                       "the request body must be sent as application/json")
     try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        decoded = json.loads(data)
+        # A lone surrogate ("\ud800") is valid JSON but no valid text: refuse it here, before
+        # a database driver fails on it.
+        json.dumps(decoded, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
         raise ValidationFailed.single("", "invalidJson",
-                                      "the request body is not valid JSON") from None
+                                      "the request body is not valid JSON text") from None
+    return decoded
 
 
 def body(schema: Schema) -> dict[str, Any]:

@@ -310,3 +310,17 @@ def test_length_counts_characters(world: World, value: str) -> None:
     items = assert_400(world, world.send(op, json={"company": value}), before)
     assert [(i["path"], i["type"]) for i in items] == [(".company", "maxLength")]
     assert world.send(op, json={"company": value[:120]}).status_code == 204
+
+
+@pytest.mark.parametrize("data", [
+    b"[" * 100_000,
+    b'{"email": ' + b"[" * 5000 + b"]" * 5000 + b', "password": "x"}',
+    b'{"email": "a\\ud800@example.com", "password": "x"}',
+    b'{"email": "ada@example.com", "password": "\\udfff"}',
+    b"\xff\xfe{}",
+])
+def test_hostile_json_is_a_400_not_a_500(client: FlaskClient, data: bytes) -> None:
+    response = client.post("/v2/authenticate", data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert [(e["path"], e["type"]) for e in response.json["validationErrors"]] == [
+        ("", "invalidJson")]

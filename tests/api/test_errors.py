@@ -191,3 +191,12 @@ class TestFailingMailer:
         login = client.post("/v2/authenticate",
                             json={"email": "ada@example.com", "password": PASSWORD})
         assert login.json["validationErrors"][0]["type"] == "WrongCredentials"
+
+
+def test_odd_ids_and_tokens_are_answered_in_json(client: FlaskClient,
+                                                  user: dict[str, Any]) -> None:
+    assert client.get("/v2/users/%00", headers=user["headers"]).status_code == 404
+    assert client.get("/v2/users/%E2%98%83", headers=user["headers"]).status_code == 404
+    odd_token = client.get("/v2/users/self", headers={"x-access-token": "\u00e9\u00e9"})
+    assert odd_token.status_code == 401
+    assert odd_token.json["type"] == "Unauthorized"
