@@ -160,11 +160,11 @@ _HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "N
 
 
 def from_http(exc: HTTPException) -> UserCoreError:
+    """The wire-rule error for a werkzeug HTTP exception (a routing 404/405, an abort())."""
     status = exc.code or 500
     if status == 429:
-        reset = getattr(getattr(exc, "limit", None), "reset_at", None)
-        retry = getattr(exc, "retry_after", None) or reset
-        return RateLimited(int(retry) if isinstance(retry, int | float) else 60)
+        retry = getattr(exc, "retry_after", None)
+        return RateLimited(retry if isinstance(retry, int) else None)
     if status == 400:
         return ValidationFailed.single("", "invalid", exc.description or "bad request")
     if status == 405:
