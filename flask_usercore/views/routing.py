@@ -43,11 +43,7 @@ class Operation:
 
 
 class CapabilityBlueprint(Blueprint):
-    """A blueprint that remembers the operations declared on it."""
-
-    def __init__(self, name: str, import_name: str) -> None:
-        super().__init__(name, import_name)
-        self.operations: list[Operation] = []
+    """A blueprint whose routes are declared as operations (``openapi.py`` reads them)."""
 
     def operation(self, method: str, rule: str, *, operation_id: str, summary: str,
                   status: int = 200, body: type[Schema] | None = None,
@@ -62,7 +58,6 @@ class CapabilityBlueprint(Blueprint):
         """
         op = Operation(method, rule, operation_id, summary, status, body, response, auth,
                        cookie, query, extra_statuses, rate_limit_group)
-        self.operations.append(op)
 
         def decorator(view: F) -> F:
             @wraps(view)
