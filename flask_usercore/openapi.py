@@ -9,6 +9,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
+from .schemas.base import Email
+from .schemas.users import HttpUrl
 from .views.routing import Operation
 
 VERSION = "0.1.0"
@@ -61,6 +63,9 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
             responses["202"] = {"description": _STATUS_TEXT[202], **_json(_ref("DomainError"))}
         elif status == 204:
             responses["204"] = {"description": "cookieOnly: the cookie was set"}
+        elif status == 401:  # wrong credentials (authenticate): ValidationErrors, no message
+            responses["401"] = {"description": "Wrong credentials",
+                                **_json(_ref("ValidationErrors"))}
         else:
             responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"),
                                       **_json(_ref("Error"))}
@@ -85,9 +90,12 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
 
 def build_spec(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route our blueprints mounted on ``app``."""
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(title="flask-usercore", version=VERSION, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[marshmallow],
                    info={"description": "mittwald mStudio v2 User API and APITree Profile"})
+    marshmallow.map_to_openapi_type(Email, "string", "email")  # type: ignore[no-untyped-call]
+    marshmallow.map_to_openapi_type(HttpUrl, "string", "uri")  # type: ignore[no-untyped-call]
     spec.components.security_scheme(
         "AccessToken", {"type": "apiKey", "in": "header", "name": "x-access-token"})
     spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 
 import flask_usercore.services.registration as registration_service
 import flask_usercore.services.users as users_service
@@ -200,3 +201,21 @@ def test_odd_ids_and_tokens_are_answered_in_json(client: FlaskClient,
     odd_token = client.get("/v2/users/self", headers={"x-access-token": "\u00e9\u00e9"})
     assert odd_token.status_code == 401
     assert odd_token.json["type"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("password", [PASSWORD + "-wrong", PASSWORD])
+def test_authenticate_401_matches_our_documented_schema(client: FlaskClient,
+                                                        register: Callable[..., Any],
+                                                        password: str) -> None:
+    """Regression (schemathesis, response_schema_conformance): our document declared the
+    ``Error`` shape (``message`` required) for the 401 of authenticate, which answers the
+    ValidationErrors shape without ``message`` (wrong password; unverified e-mail)."""
+    register(email="ada@example.com", verify=password != PASSWORD)
+    response = client.post("/v2/authenticate",
+                           json={"email": "ada@example.com", "password": password})
+    assert response.status_code == 401
+    document = client.get("/v2/openapi.json").json
+    documented = document["paths"]["/v2/authenticate"]["post"]["responses"]["401"]
+    ref = documented["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert list(Draft202012Validator(schema).iter_errors(response.json)) == []
