@@ -76,3 +76,12 @@ def test_broken_document_is_rejected_by_the_validator(client: FlaskClient) -> No
     except OpenAPIValidationError:
         return
     raise AssertionError("the validator accepted a broken document")
+
+
+def test_field_formats_are_documented(client: FlaskClient) -> None:
+    schemas = client.get("/v2/openapi.json").json["components"]["schemas"]
+    register = schemas["Register"]["properties"]
+    assert register["email"]["format"] == "email"
+    assert register["webUrl"]["format"] == "uri"
+    assert register["nickname"]["maxLength"] == 60
+    assert "email" in schemas["Register"]["required"]
