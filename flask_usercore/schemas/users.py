@@ -21,9 +21,16 @@ def _country(value: str) -> None:
 
 
 class HttpUrl(fields.URL):
-    """An absolute http(s) URL; a non-string is a ``type`` error, not a ``format`` one."""
+    """An optional absolute http(s) URL of at most 2048 characters (``null`` clears it).
+
+    A non-string is a ``type`` error, not a ``format`` one.
+    """
 
     default_error_messages = {"not_string": "Not a valid string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(schemes={"http", "https"}, require_tld=False, allow_none=True,
+                         validate=validate.Length(max=2048), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
@@ -56,10 +63,8 @@ class ProfileFields(Schema):
     company = text(120, allow_none=True)
     location = text(120, allow_none=True)
     country_code = fields.String(allow_none=True, validate=_country, data_key="countryCode")
-    web_url = HttpUrl(schemes={"http", "https"}, require_tld=False, allow_none=True,
-                      validate=validate.Length(max=2048), data_key="webUrl")
-    picture_url = HttpUrl(schemes={"http", "https"}, require_tld=False, allow_none=True,
-                          validate=validate.Length(max=2048), data_key="pictureUrl")
+    web_url = HttpUrl(data_key="webUrl")
+    picture_url = HttpUrl(data_key="pictureUrl")
     account_type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES), data_key="accountType")
     first_name = text(120, min_length=1, data_key="firstname")
     last_name = text(120, min_length=1, data_key="lastname")
