@@ -7,7 +7,16 @@ fields) under ``/v2``. See ``docs/quickstart.md``.
 from .config import ConfigError, UserCoreConfig
 from .errors import UserCoreError, ValidationFailed
 from .extension import UserCore
-from .hooks import FileOutboxMailer, LoggingMailer, LoggingSmsSender, Mail, Mailer, SmsSender
+from .hooks import (
+    FileOutboxMailer,
+    LoggingMailer,
+    LoggingSmsSender,
+    Mail,
+    Mailer,
+    NobodyVisible,
+    SmsSender,
+    Visibility,
+)
 from .models import Base
 
 __all__ = [
@@ -18,9 +27,11 @@ __all__ = [
     "LoggingSmsSender",
     "Mail",
     "Mailer",
+    "NobodyVisible",
     "SmsSender",
     "UserCore",
     "UserCoreConfig",
     "UserCoreError",
     "ValidationFailed",
+    "Visibility",
 ]
