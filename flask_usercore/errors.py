@@ -116,16 +116,8 @@ class MethodNotAllowed(UserCoreError):
         return {"Allow": ", ".join(self.allowed)} if self.allowed else {}
 
 
-class Conflict(UserCoreError):
-    status, type, message = 409, "Conflict", "the request conflicts with the current state"
-
-
-class PreconditionFailed(UserCoreError):
-    status, type, message = 412, "PreconditionFailed", "a precondition of the request failed"
-
-
 class DomainError(UserCoreError):
-    """Bodies of the ``signup.DomainError`` shape: ``{"name", "message"}`` (202, 408)."""
+    """Bodies of the ``signup.DomainError`` shape: ``{"name", "message"}`` (202; 408 later)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.type, "message": self.message}
@@ -136,11 +128,6 @@ class SecondFactorRequired(DomainError):
 
     status, type = 202, "SecondFactorRequired"
     message = "a second factor is required: repeat the request with multiFactorCode"
-
-
-class FirstFactorExpired(DomainError):
-    status, type = 408, "FirstAuthenticationFactorExpired"
-    message = "the first factor has expired: authenticate again"
 
 
 class RateLimited(UserCoreError):

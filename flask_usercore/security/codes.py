@@ -20,12 +20,6 @@ def new_code(digits: int = CODE_DIGITS) -> str:
     return "".join(secrets.choice(string.digits) for _ in range(digits))
 
 
-def new_alnum_code(length: int) -> str:
-    """A random code of upper-case letters and digits (no 0/O/1/I confusion)."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
 def hash_code(key: str, purpose: str, code: str) -> str:
     """HMAC-SHA256 of ``code`` bound to ``purpose``, hex encoded."""
     message = f"{purpose}\x00{code}".encode("utf-8", "surrogatepass")

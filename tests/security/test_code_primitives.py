@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask_usercore.security.codes import codes_equal, hash_code, new_alnum_code, new_code
+from flask_usercore.security.codes import codes_equal, hash_code, new_code
 
 KEY = "server-secret-0123456789"
 
@@ -17,13 +17,6 @@ def test_new_code_has_8_digits() -> None:
 
 def test_new_code_with_other_length() -> None:
     assert re.fullmatch(r"[0-9]{6}", new_code(6))
-
-
-def test_new_alnum_code_avoids_confusable_characters() -> None:
-    codes = "".join(new_alnum_code(12) for _ in range(200))
-    assert re.fullmatch(r"[A-Z2-9]+", codes)
-    assert not set(codes) & set("01OI")
-    assert len(new_alnum_code(10)) == 10
 
 
 def test_hash_is_hmac_sha256_hex_and_deterministic() -> None:
