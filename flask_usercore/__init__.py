@@ -4,6 +4,7 @@
 fields) under ``/v2``. See ``docs/quickstart.md``.
 """
 
+from .auth import LoginUser, auth_required, current_auth, current_user
 from .config import ConfigError, UserCoreConfig
 from .errors import UserCoreError, ValidationFailed
 from .extension import UserCore
@@ -18,13 +19,17 @@ from .hooks import (
     Visibility,
 )
 from .models import Base
+from .services.context import Auth
+from .state import UserCoreState, usercore_state
 
 __all__ = [
+    "Auth",
     "Base",
     "ConfigError",
     "FileOutboxMailer",
     "LoggingMailer",
     "LoggingSmsSender",
+    "LoginUser",
     "Mail",
     "Mailer",
     "NobodyVisible",
@@ -32,6 +37,11 @@ __all__ = [
     "UserCore",
     "UserCoreConfig",
     "UserCoreError",
+    "UserCoreState",
     "ValidationFailed",
     "Visibility",
+    "auth_required",
+    "current_auth",
+    "current_user",
+    "usercore_state",
 ]

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 from alembic.util import CommandError
-from flask import current_app
 from flask.cli import AppGroup
 
 from . import migrations
@@ -16,7 +15,9 @@ from .errors import FieldError, ValidationFailed
 from .models import utcnow
 from .schemas.base import load
 from .schemas.registration import RegisterSchema
+from .services.context import commit
 from .services.registration import create_user
+from .state import usercore_state
 
 #: Wire paths of the validation errors, as the options that carry them.
 _OPTIONS = {".email": "--email", ".password": "--password",
@@ -60,9 +61,10 @@ def create_user_command(email: str, first_name: str, last_name: str, password: s
                             "person": {"firstName": first_name, "lastName": last_name}}
     with _as_click_errors():
         data = load(RegisterSchema(), body)
-        user = create_user(current_app.extensions["usercore"].deps, email=data["email"],
-                           password=data["password"], person=data["person"],
-                           verified_at=utcnow() if verified else None)
+        deps = usercore_state().deps
+        user = create_user(deps, email=data["email"], password=data["password"],
+                           person=data["person"], verified_at=utcnow() if verified else None)
+        commit(deps.session)
     click.echo(str(user.id))
 
 

@@ -1,21 +1,15 @@
-"""The error hierarchy and the one JSON handler (DESIGN.md, "Wire rules").
+"""The error hierarchy (DESIGN.md, "Wire rules"): each error has an HTTP status and a stable type.
 
-Services raise these exceptions; :func:`register_error_handlers` turns every one of them, every
+Services raise these exceptions; ``flask_usercore.views.handlers`` turns every one of them, every
 HTTP error and every unexpected exception raised under our URL prefix into the JSON bodies the
-mittwald clients parse. Nothing here renders HTML.
+mittwald clients parse. This module imports nothing of Flask.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
-
-logger = logging.getLogger("flask_usercore")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +93,20 @@ class Forbidden(UserCoreError):
     status, type, message = 403, "Forbidden", "you may not access this resource"
 
 
+class InsufficientScope(Forbidden):
+    """403 for an OAuth2 access token whose scopes do not cover the operation (RFC 6750 3.1)."""
+
+    message = "the access token does not grant the scope this operation needs"
+
+    def __init__(self, scopes: Iterable[str] = (), message: str | None = None) -> None:
+        super().__init__(message)
+        self.scopes = " ".join(scopes)
+
+    def headers(self) -> dict[str, str]:
+        scope = f', scope="{self.scopes}"' if self.scopes else ""
+        return {"WWW-Authenticate": f'Bearer error="insufficient_scope"{scope}'}
+
+
 class NotFound(UserCoreError):
     status, type, message = 404, "NotFound", "the requested resource was not found"
 
@@ -130,6 +138,11 @@ class SecondFactorRequired(DomainError):
     message = "a second factor is required: repeat the request with multiFactorCode"
 
 
+class PayloadTooLarge(UserCoreError):
+    status, type = 413, "PayloadTooLarge"
+    message = "the request body is larger than this operation accepts"
+
+
 class RateLimited(UserCoreError):
     status, type, message = 429, "RateLimitError", "too many requests"
 
@@ -141,49 +154,3 @@ class RateLimited(UserCoreError):
         return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
-_HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-               405: "MethodNotAllowed", 409: "Conflict", 412: "PreconditionFailed",
-               413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
-
-
-def from_http(exc: HTTPException) -> UserCoreError:
-    """The wire-rule error for a werkzeug HTTP exception (a routing 404/405, an abort())."""
-    status = exc.code or 500
-    if status == 429:
-        retry = getattr(exc, "retry_after", None)
-        return RateLimited(retry if isinstance(retry, int) else None)
-    if status == 400:
-        return ValidationFailed.single("", "invalid", exc.description or "bad request")
-    if status == 405:
-        return MethodNotAllowed(getattr(exc, "valid_methods", None) or (), exc.description)
-    error = UserCoreError(exc.description or exc.name)
-    error.status, error.type = status, _HTTP_TYPES.get(status, exc.name.replace(" ", ""))
-    return error
-
-
-def error_response(error: UserCoreError) -> Response:
-    """Render ``error`` as the JSON body and status of the wire rules."""
-    response = jsonify(error.to_json())
-    response.status_code = error.status
-    response.headers.update(error.headers())
-    return response
-
-
-def register_error_handlers(bp: Blueprint, rollback: Callable[[], None]) -> None:
-    """Install the one JSON error handler on our blueprint (and so on its children).
-
-    The host's own routes keep the host's error handling: nothing is registered on the app.
-    """
-
-    def handle(exc: Exception) -> Any:
-        rollback()
-        if isinstance(exc, UserCoreError):
-            return error_response(exc)
-        if isinstance(exc, HTTPException):
-            if exc.code is not None and exc.code < 400:
-                return exc
-            return error_response(from_http(exc))
-        logger.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(UserCoreError())
-
-    bp.register_error_handler(Exception, handle)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Blueprint, Flask, Response, request
-from flask.sansio.blueprints import BlueprintSetupState
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask
 
+from . import auth
 from .cli import usercore_cli
-from .config import UserCoreConfig, load_config
-from .errors import error_response, from_http, register_error_handlers
+from .config import load_config
 from .hooks import (
     FileOutboxMailer,
     LoggingMailer,
@@ -21,16 +19,22 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
+from .models.sqlite import enforce_foreign_keys
 from .openapi import openapi_view
 from .ratelimit import RateLimiter
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
+from .services.access import USER_KINDS
 from .services.context import Deps
+from .state import EXTENSION_KEY, UserCoreState
 from .views import authentication, registration, users
+from .views.handlers import guard_prefix, register_error_handlers
 from .views.routing import CapabilityBlueprint
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: The capability blueprints, in registration order.
 CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
@@ -38,16 +42,6 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     registration.bp,
     users.bp,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserCoreState:
-    """What ``app.extensions["usercore"]`` holds for one app."""
-
-    core: UserCore
-    config: UserCoreConfig
-    deps: Deps
-    limiter: RateLimiter
 
 
 class UserCore:
@@ -82,7 +76,8 @@ class UserCore:
             sms=self.sms_sender or LoggingSmsSender(),
             visibility=self.visibility or NobodyVisible(), sender=app)
         limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth)
-        app.extensions["usercore"] = UserCoreState(self, config, deps, limiter)
+        app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
+        enforce_foreign_keys(app, self.db)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
         app.cli.add_command(usercore_cli)
@@ -97,25 +92,32 @@ class UserCore:
         for child in CAPABILITIES:
             bp.register_blueprint(child)
         bp.add_url_rule("/openapi.json", "openapi", openapi_view, methods=["GET"])
-        bp.record(_json_routing_errors)
+        bp.record(guard_prefix(auth.max_body_bytes))
         register_error_handlers(bp, rollback=self.db.session.rollback)
         return bp
 
+    @property
+    def current_auth(self) -> Any:
+        """The authenticated caller of the current request (:data:`flask_usercore.current_auth`)."""
+        return auth.current_auth
 
-def _json_routing_errors(state: BlueprintSetupState) -> None:
-    """Answer routing errors (404, 405) under our prefix with the JSON body.
+    @property
+    def current_user(self) -> Any:
+        """The authenticated user of the current request (:data:`flask_usercore.current_user`)."""
+        return auth.current_user
 
-    Routing fails before any blueprint is chosen, so a blueprint error handler never sees
-    these; a ``before_request`` hook limited to our prefix does, and leaves the host's own
-    404 and 405 handling alone.
-    """
-    prefix = state.url_prefix or ""
+    def auth_required(self, view: F | None = None, /, *, kinds: Collection[str] = USER_KINDS,
+                      scopes: Collection[str] = ()) -> Any:
+        """Protect a view of the host app with our tokens (:func:`flask_usercore.auth_required`).
 
-    def hook() -> Response | None:
-        exc = request.routing_exception
-        ours = request.path == prefix or request.path.startswith(prefix + "/")
-        if ours and isinstance(exc, HTTPException) and (exc.code or 500) >= 400:
-            return error_response(from_http(exc))
-        return None
+        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...)``.
+        """
+        decorator = auth.auth_required(kinds=kinds, scopes=scopes)
+        return decorator(view) if view is not None else decorator
 
-    state.app.before_request(hook)
+    def init_login_manager(self, login_manager: Any) -> None:
+        """Make Flask-Login's ``current_user`` resolve our bearer tokens (and cookie).
+
+        See :func:`flask_usercore.auth.init_login_manager`.
+        """
+        auth.init_login_manager(login_manager)

@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, jsonify
 
 from .schemas.base import Email
 from .schemas.users import HttpUrl
+from .state import usercore_state
 from .views.routing import Operation
 
 VERSION = "0.1.0"
@@ -49,7 +50,8 @@ def _json(schema: Any) -> dict[str, Any]:
 def _operation(op: Operation, path: str) -> dict[str, Any]:
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(op.status, "OK")}
     if op.response is not None:
-        success.update(_json(op.response))
+        success.update(_json({"type": "array", "items": op.response} if op.many
+                             else op.response))
     elif op.status == 200 and op.method != "DELETE":
         success.update(_json({"type": "object"}))
     responses: dict[str, Any] = {
@@ -71,11 +73,15 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
                                       **_json(_ref("Error"))}
     if op.auth:
         responses["401"] = {"description": _STATUS_TEXT[401], **_json(_ref("Error"))}
+        responses.setdefault("403", {"description": _STATUS_TEXT[403], **_json(_ref("Error"))})
     result: dict[str, Any] = {
         "operationId": op.operation_id, "summary": op.summary, "tags": list(op.tags),
         "responses": responses,
         "security": [{"AccessToken": []}, {"Bearer": []}] if op.auth else [],
+        "x-usercore-kinds": sorted(op.kinds),
     }
+    if op.scopes:
+        result["x-usercore-oauth2-scopes"] = list(op.scopes)
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{([^{}]+)}", path)]
     if parameters:
@@ -84,7 +90,10 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
         result.setdefault("parameters", []).append({"in": "query", "schema": op.query})
     if op.body is not None:
         required = any(f.required for f in op.body().fields.values())
-        result["requestBody"] = {"required": required, **_json(op.body)}
+        media = {"json": "application/json", "form": "application/x-www-form-urlencoded",
+                 "multipart": "multipart/form-data"}[op.body_format]
+        result["requestBody"] = {"required": required,
+                                 "content": {media: {"schema": op.body}}}
     return result
 
 
@@ -120,5 +129,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 
 def openapi_view() -> Response:
-    """``GET {prefix}/openapi.json``."""
-    return jsonify(build_spec(current_app))
+    """``GET {prefix}/openapi.json``: built once per app, on first request."""
+    state = usercore_state()
+    if "openapi" not in state.cache:
+        state.cache["openapi"] = build_spec(current_app)
+    return jsonify(state.cache["openapi"])

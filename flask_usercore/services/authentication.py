@@ -13,7 +13,8 @@ from .. import signals
 from ..errors import SecondFactorRequired, WrongCredentials
 from ..models import Credential, CredentialKind, User, utcnow
 from ..security.tokens import hash_token, new_token
-from .context import Auth, ClientInfo, Deps, expiry
+from .access import BEARER_KINDS
+from .context import Auth, ClientInfo, Deps, after_commit, expiry
 from .mfa import check_second_factor
 from .users import find_by_email
 
@@ -22,11 +23,14 @@ LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 #: The token lookup, built once: building the statement and its cache key on every request
 #: cost about a quarter of an authenticated read (benchmarks/README.md).
+#: Only bearer kinds are found: a retrieval key's row is never a bearer token.
 _BY_TOKEN_HASH = (select(Credential)
                   .options(load_only(Credential.id, Credential.user_id, Credential.kind,
-                                     Credential.expires_at, Credential.last_used_at),
+                                     Credential.roles, Credential.expires_at,
+                                     Credential.last_used_at),
                            joinedload(Credential.user).joinedload(User.mfa))
-                  .where(Credential.token_hash == bindparam("token_hash")))
+                  .where(Credential.token_hash == bindparam("token_hash"),
+                         Credential.kind.in_(sorted(BEARER_KINDS))))
 
 
 def _without_flush_wait(deps: Deps) -> None:
@@ -67,7 +71,6 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
         raise WrongCredentials()
     if deps.hasher.needs_rehash(user.password_hash):
         user.password_hash = deps.hasher.hash(password)
-        deps.session.commit()
     if deps.config.require_verified_email and user.email_verified_at is None:
         signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
         raise WrongCredentials("EmailAddressNotVerified",
@@ -89,8 +92,8 @@ def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
     credential.family_id = credential.id
     deps.session.add(credential)
     _without_flush_wait(deps)
-    deps.session.commit()
-    signals.login_succeeded.send(deps.sender, user=user, credential=credential)
+    after_commit(deps, lambda: signals.login_succeeded.send(deps.sender, user=user,
+                                                            credential=credential))
     return IssuedSession(credential, token, refresh, expires)
 
 
@@ -109,23 +112,30 @@ def resolve_token(deps: Deps, token: str) -> Auth | None:
     """The caller behind a presented bearer token, or None when it is unknown or expired.
 
     One query (credential, user and MFA state joined) through the unique token-hash index.
+    The last-use time is written at most once a minute, after the operation's commit, in a
+    transaction of its own.
     """
     now = utcnow()
     credential = deps.session.scalars(_BY_TOKEN_HASH,
                                       {"token_hash": hash_token(token)}).first()
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         return None
-    user = credential.user  # read before the commit expires it (the relationship is lazy="raise")
     if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
-        _without_flush_wait(deps)
-        deps.session.execute(update(Credential).where(Credential.id == credential.id)
-                             .values(last_used_at=now))
-        deps.session.commit()
-    return Auth(user, credential, token)
+        credential_id = credential.id
+
+        def touch() -> None:
+            _without_flush_wait(deps)
+            deps.session.execute(update(Credential).where(Credential.id == credential_id)
+                                 .values(last_used_at=now))
+            deps.session.commit()
+
+        after_commit(deps, touch)
+    scopes = frozenset(credential.roles.split()) if credential.roles else frozenset()
+    return Auth(credential.user, credential, token, credential.kind, scopes)
 
 
 def logout(deps: Deps, auth: Auth) -> None:
     """End the session (or revoke the credential) the request presented."""
     deps.session.execute(delete(Credential).where(Credential.id == auth.credential.id))
-    deps.session.commit()
-    signals.logged_out.send(deps.sender, user=auth.user, credential=auth.credential)
+    after_commit(deps, lambda: signals.logged_out.send(deps.sender, user=auth.user,
+                                                       credential=auth.credential))

@@ -31,12 +31,32 @@ def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
     return code
 
 
+def _reserve_attempt(deps: Deps, code_id: uuid.UUID) -> bool:
+    """Count one guess at the code, durably and atomically; False when none is left.
+
+    One conditional UPDATE (``attempts < max``) on a connection of its own, committed at once
+    and touching nothing else of the request: however many guesses run in parallel, the
+    counter reaches the limit and stops there, and the request's own writes stay in its
+    transaction. Check codes before the request writes anything (SQLite has one writer).
+    """
+    engine = deps.session.get_bind(mapper=OneTimeCode).engine
+    with engine.connect() as connection:
+        counted = connection.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == code_id,
+                   OneTimeCode.attempts < deps.config.code_max_attempts)
+            .values(attempts=OneTimeCode.attempts + 1))
+        connection.commit()
+    return bool(counted.rowcount == 1)
+
+
 def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> OneTimeCode | None:
     """Use the live code of ``user_id`` for ``purpose`` if ``code`` matches it.
 
-    Returns the used row, or None when there is no live code or ``code`` is wrong. A wrong
-    guess is counted and committed at once, so that the limit holds even though the caller
-    then fails its request.
+    Returns the used row, or None when there is no live code, no guess is left, or ``code``
+    is wrong. Every guess is counted before it is compared (:func:`_reserve_attempt`), so the
+    limit holds even though the caller then fails its request; marking the code used belongs
+    to the caller's transaction.
     """
     now = utcnow()
     row = deps.session.scalars(
@@ -46,12 +66,9 @@ def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> One
                OneTimeCode.attempts < deps.config.code_max_attempts)
         .order_by(OneTimeCode.created_at.desc())
         .limit(1)).first()
-    if row is None:
+    if row is None or not _reserve_attempt(deps, row.id):
         return None
     if not codes_equal(row.code_hash, hash_code(deps.config.secret_key, purpose, code)):
-        deps.session.execute(update(OneTimeCode).where(OneTimeCode.id == row.id)
-                             .values(attempts=OneTimeCode.attempts + 1))
-        deps.session.commit()
         return None
     used = deps.session.execute(
         update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))

@@ -1,25 +1,36 @@
-"""What every service receives: its collaborators (:class:`Deps`) and request facts."""
+"""What every service receives: its collaborators (:class:`Deps`), request facts, and the
+after-commit queue of the current transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, scoped_session
 
+from .. import signals
 from ..config import UserCoreConfig
-from ..hooks import Mailer, SmsSender, Visibility
+from ..hooks import Mail, Mailer, SmsSender, Visibility
 from ..models import Credential, User
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
+
+logger = logging.getLogger("flask_usercore")
+
+#: Key of the after-commit queue in ``Session.info``.
+_AFTER_COMMIT = "usercore_after_commit"
+
+AnySession = scoped_session[Any] | Session
 
 
 @dataclass(frozen=True, slots=True)
 class Deps:
     """The long-lived collaborators of the services, built once by ``init_app``."""
 
-    session: scoped_session[Any] | Session
+    session: AnySession
     config: UserCoreConfig
     hasher: PasswordHasher
     box: SecretBox
@@ -40,13 +51,64 @@ class ClientInfo:
 
 @dataclass(frozen=True, slots=True)
 class Auth:
-    """The authenticated caller: the user and the credential the request presented."""
+    """The authenticated caller: the user, the credential the request presented, its kind
+    (a :class:`~flask_usercore.models.CredentialKind` value) and its scopes or roles."""
 
     user: User
     credential: Credential
     token: str
+    kind: str = "session"
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
 
 def expiry(now: dt.datetime, seconds: int) -> dt.datetime:
     """``now`` plus ``seconds``."""
     return now + dt.timedelta(seconds=seconds)
+
+
+def after_commit(deps: Deps, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the current transaction has committed (mail, SMS, signals).
+
+    Services never commit: the operation does, once, and then runs these in order. When the
+    transaction is rolled back they are dropped, so nothing is announced that did not happen.
+    """
+    deps.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def deliver(deps: Deps, mail: Mail) -> None:
+    """Send ``mail`` after the commit; a failure is logged and signalled, never raised.
+
+    The receivers of :data:`flask_usercore.signals.delivery_failed` get ``mail`` and
+    ``error``; the user can ask for the mail again (the resend operations).
+    """
+
+    def send() -> None:
+        try:
+            deps.mailer.send(mail)
+        except Exception as exc:
+            logger.error("mail %r to %s could not be delivered: %s", mail.subject, mail.to,
+                         type(exc).__name__)
+            signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
+
+    after_commit(deps, send)
+
+
+def commit(session: AnySession) -> None:
+    """Commit the transaction, then run its after-commit callbacks.
+
+    A callback that fails is logged and does not undo the commit (the user can ask again:
+    resend operations); the remaining callbacks still run.
+    """
+    session.commit()
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            logger.exception("an after-commit action failed: %s",
+                             getattr(callback, "__qualname__", callback))
+
+
+def rollback(session: AnySession) -> None:
+    """Roll the transaction back and drop its after-commit callbacks."""
+    session.info.pop(_AFTER_COMMIT, None)
+    session.rollback()

@@ -12,7 +12,7 @@ from ..errors import NotFound, ValidationFailed
 from ..hooks import Mail
 from ..models import CodePurpose, User, utcnow
 from .codes import consume_code, issue_code
-from .context import Deps
+from .context import Deps, after_commit, deliver
 from .passwords import new_password_hash
 from .users import UNIQUE, find_by_email, flush_unique, nickname_taken
 
@@ -30,7 +30,7 @@ def registration_mail(user: User, code: str) -> Mail:
 
 def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],
                 profile: Mapping[str, Any] | None = None,
-                verified_at: dt.datetime | None = None, commit: bool = True) -> User:
+                verified_at: dt.datetime | None = None) -> User:
     """Store a new account (policy-checked password, unique e-mail and nickname).
 
     400 ``EmailInUse`` / ``NicknameInUse`` on a clash (also under concurrent requests, through
@@ -50,8 +50,6 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
                 **{k: v for k, v in profile.items() if v is not None})
     deps.session.add(user)
     flush_unique(deps)
-    if commit:
-        deps.session.commit()
     return user
 
 
@@ -59,15 +57,15 @@ def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any]
              profile: Mapping[str, Any]) -> User:
     """Create an unverified account and mail it a verification code.
 
-    Nothing is stored when the mail cannot be sent.
+    The mail goes out after the commit: nothing is mailed for an account whose commit failed,
+    and a slow mail server holds no lock. A mail that cannot be delivered is logged and
+    signalled (``delivery_failed``); the account stands and the code can be sent again.
     """
-    user = create_user(deps, email=email, password=password, person=person, profile=profile,
-                       commit=False)
+    user = create_user(deps, email=email, password=password, person=person, profile=profile)
     code = issue_code(deps, user.id, CodePurpose.REGISTRATION)
     deps.session.flush()
-    deps.mailer.send(registration_mail(user, code))
-    deps.session.commit()
-    signals.user_registered.send(deps.sender, user=user)
+    deliver(deps, registration_mail(user, code))
+    after_commit(deps, lambda: signals.user_registered.send(deps.sender, user=user))
     return user
 
 
@@ -87,6 +85,5 @@ def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: st
         raise ValidationFailed.single(".token", "WrongVerificationToken",
                                       "the verification token is wrong or expired")
     user.email_verified_at = utcnow()
-    deps.session.commit()
-    signals.registration_verified.send(deps.sender, user=user)
+    after_commit(deps, lambda: signals.registration_verified.send(deps.sender, user=user))
     return user

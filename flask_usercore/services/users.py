@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import Base, User
-from .context import Auth, Deps
+from .context import Auth, Deps, after_commit
 from .mfa import check_second_factor
 
 UNIQUE = {
@@ -150,9 +150,9 @@ def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[st
     for key in changed:
         setattr(user, key, values[key])
     flush_unique(deps)
-    deps.session.commit()
     if changed:
-        signals.profile_updated.send(deps.sender, user=user, changed=changed)
+        after_commit(deps, lambda: signals.profile_updated.send(deps.sender, user=user,
+                                                                changed=changed))
     return changed
 
 
@@ -172,6 +172,5 @@ def delete_account(deps: Deps, auth: Auth, password: str,
         if "user_id" in table.c:
             deps.session.execute(delete(table).where(table.c.user_id == user_id))
     deps.session.execute(delete(User).where(User.id == user_id))
-    deps.session.commit()
-    deps.session.expunge_all()
-    signals.user_deleted.send(deps.sender, user_id=user_id, email=email)
+    after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
+                                                         email=email))

@@ -1,31 +1,60 @@
-"""How our views are declared: one decorator registers the URL rule and its OpenAPI facts.
+"""How our operations are declared and run: one decorator is the single source of an
+operation's method, path, status, request and response schemas and who may call it.
 
-A view body is: load a schema (:func:`body`), call one service, dump a schema (:func:`reply`).
-Authentication happens in the decorator, before the view runs.
+The wrapper it installs does, in order: rate limit, authentication and the kind/scope check,
+load the query and body with the declared schemas, call the view, dump the result with the
+declared response schema and status, commit once, run the after-commit actions (mail, SMS,
+signals). Any error rolls everything back. A view is: take ``body``/``query``, call one
+service, return what it returned.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema
 
-from ..errors import Unauthorized, ValidationFailed
+from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..schemas.base import load
+from ..services.access import USER_KINDS, check_access
 from ..services.authentication import resolve_token
-from ..services.context import Auth, ClientInfo, Deps
+from ..services.context import Auth, ClientInfo, Deps, commit, rollback
+from ..state import usercore_state
 
 F = TypeVar("F", bound=Callable[..., Any])
+BodyFormat = Literal["json", "form", "multipart"]
+COOKIE_NAME = "x-access-token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A list reply: the items of one page and the pagination facts sent as headers
+    (``X-Pagination-Limit``, ``-Skip``, ``-Page``, ``-TotalCount``)."""
+
+    items: Sequence[Any]
+    total: int
+    limit: int
+    skip: int
+
+    @property
+    def page(self) -> int:
+        """The 1-based page number of ``skip`` at ``limit`` items per page."""
+        return self.skip // self.limit + 1 if self.limit else 1
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Pagination-Limit": str(self.limit), "X-Pagination-Skip": str(self.skip),
+                "X-Pagination-Page": str(self.page), "X-Pagination-TotalCount": str(self.total)}
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """What the OpenAPI document says about one route."""
+    """One operation: everything the wrapper, the OpenAPI document and the tests read."""
 
     method: str
     rule: str
@@ -34,12 +63,22 @@ class Operation:
     status: int
     body: type[Schema] | None = None
     response: type[Schema] | None = None
-    auth: bool = True
-    cookie: bool = False
     query: type[Schema] | None = None
+    #: Credential kinds accepted; empty means public (no token needed, a token is ignored).
+    kinds: frozenset[str] = USER_KINDS
+    #: OAuth2 scopes an OAuth2 access token needs (when ``oauth2`` is among the kinds).
+    scopes: tuple[str, ...] = ()
+    body_format: BodyFormat = "json"
+    #: The response is a list of ``response`` items (the view returns a :class:`Page`).
+    many: bool = False
     extra_statuses: tuple[int, ...] = ()
     rate_limit_group: str | None = None
     tags: tuple[str, ...] = field(default=("User",))
+
+    @property
+    def auth(self) -> bool:
+        """Whether a bearer credential is required."""
+        return bool(self.kinds)
 
 
 class CapabilityBlueprint(Blueprint):
@@ -47,27 +86,45 @@ class CapabilityBlueprint(Blueprint):
 
     def operation(self, method: str, rule: str, *, operation_id: str, summary: str,
                   status: int = 200, body: type[Schema] | None = None,
-                  response: type[Schema] | None = None, auth: bool = True,
-                  cookie: bool = False, query: type[Schema] | None = None,
+                  response: type[Schema] | None = None, query: type[Schema] | None = None,
+                  kinds: Collection[str] = USER_KINDS, scopes: Sequence[str] = (),
+                  body_format: BodyFormat = "json", many: bool = False,
                   extra_statuses: tuple[int, ...] = (),
                   rate_limit_group: str | None = None) -> Callable[[F], F]:
-        """Register ``view`` for ``method rule``.
+        """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
-        With ``auth`` it requires a valid token; with ``rate_limit_group`` each call counts
-        against ``USERCORE_RATELIMIT_AUTH`` for that group and the client address.
+        The view receives the path variables, ``body=`` (when ``body`` is declared) and
+        ``query=`` (when ``query`` is declared), and returns the object to dump with
+        ``response`` (a :class:`Page` when ``many``), None for an empty ``status`` reply,
+        or a ready ``Response``.
         """
-        op = Operation(method, rule, operation_id, summary, status, body, response, auth,
-                       cookie, query, extra_statuses, rate_limit_group)
+        op = Operation(method, rule, operation_id, summary, status, body, response, query,
+                       frozenset(kinds), tuple(scopes), body_format, many, extra_statuses,
+                       rate_limit_group)
+        body_schema = body() if body else None
+        query_schema = query() if query else None
+        response_schema = response(many=many) if response else None
 
         def decorator(view: F) -> F:
             @wraps(view)
-            def wrapped(**kwargs: Any) -> Any:
-                if op.rate_limit_group:
-                    current_app.extensions["usercore"].limiter.hit(
-                        op.rate_limit_group, request.remote_addr or "")
-                if op.auth:
-                    g.usercore_auth = _authenticate(op.cookie)
-                return view(**kwargs)
+            def wrapped(**kwargs: Any) -> Response:
+                state = usercore_state()
+                session = state.deps.session
+                try:
+                    if op.rate_limit_group:
+                        state.limiter.hit(op.rate_limit_group, request.remote_addr or "")
+                    if op.kinds:
+                        g.usercore_auth = authenticate_request(op.kinds, op.scopes)
+                    if query_schema is not None:
+                        kwargs["query"] = load(query_schema, request.args.to_dict())
+                    if body_schema is not None:
+                        kwargs["body"] = load(body_schema, _raw_body(op.body_format))
+                    response = _respond(op, response_schema, view(**kwargs))
+                    commit(session)
+                except BaseException:
+                    rollback(session)
+                    raise
+                return response
 
             wrapped.usercore_operation = op  # type: ignore[attr-defined]
             self.add_url_rule(rule, view.__name__, wrapped, methods=[method])
@@ -76,34 +133,69 @@ class CapabilityBlueprint(Blueprint):
         return decorator
 
 
+def _respond(op: Operation, schema: Schema | None, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return empty(op.status)
+    if isinstance(result, Page):
+        response = jsonify(schema.dump(result.items) if schema else list(result.items))
+        response.headers.update(result.headers())
+    else:
+        response = jsonify(schema.dump(result) if schema else result)
+    response.status_code = op.status
+    return response
+
+
 def deps() -> Deps:
     """The services' collaborators of the current app."""
-    return cast(Deps, current_app.extensions["usercore"].deps)
+    return usercore_state().deps
 
 
-def presented_token(*, cookie: bool = False) -> str | None:
-    """The token of ``x-access-token``, ``Authorization: Bearer`` or (where allowed) the cookie."""
+def presented_token() -> tuple[str | None, bool]:
+    """The token of ``x-access-token``, ``Authorization: Bearer`` or, when cookie
+    authentication is on, the ``x-access-token`` cookie; and whether it came from the cookie."""
     token = request.headers.get("x-access-token", "").strip()
     if not token:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer":
             token = value.strip()
-    if not token and cookie:
-        token = request.cookies.get("x-access-token", "").strip()
-    return token or None
+    if token:
+        return token, False
+    if usercore_state().config.cookie_auth:
+        token = request.cookies.get(COOKIE_NAME, "").strip()
+    return token or None, bool(token)
 
 
-def _authenticate(cookie: bool) -> Auth:
-    token = presented_token(cookie=cookie)
+def _trusted_origin() -> bool:
+    """The request comes from a page of this site or a configured origin (CSRF defence)."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return (origin in usercore_state().config.trusted_origins
+                or origin == request.host_url.rstrip("/"))
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def authenticate_request(kinds: Collection[str], scopes: Collection[str]) -> Auth:
+    """The caller of this request, checked against ``kinds`` and ``scopes``.
+
+    401 without a valid bearer credential; 403 when its kind, role or scopes do not allow
+    the call, or when an unsafe request carries only the cookie and does not come from a
+    trusted origin.
+    """
+    token, from_cookie = presented_token()
     auth = resolve_token(deps(), token) if token else None
     if auth is None:
         raise Unauthorized("a valid access token is required" if token is None
                            else "the access token is invalid or expired")
+    if from_cookie and request.method in _UNSAFE and not _trusted_origin():
+        raise Forbidden("a cookie-authenticated change must come from a trusted origin")
+    check_access(auth, kinds=kinds, scopes=scopes, method=request.method)
     return auth
 
 
 def current_auth() -> Auth:
-    """The authenticated caller of this request (set by an ``auth=True`` operation)."""
+    """The authenticated caller of this request (set by an operation that needs a token)."""
     return cast(Auth, g.usercore_auth)
 
 
@@ -112,8 +204,12 @@ def client_info() -> ClientInfo:
     return ClientInfo(ip_address=request.remote_addr, user_agent=request.user_agent.string or None)
 
 
-def raw_body() -> Any:
-    """The decoded JSON body; an empty body is ``{}`` whatever its content type."""
+def _raw_body(body_format: BodyFormat) -> Any:
+    """The request body as a mapping; an empty body is ``{}`` whatever its content type."""
+    if body_format == "form":
+        return request.form.to_dict()
+    if body_format == "multipart":
+        return {**request.form.to_dict(), **request.files.to_dict()}
     data = request.get_data(cache=True)
     if not data.strip():
         return {}
@@ -129,23 +225,6 @@ def raw_body() -> Any:
         raise ValidationFailed.single("", "invalidJson",
                                       "the request body is not valid JSON text") from None
     return decoded
-
-
-def body(schema: Schema) -> dict[str, Any]:
-    """The request body validated by ``schema`` (a 400 of the wire rules otherwise)."""
-    return load(schema, raw_body())
-
-
-def query(schema: Schema) -> dict[str, Any]:
-    """The query string validated by ``schema``."""
-    return load(schema, request.args.to_dict())
-
-
-def reply(schema: Schema, obj: Any, status: int = 200) -> Response:
-    """``schema.dump(obj)`` as a JSON response."""
-    response = jsonify(schema.dump(obj))
-    response.status_code = status
-    return response
 
 
 def empty(status: int = 204) -> Response:

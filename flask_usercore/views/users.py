@@ -2,55 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, request
 
 from ..errors import FieldError, ValidationFailed
 from ..schemas.account import DeleteAccountSchema
 from ..schemas.users import UserSchema, UserUpdateSchema, dump_user
 from ..services import users
-from .routing import CapabilityBlueprint, body, current_auth, deps, empty
+from ..services.access import PROFILE_KINDS, SESSION_ONLY
+from .routing import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("users", __name__)
-_UPDATE, _DELETE = UserUpdateSchema(), DeleteAccountSchema()
 PASSWORD_HEADER = "x-apitree-password"  # noqa: S105 (a header name)
+#: The OAuth2 scope of the APITree Profile.
+PROFILE_SCOPE = ("profile",)
 
 
-@bp.operation("GET", "/users/<userId>", operation_id="user-get-user",
-              summary="Get profile information for a user.", response=UserSchema,
-              extra_statuses=(403, 404))
+@bp.operation("GET", "/users/<userId>", operation_id="user-get-user", kinds=PROFILE_KINDS,
+              scopes=PROFILE_SCOPE, summary="Get profile information for a user.",
+              response=UserSchema, extra_statuses=(403, 404))
 def get_user(userId: str) -> Response:
     user, own = users.resolve_user(deps(), current_auth(), userId)
-    return jsonify(dump_user(user, full=own))
+    return jsonify(dump_user(user, full=own))  # the public or the full view of UserSchema
 
 
 @bp.operation("PUT", "/users/<userId>", operation_id="user-update-personal-information",
-              status=204, summary="Change personal information.", body=UserUpdateSchema,
+              status=204, kinds=PROFILE_KINDS, scopes=PROFILE_SCOPE,
+              summary="Change personal information.", body=UserUpdateSchema,
               extra_statuses=(403,))
-def update_user(userId: str) -> Response:
-    changes = body(_UPDATE)
-    users.update_profile(deps(), users.own_user(deps(), current_auth(), userId), changes)
-    return empty()
+def update_user(userId: str, body: dict[str, Any]) -> None:
+    users.update_profile(deps(), users.own_user(deps(), current_auth(), userId), body)
 
 
 @bp.operation("PUT", "/users/self/personal-information", operation_id="user-update-account",
-              status=204, summary="Update your account information.", body=UserUpdateSchema)
-def update_account() -> Response:
-    users.update_profile(deps(), current_auth().user, body(_UPDATE))
-    return empty()
+              status=204, kinds=PROFILE_KINDS, scopes=PROFILE_SCOPE,
+              summary="Update your account information.", body=UserUpdateSchema)
+def update_account(body: dict[str, Any]) -> None:
+    users.update_profile(deps(), current_auth().user, body)
 
 
-@bp.operation("DELETE", "/users/self", operation_id="user-delete-user",
-              summary="Delete your account and all your personal data.",
+@bp.operation("DELETE", "/users/self", operation_id="user-delete-user", status=200,
+              kinds=SESSION_ONLY, summary="Delete your account and all your personal data.",
               body=DeleteAccountSchema, extra_statuses=(202,))
-def delete_user() -> Response:
-    data = body(_DELETE)
-    password = data.get("password") or request.headers.get(PASSWORD_HEADER)
+def delete_user(body: dict[str, Any]) -> None:
+    password = body.get("password") or request.headers.get(PASSWORD_HEADER)
     if password is None:
         raise ValidationFailed([FieldError(
             ".password", f"password is required, in the body or the {PASSWORD_HEADER} header",
             "required", {"missingProperty": "password"})])
-    if "password" not in data and len(password) < 6:
+    if "password" not in body and len(password) < 6:
         raise ValidationFailed.single(".password", "minLength",
                                       f"{PASSWORD_HEADER} must have at least 6 characters")
-    users.delete_account(deps(), current_auth(), password, data.get("multi_factor_code"))
-    return empty(200)
+    users.delete_account(deps(), current_auth(), password, body.get("multi_factor_code"))

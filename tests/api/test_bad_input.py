@@ -313,7 +313,7 @@ def test_length_counts_characters(world: World, value: str) -> None:
 
 
 @pytest.mark.parametrize("data", [
-    b"[" * 100_000,
+    b"[" * 60_000,
     b'{"email": ' + b"[" * 5000 + b"]" * 5000 + b', "password": "x"}',
     b'{"email": "a\\ud800@example.com", "password": "x"}',
     b'{"email": "ada@example.com", "password": "\\udfff"}',

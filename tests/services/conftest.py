@@ -13,7 +13,7 @@ from flask_usercore.models import MfaSecret, RecoveryCode, User, utcnow
 from flask_usercore.security import totp
 from flask_usercore.security.codes import hash_code
 from flask_usercore.services import authentication, codes, mfa, registration
-from flask_usercore.services.context import Auth, ClientInfo, Deps
+from flask_usercore.services.context import Auth, ClientInfo, Deps, commit
 
 SERVICE_PASSWORD = "correct horse battery staple 9"
 #: The service modules that read the time through their own ``utcnow`` import.
@@ -57,10 +57,12 @@ def make_user(deps: Deps) -> Callable[..., User]:
     def make(email: str = "ada@example.com", *, verified: bool = True,
              password: str = SERVICE_PASSWORD, first_name: str = "Ada",
              last_name: str = "Lovelace", **profile: Any) -> User:
-        return registration.create_user(
+        user = registration.create_user(
             deps, email=email, password=password,
             person={"first_name": first_name, "last_name": last_name},
             profile=profile, verified_at=utcnow() if verified else None)
+        commit(deps.session)
+        return user
 
     return make
 
@@ -71,6 +73,7 @@ def sign_in(deps: Deps) -> Callable[..., Auth]:
 
     def do(user: User, password: str = SERVICE_PASSWORD) -> Auth:
         issued = authentication.authenticate(deps, user.email, password, ClientInfo())
+        commit(deps.session)
         auth = authentication.resolve_token(deps, issued.token)
         assert auth is not None
         return auth

@@ -17,7 +17,7 @@ from flask_usercore.security.passwords import PasswordHasher
 from flask_usercore.security.tokens import hash_token
 from flask_usercore.services import authentication
 from flask_usercore.services.authentication import LAST_USED_RESOLUTION
-from flask_usercore.services.context import ClientInfo, Deps
+from flask_usercore.services.context import ClientInfo, Deps, commit
 
 PASSWORD = "correct horse battery staple 9"
 
@@ -67,6 +67,8 @@ def test_authenticate_sends_login_succeeded(deps: Deps, make_user: Callable[...,
 
     with signals.login_succeeded.connected_to(on_login):
         issued = authentication.authenticate(deps, user.email, PASSWORD, ClientInfo())
+        assert seen == []  # announced after the commit only
+        commit(deps.session)
     assert seen == [(user.id, issued.credential.id)]
 
 
@@ -141,6 +143,7 @@ def test_password_rehashed_when_the_parameters_changed(deps: Deps,
     deps.session.commit()
     assert deps.hasher.needs_rehash(old_hash)
     authentication.check_password_login(deps, user.email, PASSWORD)
+    commit(deps.session)
     deps.session.expire_all()
     stored = deps.session.get(User, user.id)
     assert stored is not None
@@ -195,8 +198,14 @@ def test_expired_token_resolves_to_none(deps: Deps, make_user: Callable[..., Use
 def test_last_used_at_written_at_most_once_per_resolution(
         deps: Deps, make_user: Callable[..., User], clock: Any) -> None:
     issued = authentication.authenticate(deps, make_user().email, PASSWORD, ClientInfo())
+    commit(deps.session)
     start = clock.now
     updates: list[str] = []
+
+    def resolve() -> Any:  # as an operation does: resolve, then the one commit
+        auth = authentication.resolve_token(deps, issued.token)
+        commit(deps.session)
+        return auth
 
     def count_updates(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.lstrip().upper().startswith("UPDATE"):
@@ -207,15 +216,15 @@ def test_last_used_at_written_at_most_once_per_resolution(
     try:
         resolution = LAST_USED_RESOLUTION.total_seconds()
         clock.advance(resolution / 2)
-        assert authentication.resolve_token(deps, issued.token) is not None
+        assert resolve() is not None
         clock.advance(resolution / 2)  # exactly the resolution: still not written
-        assert authentication.resolve_token(deps, issued.token) is not None
+        assert resolve() is not None
         assert updates == []
         assert stored_credential(deps, issued.credential.id).last_used_at == start  # type: ignore[union-attr]
 
         clock.advance(1)
         written_at = clock.now
-        auth = authentication.resolve_token(deps, issued.token)
+        auth = resolve()
         assert auth is not None
         assert len(updates) == 1
         # the caller is usable after the write committed
@@ -226,7 +235,7 @@ def test_last_used_at_written_at_most_once_per_resolution(
 
         for _ in range(3):
             clock.advance(resolution / 4)
-            assert authentication.resolve_token(deps, issued.token) is not None
+            assert resolve() is not None
         assert len(updates) == 1
         assert stored_credential(deps, issued.credential.id).last_used_at == written_at  # type: ignore[union-attr]
     finally:
@@ -246,6 +255,7 @@ def test_logout_ends_only_this_session(deps: Deps, make_user: Callable[..., User
 
     with signals.logged_out.connected_to(on_logout):
         authentication.logout(deps, first)
+        commit(deps.session)
     assert seen == [first.credential.id]
     assert authentication.resolve_token(deps, first.token) is None
     assert stored_credential(deps, first.credential.id) is None

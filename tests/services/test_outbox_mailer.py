@@ -12,6 +12,7 @@ from flask import Flask
 
 from flask_usercore import FileOutboxMailer, Mail
 from flask_usercore.services import registration
+from flask_usercore.services.context import commit
 
 
 def read_mails(folder: Path) -> list[Any]:
@@ -71,6 +72,8 @@ def test_configured_outbox_receives_the_registration_mail(make_app: Callable[...
                                      person={"first_name": "Ada", "last_name": "Lovelace"},
                                      profile={})
         user_id = str(user.id)
+        assert read_mails(tmp_path) == []  # sent after the commit
+        commit(deps.session)
     [message] = read_mails(tmp_path)
     assert message["From"] == "me@host.test"
     assert message["To"] == "ada@example.com"

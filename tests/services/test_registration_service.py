@@ -14,7 +14,7 @@ from flask_usercore import Mail, signals
 from flask_usercore.errors import NotFound, ValidationFailed
 from flask_usercore.models import CodePurpose, OneTimeCode, User
 from flask_usercore.services import codes, registration
-from flask_usercore.services.context import Deps
+from flask_usercore.services.context import Deps, commit, rollback
 
 PASSWORD = "correct horse battery staple 9"
 PERSON = {"first_name": "Ada", "last_name": "Lovelace"}
@@ -30,8 +30,11 @@ def count_users(deps: Deps) -> int:
 
 
 def register(deps: Deps, email: str = "ada@example.com", **profile: Any) -> User:
-    return registration.register(deps, email=email, password=PASSWORD, person=PERSON,
+    """Register as the operation does: the service, then the one commit."""
+    user = registration.register(deps, email=email, password=PASSWORD, person=PERSON,
                                  profile=profile)
+    commit(deps.session)
+    return user
 
 
 # -- register ------------------------------------------------------------------------------
@@ -65,19 +68,34 @@ def test_register_stores_an_unverified_user_and_mails_a_code(deps: Deps, mailbox
     assert code not in row.code_hash
 
 
-def test_register_stores_nothing_when_the_mail_fails(make_app: Callable[..., Flask]) -> None:
+def test_register_mails_and_signals_only_after_the_commit(deps: Deps, mailbox: Any) -> None:
+    received: list[User] = []
+    with signals.user_registered.connected_to(lambda sender, user: received.append(user)):
+        registration.register(deps, email="ada@example.com", password=PASSWORD,
+                              person=PERSON, profile={})
+        assert (mailbox.sent, received) == ([], [])  # nothing announced before the commit
+        rollback(deps.session)
+        assert (mailbox.sent, received, count_users(deps)) == ([], [], 0)
+        register(deps)
+    assert [m.to for m in mailbox.sent] == ["ada@example.com"] and len(received) == 1
+
+
+def test_a_mail_that_fails_after_the_commit_is_signalled(make_app: Callable[..., Flask],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
     class BrokenMailer:
         def send(self, mail: Mail) -> None:
             raise ConnectionError("smtp down")
 
     app = make_app(mailer=BrokenMailer())
-    with app.app_context():
+    failed: list[tuple[Mail, Exception]] = []
+    with app.app_context(), signals.delivery_failed.connected_to(
+            lambda sender, mail, error: failed.append((mail, error))):
         deps = app.extensions["usercore"].deps
-        with pytest.raises(ConnectionError):
-            register(deps)
-        deps.session.rollback()  # what the error handler does
-        assert count_users(deps) == 0
-        assert deps.session.scalar(select(func.count()).select_from(OneTimeCode)) == 0
+        register(deps)  # the account stands: the code can be sent again
+        assert count_users(deps) == 1
+    [(mail, error)] = failed
+    assert mail.to == "ada@example.com" and isinstance(error, ConnectionError)
+    assert "could not be delivered: ConnectionError" in caplog.text
 
 
 # -- create_user ---------------------------------------------------------------------------
@@ -149,8 +167,7 @@ def test_create_user_counts_the_names_as_guessable(deps: Deps,
 
 
 def test_create_user_without_commit_can_be_rolled_back(deps: Deps) -> None:
-    registration.create_user(deps, email="ada@example.com", password=PASSWORD, person=PERSON,
-                             commit=False)
+    registration.create_user(deps, email="ada@example.com", password=PASSWORD, person=PERSON)
     deps.session.rollback()
     assert count_users(deps) == 0
 
@@ -161,6 +178,7 @@ def test_verify_registration_marks_the_user_verified(deps: Deps, mailbox: Any) -
     user = register(deps)
     verified = registration.verify_registration(
         deps, user_id=user.id, email="ADA@example.com", token=mailbox.last_code())
+    commit(deps.session)
     assert verified.id == user.id
     deps.session.expire_all()
     stored = deps.session.get(User, user.id)

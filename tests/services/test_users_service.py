@@ -18,7 +18,7 @@ from flask_usercore.models import Base, CodePurpose, User
 from flask_usercore.schemas.users import UserUpdateSchema, dump_user
 from flask_usercore.services import codes, users
 from flask_usercore.services.authentication import resolve_token
-from flask_usercore.services.context import Auth, Deps
+from flask_usercore.services.context import Auth, Deps, commit
 
 PASSWORD = "correct horse battery staple 9"
 
@@ -66,7 +66,10 @@ def test_nothing_changed_sends_no_signal(deps: Deps, make_user: Callable[..., Us
 
     with signals.profile_updated.connected_to(on_update):
         assert users.update_profile(deps, user, {"nickname": "countess"}) == set()
+        commit(deps.session)
         assert users.update_profile(deps, user, {"location": "London"}) == {"location"}
+        assert seen == []
+        commit(deps.session)
     assert seen == [{"location"}]
 
 
@@ -245,6 +248,7 @@ def test_delete_account_removes_every_row_of_the_user(
 
     with signals.user_deleted.connected_to(on_delete):
         users.delete_account(deps, victim, PASSWORD, pyotp.TOTP(secret).now())
+        commit(deps.session)
     assert deleted == [{"user_id": victim_id, "email": "ada@example.com"}]
     assert rows_per_table(deps, victim_id) == dict.fromkeys(before_victim, 0)
     assert rows_per_table(deps, other_id) == before_other

@@ -1,0 +1,122 @@
+"""Protecting the host's own views with our tokens: ``current_user``, ``current_auth``,
+``@auth_required`` and the Flask-Login bridge.
+
+::
+
+    from flask_usercore import current_user
+
+    @app.get("/dashboard")
+    @usercore.auth_required                       # sessions and API tokens
+    def dashboard():
+        return {"hello": current_user.first_name}
+
+    @app.put("/profile-card")
+    @usercore.auth_required(kinds={"session", "oauth2"}, scopes={"profile"})
+    def profile_card(): ...
+
+A request without a valid token gets the 401 of the wire rules, one whose credential may not
+call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import g, has_request_context
+from werkzeug.local import LocalProxy
+
+from .errors import UserCoreError
+from .models import User
+from .services.access import USER_KINDS
+from .services.context import Auth, commit
+from .state import usercore_state
+from .views.handlers import error_response
+from .views.routing import authenticate_request
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _auth() -> Auth | None:
+    return g.get("usercore_auth") if has_request_context() else None
+
+
+#: The :class:`~flask_usercore.services.context.Auth` of the current request, or None.
+current_auth: Auth | None = cast("Auth | None", LocalProxy(_auth))
+#: The :class:`~flask_usercore.models.User` of the current request, or None.
+current_user: User | None = cast(
+    "User | None", LocalProxy(lambda: a.user if (a := _auth()) is not None else None))
+
+
+def max_body_bytes() -> int:
+    """``USERCORE_MAX_BODY_BYTES`` of the current app."""
+    return usercore_state().config.max_body_bytes
+
+
+def auth_required(*, kinds: Collection[str] = USER_KINDS,
+                  scopes: Collection[str] = ()) -> Callable[[F], F]:
+    """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
+
+    The check is the one our operations use. Errors answer with our JSON bodies (401/403),
+    whatever the host's own error handlers do. The last-use time of the credential is
+    recorded before the view runs (a commit of the session, which holds nothing of the view yet).
+    """
+    kinds, scopes = frozenset(kinds), tuple(scopes)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                g.usercore_auth = authenticate_request(kinds, scopes)
+            except UserCoreError as exc:
+                usercore_state().deps.session.rollback()
+                return error_response(exc)
+            commit(usercore_state().deps.session)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+class LoginUser:
+    """Our :class:`~flask_usercore.models.User` as Flask-Login expects a user object.
+
+    Attribute access falls through to the user (``current_user.email``); ``auth`` is the
+    credential the request presented.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, auth: Auth) -> None:
+        self.auth = auth
+        self.user = auth.user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.user, name)
+
+
+def init_login_manager(login_manager: Any, *, kinds: Collection[str] = USER_KINDS) -> None:
+    """Let Flask-Login's ``current_user`` resolve our tokens (header, Bearer or cookie).
+
+    Installs a ``request_loader`` on ``login_manager``: a request with a valid token of
+    ``kinds`` logs in its user as a :class:`LoginUser`; without one, Flask-Login goes on as
+    configured (anonymous user, ``login_required`` refusing).
+    """
+    kinds = frozenset(kinds)
+
+    def load(request: Any) -> LoginUser | None:
+        try:
+            g.usercore_auth = authenticate_request(kinds, ())
+        except UserCoreError:
+            return None
+        commit(usercore_state().deps.session)
+        return LoginUser(g.usercore_auth)
+
+    login_manager.request_loader(load)
