@@ -38,15 +38,18 @@ from .views.routing import authenticate_request
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _auth() -> Auth | None:
+def request_auth() -> Auth | None:
+    """The :class:`Auth` of the current request, or None when nothing authenticated it."""
     return g.get("usercore_auth") if has_request_context() else None
 
 
-#: The :class:`~flask_usercore.services.context.Auth` of the current request, or None.
-current_auth: Auth | None = cast("Auth | None", LocalProxy(_auth))
-#: The :class:`~flask_usercore.models.User` of the current request, or None.
-current_user: User | None = cast(
-    "User | None", LocalProxy(lambda: a.user if (a := _auth()) is not None else None))
+#: Proxy to the :class:`~flask_usercore.services.context.Auth` of the current request. It is
+#: falsy when nothing authenticated the request (``if current_auth:``; a proxy is never
+#: ``None`` itself: ``usercore.current_auth`` gives the object or None).
+current_auth: Auth = cast(Auth, LocalProxy(request_auth))
+#: Proxy to the :class:`~flask_usercore.models.User` of the current request; falsy when none.
+current_user: User = cast(
+    User, LocalProxy(lambda: a.user if (a := request_auth()) is not None else None))
 
 
 def max_body_bytes() -> int:

@@ -19,13 +19,15 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
+from .lockout import Lockout
+from .models import User
 from .models.sqlite import enforce_foreign_keys
 from .openapi import openapi_view
 from .ratelimit import RateLimiter
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
 from .services.access import USER_KINDS
-from .services.context import Deps
+from .services.context import Auth, Deps
 from .state import EXTENSION_KEY, UserCoreState
 from .views import authentication, registration, users
 from .views.handlers import guard_prefix, register_error_handlers
@@ -67,15 +69,16 @@ class UserCore:
         config = load_config(app.config)
         mailer = self.mailer or (FileOutboxMailer(config.outbox_path, config.mail_sender)
                                  if config.outbox_path else LoggingMailer())
+        limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth)
         deps = Deps(
             session=self.db.session, config=config,
             hasher=PasswordHasher(time_cost=config.argon2_time_cost,
                                   memory_cost=config.argon2_memory_cost,
                                   parallelism=config.argon2_parallelism),
-            box=SecretBox(config.secret_key), mailer=mailer,
+            box=SecretBox(config.secret_key, config.secret_key_fallbacks), mailer=mailer,
             sms=self.sms_sender or LoggingSmsSender(),
-            visibility=self.visibility or NobodyVisible(), sender=app)
-        limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth)
+            visibility=self.visibility or NobodyVisible(),
+            lockout=Lockout(limiter.storage, config), sender=app)
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db)
         if config.register_blueprint:
@@ -97,14 +100,16 @@ class UserCore:
         return bp
 
     @property
-    def current_auth(self) -> Any:
-        """The authenticated caller of the current request (:data:`flask_usercore.current_auth`)."""
-        return auth.current_auth
+    def current_auth(self) -> Auth | None:
+        """The caller of the current request (kind, scopes, credential), or None when no
+        protected view or operation authenticated it."""
+        return auth.request_auth()
 
     @property
-    def current_user(self) -> Any:
-        """The authenticated user of the current request (:data:`flask_usercore.current_user`)."""
-        return auth.current_user
+    def current_user(self) -> User | None:
+        """The authenticated user of the current request, or None."""
+        found = auth.request_auth()
+        return found.user if found is not None else None
 
     def auth_required(self, view: F | None = None, /, *, kinds: Collection[str] = USER_KINDS,
                       scopes: Collection[str] = ()) -> Any:

@@ -31,6 +31,8 @@ class RateLimiter:
             raise ConfigError(f"USERCORE_RATELIMIT_STORAGE_URI: {exc}") from None
         if not isinstance(storage, Storage):  # an async+ scheme
             raise ConfigError("USERCORE_RATELIMIT_STORAGE_URI must name a synchronous storage")
+        #: The counters' storage, shared with the per-account :class:`~.lockout.Lockout`.
+        self.storage: Storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
 
     def hit(self, group: str, client: str) -> None:

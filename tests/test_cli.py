@@ -52,17 +52,17 @@ def test_db_upgrade_current_downgrade_then_create_a_verified_user_who_logs_in(
     assert (result.exit_code, result.output) == (0, "base\n")
 
     result = runner.invoke(args=["usercore", "db", "upgrade"])
-    assert (result.exit_code, result.output) == (0, "0001 (head)\n"), result.output
+    assert (result.exit_code, result.output) == (0, "0002 (head)\n"), result.output
     assert _tables(fresh_app) == set(Base.metadata.tables) | {VERSION_TABLE}
     result = runner.invoke(args=["usercore", "db", "upgrade", "head"])
-    assert (result.exit_code, result.output) == (0, "0001 (head)\n")
+    assert (result.exit_code, result.output) == (0, "0002 (head)\n")
     result = runner.invoke(args=["usercore", "db", "current"])
-    assert (result.exit_code, result.output) == (0, "0001 (head)\n")
+    assert (result.exit_code, result.output) == (0, "0002 (head)\n")
 
     result = runner.invoke(args=["usercore", "db", "downgrade", "base"])
     assert (result.exit_code, result.output) == (0, "base\n")
     assert _tables(fresh_app) == set()
-    assert runner.invoke(args=["usercore", "db", "upgrade", "0001"]).exit_code == 0
+    assert runner.invoke(args=["usercore", "db", "upgrade", "0002"]).exit_code == 0
 
     result = _create_user(runner, "--verified")
     assert result.exit_code == 0, result.output
@@ -83,7 +83,7 @@ def test_db_downgrade_to_an_unknown_revision_fails_with_a_message(fresh_app: Fla
     result = runner.invoke(args=["usercore", "db", "downgrade", "nosuchrev"])
     assert result.exit_code == 1
     assert "Error: " in result.output and "nosuchrev" in result.output
-    assert runner.invoke(args=["usercore", "db", "current"]).output == "0001 (head)\n"
+    assert runner.invoke(args=["usercore", "db", "current"]).output == "0002 (head)\n"
     result = runner.invoke(args=["usercore", "db", "downgrade"])
     assert result.exit_code == 2
     assert "Missing argument 'REVISION'" in result.output

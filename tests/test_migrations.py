@@ -8,6 +8,7 @@ dropped afterwards.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,11 +28,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Uuid,
+    column,
     create_engine,
+    delete,
+    func,
     insert,
     inspect,
     make_url,
     select,
+    table,
     text,
 )
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +56,8 @@ from flask_usercore.migrations import (
     upgrade,
 )
 from flask_usercore.models import Base, User, utcnow
+from flask_usercore.security.identity import email_key
+from tests.user_rows import row_for, user_tables
 
 USERCORE_TABLES = set(Base.metadata.tables)
 
@@ -124,7 +132,7 @@ def test_upgrade_on_an_empty_database_builds_exactly_the_models(
         migrating_app: Flask, connect: Callable[[], Any]) -> None:
     assert current() is None
     upgrade()
-    assert current() == head() == "0001"
+    assert current() == head() == "0002"
     with connect() as connection:
         assert _table_names(connection) == USERCORE_TABLES | {VERSION_TABLE}
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
@@ -143,9 +151,11 @@ def test_every_index_of_the_models_exists_with_its_definition(
                 assert index.name in indexes, (table.name, index.name, indexes)
                 assert ("UNIQUE" in indexes[index.name].upper()) == index.unique, index.name
         users = _index_sql(connection, "usercore_users")
-    for column in ("email", "nickname"):
-        definition = users[f"uq_usercore_users_{column}_lower"].lower()
-        assert re.search(rf"lower\(\(?{column}\b", definition), definition
+    definition = users["uq_usercore_users_nickname_lower"].lower()
+    assert re.search(r"lower\(\(?nickname\b", definition), definition
+    definition = users["uq_usercore_users_email_key"].lower()
+    assert re.search(r"unique index .*\(email_key\)", definition), definition
+    assert "uq_usercore_users_email_lower" not in users
 
 
 def test_email_and_nickname_are_unique_ignoring_case(
@@ -155,9 +165,10 @@ def test_email_and_nickname_are_unique_ignoring_case(
     with connect() as connection:
         connection.execute(insert(table).values(_new_user("Ada@Example.com", "Ada")))
         connection.commit()
-        with pytest.raises(IntegrityError, match="uq_usercore_users_email_lower"):
-            connection.execute(insert(table).values(_new_user("ada@example.COM")))
-        connection.rollback()
+        for same in ("ada@example.COM", "ADA@EXAMPLE.COM"):  # the key of a Core insert too
+            with pytest.raises(IntegrityError, match="email_key"):
+                connection.execute(insert(table).values(_new_user(same)))
+            connection.rollback()
         with pytest.raises(IntegrityError, match="uq_usercore_users_nickname_lower"):
             connection.execute(insert(table).values(_new_user("grace@example.com", "ADA")))
         connection.rollback()
@@ -238,3 +249,124 @@ def test_a_create_all_schema_is_adopted_and_a_partial_one_refused(
     with pytest.raises(SchemaConflict, match="usercore_users"):
         upgrade()
     assert current() is None
+
+
+# -- 0002: e-mail identity by key ----------------------------------------------------------
+
+#: ``usercore_users`` as revision 0001 made it (no ``email_key``).
+USERS_0001 = table("usercore_users", *(column(c.name, c.type) for c in User.__table__.c
+                                        if c.name != "email_key"))
+USERS_0002 = table("usercore_users", column("id", Uuid()), column("email", String()),
+                   column("email_key", String()))
+EXISTING = ["Ädam@Example.COM", unicodedata.normalize("NFD", "Émile@example.com"),
+            "x@xn--bcher-kva.de", "Grace@example.com", "not quite an address"]
+
+
+def _fill_0001(connection: Connection, emails: list[str]) -> dict[str, uuid.UUID]:
+    """Users with these addresses at revision 0001, each with a row in every user table."""
+    ids: dict[str, uuid.UUID] = {}
+    for email in emails:
+        row = _new_user(email)
+        connection.execute(insert(USERS_0001).values(row))
+        for user_table in user_tables():
+            connection.execute(insert(user_table).values(row_for(user_table, row["id"])))
+        ids[email] = row["id"]
+    connection.commit()
+    return ids
+
+
+def _user_rows(connection: Connection) -> dict[str, int]:
+    return {t.name: int(connection.scalar(select(func.count()).select_from(t)) or 0)
+            for t in user_tables()}
+
+
+def _foreign_keys_on(connection: Connection) -> bool:
+    if connection.dialect.name != "sqlite":
+        return True
+    return bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+
+
+def test_upgrade_from_0001_backfills_the_keys_and_keeps_every_row(
+        migrating_app: Flask, connect: Callable[[], Any]) -> None:
+    upgrade("0001")
+    with connect() as connection:
+        assert _foreign_keys_on(connection)  # as the app's connections are: the risky case
+        ids = _fill_0001(connection, EXISTING)
+        children = _user_rows(connection)
+    assert set(children.values()) == {len(EXISTING)}
+
+    upgrade()
+    assert current() == "0002"
+    with connect() as connection:
+        assert _foreign_keys_on(connection)  # on again after the rebuild
+        assert schema_differences(connection) == []
+        rows = connection.execute(select(USERS_0002.c.id, USERS_0002.c.email,
+                                         USERS_0002.c.email_key)).all()
+        assert {(row_id, email, key) for row_id, email, key in rows} == {
+            (ids[email], email, email_key(email)) for email in EXISTING}
+        assert _user_rows(connection) == children
+        keys = {email: key for _, email, key in rows}
+        assert keys["Ädam@Example.COM"] == "ädam@example.com"
+        assert keys[EXISTING[1]] == "émile@example.com"
+        assert keys["x@xn--bcher-kva.de"] == "x@bücher.de"
+        assert keys["not quite an address"] == "not quite an address"
+        indexes = _index_sql(connection, "usercore_users")
+        assert {"uq_usercore_users_email_key", "uq_usercore_users_nickname_lower"} <= set(indexes)
+        assert "uq_usercore_users_email_lower" not in indexes
+        with pytest.raises(IntegrityError, match="email_key"):
+            connection.execute(insert(User.__table__).values(_new_user("ÉMILE@example.com")))
+        connection.rollback()
+
+    downgrade("0001")
+    with connect() as connection:
+        assert _foreign_keys_on(connection)
+        columns = {c["name"] for c in inspect(connection).get_columns("usercore_users")}
+        assert "email_key" not in columns
+        assert set(connection.scalars(select(USERS_0001.c.email))) == set(EXISTING)
+        assert _user_rows(connection) == children
+        indexes = _index_sql(connection, "usercore_users")
+        assert {"uq_usercore_users_email_lower", "uq_usercore_users_nickname_lower"} <= set(
+            indexes)
+        assert "uq_usercore_users_email_key" not in indexes
+    upgrade()
+    with connect() as connection:
+        assert schema_differences(connection) == []
+        assert _user_rows(connection) == children
+
+
+def test_upgrade_refuses_addresses_that_become_one_and_changes_nothing(
+        migrating_app: Flask, connect: Callable[[], Any]) -> None:
+    upgrade("0001")
+    nfc = unicodedata.normalize("NFC", "Émile@example.com")
+    nfd = unicodedata.normalize("NFD", "émile@example.com")
+    with connect() as connection:
+        _fill_0001(connection, [nfc, nfd, "ada@example.com"])
+    with pytest.raises(RuntimeError, match=f"{nfc} = {nfd}"):
+        upgrade()
+    assert current() == "0001"
+    with connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("usercore_users")}
+        assert "email_key" not in columns
+        connection.execute(delete(USERS_0001).where(USERS_0001.c.email == nfd))
+        connection.commit()
+    upgrade()
+    assert current() == "0002"
+
+
+def test_a_sqlite_rebuild_with_foreign_keys_on_is_refused_before_it_deletes(
+        migrating_app: Flask, connect: Callable[[], Any], is_postgres: bool) -> None:
+    if is_postgres:
+        pytest.skip("SQLite rebuilds tables; PostgreSQL alters them in place")
+    upgrade("0001")
+    with connect() as connection:
+        _fill_0001(connection, ["ada@example.com"])
+        children = _user_rows(connection)
+        assert _foreign_keys_on(connection)
+        # Alembic run directly on one of the app's connections, not through our runner
+        with pytest.raises(RuntimeError, match="foreign keys are on"):
+            command.upgrade(alembic_config(connection), "head")
+        connection.rollback()
+        assert _user_rows(connection) == children
+        columns = {c["name"] for c in inspect(connection).get_columns("usercore_users")}
+        assert "email_key" not in columns
+    assert current() == "0001"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
@@ -85,3 +86,35 @@ def test_field_formats_are_documented(client: FlaskClient) -> None:
     assert register["webUrl"]["format"] == "uri"
     assert register["nickname"]["maxLength"] == 60
     assert "email" in schemas["Register"]["required"]
+
+
+def test_every_mounted_operation_is_mittwalds_operation_of_that_method_and_path(
+        app: Flask) -> None:
+    """The contract check finds the document's operation by method and path: a typo in a
+    rule would silently switch it off. Every operation we mount must be found, under the
+    same operationId we declare (ours only: the OpenAPI document route)."""
+    from tests.contract.validation import find_operation
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        op = getattr(app.view_functions[rule.endpoint], "usercore_operation", None)
+        if op is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        found = find_operation(op.method, path.replace("{userId}", "self"))
+        assert found is not None, f"{op.method} {path} is not in mittwald's document"
+        assert (found / "operationId").read_str() == op.operation_id, path
+        checked += 1
+    assert checked >= 10
+
+
+def test_the_document_is_built_once_per_app(app: Flask, client: FlaskClient,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_usercore import openapi
+
+    calls: list[Flask] = []
+    build = openapi.build_spec
+    monkeypatch.setattr(openapi, "build_spec", lambda a: calls.append(a) or build(a))
+    first = client.get("/v2/openapi.json").json
+    assert client.get("/v2/openapi.json").json == first
+    assert len(calls) == 1

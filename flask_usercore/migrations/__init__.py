@@ -42,6 +42,7 @@ from sqlalchemy import MetaData, Table, inspect
 from sqlalchemy.engine import Connection, Engine
 
 from ..models import Base
+from ..models.sqlite import foreign_keys_off
 
 __all__ = [
     "VERSION_TABLE",
@@ -119,7 +120,7 @@ def upgrade(revision: str = "head") -> None:
     :class:`SchemaConflict` for usercore tables that no migration made and that differ from
     the models.
     """
-    with _engine().begin() as connection:
+    with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
         _adopt_create_all_schema(connection)
         command.upgrade(alembic_config(connection), revision)
 
@@ -129,7 +130,7 @@ def downgrade(revision: str) -> None:
 
     ``base`` drops every flask-usercore table, the version table included.
     """
-    with _engine().begin() as connection:
+    with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
         command.downgrade(alembic_config(connection), revision)
         if migration_context(connection).get_current_revision() is None:
             Table(VERSION_TABLE, MetaData()).drop(connection, checkfirst=True)

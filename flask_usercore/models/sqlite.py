@@ -51,14 +51,14 @@ def _install(engine: Engine) -> None:
         event.listen(engine, "checkout", _on_checkout)
 
 
-def _models_engine(app: Flask, db: SQLAlchemy) -> Engine | None:
-    """The engine ``db.session`` uses for our tables, or None before ``db.init_app(app)``."""
-    with app.app_context():
-        try:
-            engines = db.engines
-        except RuntimeError:  # this SQLAlchemy object does not know the app yet
-            return None
-        return engines.get(Base.metadata.info.get("bind_key"))
+def _models_engine(db: SQLAlchemy) -> Engine | None:
+    """The engine ``db.session`` uses for our tables in the current app, or None before
+    ``db.init_app(app)``."""
+    try:
+        engines = db.engines
+    except RuntimeError:  # this SQLAlchemy object does not know the app yet
+        return None
+    return engines.get(Base.metadata.info.get("bind_key"))
 
 
 def enforce_foreign_keys(app: Flask, db: SQLAlchemy) -> None:
@@ -67,13 +67,14 @@ def enforce_foreign_keys(app: Flask, db: SQLAlchemy) -> None:
     Other engines (the host's other binds) are left alone. When ``db.init_app(app)`` has not
     run yet, the listener is installed at the first app context, before any query can run.
     """
-    engine = _models_engine(app, db)
+    with app.app_context():
+        engine = _models_engine(db)
     if engine is not None:
         _install(engine)
         return
 
     def install_later(sender: Flask, **extra: Any) -> None:
-        later = _models_engine(sender, db)
+        later = _models_engine(db)  # signalled inside the new app context
         if later is not None:
             _install(later)
             appcontext_pushed.disconnect(install_later, sender=app)

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Index, String, Uuid, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..security import identity
 from .base import Base, UTCDateTime, utcnow
 from .mfa import MfaSecret
 
+#: Casefolding can turn one character into three (``ΐ``), so the key may outgrow the address.
+EMAIL_KEY_LENGTH = 3 * 254
+
+
+def _email_key_default(context: DefaultExecutionContext) -> str:
+    """The key of a Core ``INSERT`` that gave the address only (the ORM sets both)."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return identity.email_key(parameters["email"])
+
 
 class User(Base):
-    """An account. E-mail and nickname are unique ignoring case (functional indexes)."""
+    """An account. The e-mail address is unique by its key, the nickname ignoring case.
+
+    ``email`` is the address as the user typed it (shown as is); ``email_key`` is its
+    :func:`~flask_usercore.security.identity.email_key`, kept in step by the ORM whenever
+    ``email`` is set, and the only column that lookups and the unique index use.
+    """
 
     __tablename__ = "usercore_users"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(EMAIL_KEY_LENGTH), default=_email_key_default)
     password_hash: Mapped[str] = mapped_column(String(255))
     first_name: Mapped[str] = mapped_column(String(120))
     last_name: Mapped[str] = mapped_column(String(120))
@@ -42,9 +60,14 @@ class User(Base):
         foreign_keys=lambda: [MfaSecret.user_id], uselist=False, viewonly=True, lazy="select")
 
     __table_args__ = (
-        Index("uq_usercore_users_email_lower", func.lower(email), unique=True),
+        Index("uq_usercore_users_email_key", email_key, unique=True),
         Index("uq_usercore_users_nickname_lower", func.lower(nickname), unique=True),
     )
+
+    @validates("email")
+    def _set_email_key(self, name: str, address: str) -> str:
+        self.email_key = identity.email_key(address)
+        return address
 
     @property
     def mfa_setup(self) -> bool:

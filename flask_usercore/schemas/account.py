@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema
+from .base import InputSchema
+from .text import text
 
-from .base import text
 
-
-class DeleteAccountSchema(Schema):
+class DeleteAccountSchema(InputSchema):
     """``{password, multiFactorCode?}``; the password may come in ``x-apitree-password``."""
 
     password = text(4096, min_length=1)

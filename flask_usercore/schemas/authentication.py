@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, fields
 
-from .base import ResponseSchema, UtcDateTime, UuidString, text
+from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
+from .text import text
 
 
-class AuthenticateSchema(Schema):
+class AuthenticateSchema(InputSchema):
     email = text(254, min_length=1, required=True)
     password = text(4096, min_length=1, required=True)
 
 
-class AuthenticateQuery(Schema):
+class AuthenticateQuery(InputSchema):
     """``?cookieOnly=true``; other query parameters are ignored."""
 
     class Meta:

@@ -12,37 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump
 
 from ..errors import FieldError, ValidationFailed
-
-_MESSAGE_TYPES = (
-    ("Missing data for required field", "required"),
-    ("Unknown field", "additionalProperties"),
-    ("Field may not be null", "type"),
-    ("Not a valid string", "type"),
-    ("Not a valid integer", "type"),
-    ("Not a valid boolean", "type"),
-    ("Not a valid number", "type"),
-    ("Not a valid mapping", "type"),
-    ("Not a valid list", "type"),
-    ("Invalid input type", "type"),
-    ("Longer than maximum length", "maxLength"),
-    ("Shorter than minimum length", "minLength"),
-    ("Length must be", "maxLength"),
-    ("Must be one of", "enum"),
-    ("String does not match expected pattern", "pattern"),
-    ("Must be greater than or equal", "minimum"),
-    ("Must be less than or equal", "maximum"),
-    ("Not a valid", "format"),
-)
-
-
-def _error_type(message: str) -> str:
-    for prefix, kind in _MESSAGE_TYPES:
-        if message.startswith(prefix):
-            return kind
-    return "invalid"
+from .errortypes import TypedMessage, message_type, type_field
+from .text import no_control_characters
 
 
 def _flatten(messages: Any, path: str) -> list[FieldError]:
@@ -59,7 +33,7 @@ def _flatten(messages: Any, path: str) -> list[FieldError]:
     if isinstance(messages, list):
         return [e for m in messages for e in _flatten(m, path)]
     message = str(messages)
-    kind = _error_type(message)
+    kind = message_type(messages)
     name = path.rsplit(".", 1)[-1]
     context = {"missingProperty": name} if kind == "required" else (
         {"additionalProperty": name} if kind == "additionalProperties" else {})
@@ -84,6 +58,27 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
     return result
 
 
+class InputSchema(Schema):
+    """Base of every request body and query schema.
+
+    Each bound field gets messages and validators that carry their wire type (see
+    ``errortypes``), and a string field that does not check its characters itself (a plain
+    ``fields.String``, ``Email``) gets :func:`~.text.no_control_characters`.
+    """
+
+    error_messages = {
+        "type": TypedMessage("Invalid input type.", "type"),
+        "unknown": TypedMessage("Unknown field.", "additionalProperties"),
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        """Type the field's errors; add the character check to a plain string field."""
+        type_field(field_obj)
+        if isinstance(field_obj, fields.String) and not getattr(
+                field_obj, "checks_characters", False):
+            field_obj.validators = [*field_obj.validators, no_control_characters]
+
+
 class StrictBoolean(fields.Boolean):
     """A JSON boolean only: ``"true"`` or ``1`` are type errors."""
 
@@ -94,18 +89,24 @@ class StrictBoolean(fields.Boolean):
 
 
 class Email(fields.String):
-    """An e-mail address checked and normalized by ``email-validator`` (no DNS lookup)."""
+    """An e-mail address checked by ``email-validator`` (no DNS lookup), kept as typed.
+
+    Loads the address stripped of surrounding whitespace, otherwise as the user wrote it
+    (that is how it is shown); identity comes from
+    :func:`~flask_usercore.security.identity.email_key`, not from this spelling.
+    """
 
     default_error_messages = {"invalid_email": "Not a valid email address."}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
         if len(text) > 254:
-            raise ValidationError("Longer than maximum length 254.")
+            raise ValidationError(TypedMessage("Longer than maximum length 254.", "maxLength"))
         try:
-            return validate_email(text, check_deliverability=False).normalized
+            validate_email(text, check_deliverability=False)
         except EmailNotValidError as exc:
             raise self.make_error("invalid_email") from exc
+        return text
 
 
 def rfc3339(moment: dt.datetime) -> str:
@@ -142,16 +143,5 @@ class ResponseSchema(Schema):
         return {k: v for k, v in data.items() if v is not None}
 
 
-class EmptySchema(Schema):
+class EmptySchema(InputSchema):
     """A body with no fields (``{}``): any field sent is an unknown field."""
-
-
-def text(max_length: int, *, min_length: int = 0, also: Any = None,
-         **kwargs: Any) -> fields.String:
-    """A string field with separate min/max checks (so the error type says which failed)."""
-    checks: list[Any] = [validate.Length(max=max_length)]
-    if min_length:
-        checks.insert(0, validate.Length(min=min_length))
-    if also is not None:
-        checks.append(also)
-    return fields.String(validate=checks, **kwargs)

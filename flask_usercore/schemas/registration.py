@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from .base import Email, ResponseSchema, UuidString, text
+from .base import Email, InputSchema, ResponseSchema, UuidString
+from .text import text
 from .users import PersonSchema, ProfileFields
 
 
@@ -23,7 +24,7 @@ class RegisterResult(ResponseSchema):
     user_id = UuidString(required=True, data_key="userId")
 
 
-class VerifyRegistrationSchema(Schema):
+class VerifyRegistrationSchema(InputSchema):
     email = Email(required=True)
     token = text(16, min_length=6, required=True)
     user_id = fields.UUID(required=True, data_key="userId")

@@ -5,19 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 import pycountry
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import fields
 
-from .base import Email, ResponseSchema, StrictBoolean, UtcDateTime, UuidString, rfc3339, text
+from .base import (
+    Email,
+    InputSchema,
+    ResponseSchema,
+    StrictBoolean,
+    UtcDateTime,
+    UuidString,
+    rfc3339,
+)
+from .errortypes import Length, OneOf, Regexp, typed_error
+from .text import Text, check_characters, name, text
 
-NICKNAME = validate.Regexp(r"^[A-Za-z0-9._-]+$",
-                           error="String does not match expected pattern [A-Za-z0-9._-].")
+#: Letters, digits, ``.``, ``_``, ``-``, with at least one letter or digit; the whole value
+#: (``Regexp`` uses ``fullmatch``: no trailing newline slips past ``$``).
+NICKNAME = Regexp(r"^(?=[._-]*[A-Za-z0-9])[A-Za-z0-9._-]+$",
+                  error="String does not match expected pattern [A-Za-z0-9._-] "
+                        "with at least one letter or digit.")
 TITLES = ("mr", "ms", "other")
 ACCOUNT_TYPES = ("user", "organization")
 
 
 def _country(value: str) -> None:
     if len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None:
-        raise ValidationError("Not a valid ISO 3166-1 alpha-2 country code.")
+        raise typed_error("Not a valid ISO 3166-1 alpha-2 country code.", "format")
 
 
 class HttpUrl(fields.URL):
@@ -27,23 +40,25 @@ class HttpUrl(fields.URL):
     """
 
     default_error_messages = {"not_string": "Not a valid string."}
+    checks_characters = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(schemes={"http", "https"}, require_tld=False, allow_none=True,
-                         validate=validate.Length(max=2048), **kwargs)
+                         validate=Length(max=2048), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise self.make_error("not_string")
+        check_characters(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class PersonSchema(Schema):
-    """``commons.Person``: ``{firstName, lastName, title?}``."""
+class PersonSchema(InputSchema):
+    """``commons.Person``: ``{firstName, lastName, title?}``; names are trimmed."""
 
-    first_name = text(120, min_length=1, required=True, data_key="firstName")
-    last_name = text(120, min_length=1, required=True, data_key="lastName")
-    title = fields.String(validate=validate.OneOf(TITLES), data_key="title")
+    first_name = name(120, required=True, data_key="firstName")
+    last_name = name(120, required=True, data_key="lastName")
+    title = Text(validate=OneOf(TITLES), data_key="title")
 
 
 class PersonOut(ResponseSchema):
@@ -55,22 +70,27 @@ class PersonOut(ResponseSchema):
 PERSON_OUT = PersonOut()
 
 
-class ProfileFields(Schema):
-    """The writable APITree Profile fields; ``null`` clears an optional one."""
+class ProfileFields(InputSchema):
+    """The writable APITree Profile fields; ``null`` clears an optional one.
 
-    nickname = text(60, min_length=1, allow_none=True, also=NICKNAME)
-    display_name = text(120, allow_none=True, data_key="displayName")
-    company = text(120, allow_none=True)
-    location = text(120, allow_none=True)
-    country_code = fields.String(allow_none=True, validate=_country, data_key="countryCode")
+    Names, ``displayName``, ``company`` and ``location`` are trimmed; blank after trimming
+    is a ``minLength`` error (send ``null`` to clear). Names, ``displayName`` and
+    ``nickname`` refuse invisible format characters.
+    """
+
+    nickname = text(60, min_length=1, allow_none=True, also=NICKNAME, format_chars=False)
+    display_name = name(120, allow_none=True, data_key="displayName")
+    company = text(120, min_length=1, trim=True, allow_none=True)
+    location = text(120, min_length=1, trim=True, allow_none=True)
+    country_code = Text(allow_none=True, validate=_country, data_key="countryCode")
     web_url = HttpUrl(data_key="webUrl")
     picture_url = HttpUrl(data_key="pictureUrl")
-    account_type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES), data_key="accountType")
-    first_name = text(120, min_length=1, data_key="firstname")
-    last_name = text(120, min_length=1, data_key="lastname")
+    account_type = Text(validate=OneOf(ACCOUNT_TYPES), data_key="accountType")
+    first_name = name(120, data_key="firstname")
+    last_name = name(120, data_key="lastname")
 
 
-class MfaState(Schema):
+class MfaState(InputSchema):
     active = StrictBoolean(required=True)
     setup = StrictBoolean(required=True)
 
@@ -91,7 +111,7 @@ class UserUpdateSchema(ProfileFields):
     created_at = UtcDateTime(data_key="createdAt")
     registered_at = UtcDateTime(data_key="registeredAt")
     password_updated_at = UtcDateTime(data_key="passwordUpdatedAt")
-    phone_number = fields.String(data_key="phoneNumber")
+    phone_number = Text(data_key="phoneNumber")
     avatar_ref = UuidString(data_key="avatarRef")
     is_employee = StrictBoolean(data_key="isEmployee")
     customer_memberships: fields.Dict = fields.Dict(data_key="customerMemberships")

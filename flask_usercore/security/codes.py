@@ -2,7 +2,8 @@
 
 A short code has little entropy, so its hash is an HMAC under the server's secret: a stolen
 database alone does not let anyone recover or forge a code. Callers bound the number of
-guesses per code (``code_max_attempts``).
+guesses per code (``code_max_attempts``). Codes and recovery codes made under an earlier
+key (``USERCORE_SECRET_KEY_FALLBACKS``) are checked against every key.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from collections.abc import Iterable
 
 CODE_DIGITS = 8
 
@@ -26,6 +28,20 @@ def hash_code(key: str, purpose: str, code: str) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
+def hash_code_all(keys: Iterable[str], purpose: str, code: str) -> list[str]:
+    """:func:`hash_code` of ``code`` under each of ``keys`` (current key first, then the
+    fallbacks), to look up a hash stored under any of them."""
+    return [hash_code(key, purpose, code) for key in keys]
+
+
 def codes_equal(a: str, b: str) -> bool:
     """Constant-time comparison of two code hashes."""
     return hmac.compare_digest(a, b)
+
+
+def code_matches(stored: str, keys: Iterable[str], purpose: str, code: str) -> bool:
+    """Whether ``stored`` is the hash of ``code`` under any of ``keys`` (key rotation).
+
+    Every key is compared, in constant time each.
+    """
+    return any([codes_equal(stored, digest) for digest in hash_code_all(keys, purpose, code)])

@@ -1,6 +1,13 @@
-"""argon2id password hashing (argon2-cffi), with rehash when the parameters change."""
+"""argon2id password hashing (argon2-cffi), with rehash when the parameters change.
+
+Passwords are hashed in Unicode NFKC, so that the same password typed on another keyboard or
+pasted from another source (``ﬁ`` or ``fi``, full-width digits, a composed or decomposed
+``é``) is the same password.
+"""
 
 from __future__ import annotations
+
+import unicodedata
 
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
@@ -21,11 +28,21 @@ class PasswordHasher:
         self._dummy = self._argon2.hash("usercore-dummy-password")
 
     def hash(self, password: str) -> str:
-        """Return the PHC string of ``password``."""
-        return self._argon2.hash(password)
+        """Return the PHC string of ``password`` in NFKC."""
+        return self._argon2.hash(unicodedata.normalize("NFKC", password))
 
     def verify(self, password_hash: str, password: str) -> bool:
-        """True when ``password`` matches ``password_hash``; never raises for a bad hash."""
+        """True when ``password`` matches ``password_hash``; never raises for a bad hash.
+
+        The NFKC form is tried first; when it differs from ``password`` and fails, the raw
+        string is tried too, so that hashes made before passwords were normalized still match.
+        """
+        normalized = unicodedata.normalize("NFKC", password)
+        if self._verify(password_hash, normalized):
+            return True
+        return normalized != password and self._verify(password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._argon2.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

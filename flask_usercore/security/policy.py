@@ -112,10 +112,12 @@ def check_password(policy: dict[str, Any], password: str, *,
     """The first violation of ``policy`` by ``password``, or None when it passes.
 
     ``user_inputs`` (e-mail, names) are words zxcvbn counts as guessable, and a password
-    equal to the e-mail address is refused as ``PasswordEqualsEmail``.
+    equal to the e-mail address is refused as ``PasswordEqualsEmail``. The password is
+    checked in NFKC, the form :class:`~.passwords.PasswordHasher` hashes.
     """
-    normalized = unicodedata.normalize("NFC", password)
-    if user_inputs and normalized.lower() == user_inputs[0].lower():
+    normalized = unicodedata.normalize("NFKC", password)
+    if user_inputs and normalized.casefold() == unicodedata.normalize(
+            "NFKC", user_inputs[0]).casefold():
         return PolicyViolation("PasswordEqualsEmail", "the password must not be the e-mail address")
     for rule in policy.get("rules", []):
         violation = _check_rule(rule, normalized)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, load_only
 from .. import signals
 from ..errors import SecondFactorRequired, WrongCredentials
 from ..models import Credential, CredentialKind, User, utcnow
+from ..security.identity import email_key
 from ..security.tokens import hash_token, new_token
 from .access import BEARER_KINDS
 from .context import Auth, ClientInfo, Deps, after_commit, expiry
@@ -59,14 +60,17 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
     """The user whose e-mail and password these are, else 401 ``WrongCredentials``.
 
     Costs one argon2 verify whether or not the account exists. Rehashes the password when the
-    argon2 parameters changed.
+    argon2 parameters changed. A wrong password counts as a failure of the address's account
+    (:class:`~flask_usercore.lockout.Lockout`), known or not; while it is locked, the login is
+    refused with 429 before anything is looked up or compared (the right password too).
     """
+    account = email_key(email)
+    deps.lockout.check(account)
     user = find_by_email(deps, email)
     if user is None:
         deps.hasher.verify_dummy(password)
-        signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
-        raise WrongCredentials()
-    if not deps.hasher.verify(user.password_hash, password):
+    if user is None or not deps.hasher.verify(user.password_hash, password):
+        deps.lockout.failed(account)
         signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
         raise WrongCredentials()
     if deps.hasher.needs_rehash(user.password_hash):
@@ -99,12 +103,18 @@ def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
 
 def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                  multi_factor_code: str | None = None) -> IssuedSession:
-    """Log in with e-mail and password: a new session, or 202 when MFA asks for a code."""
+    """Log in with e-mail and password: a new session, or 202 when MFA asks for a code.
+
+    Only the completed login (password and, with MFA, the second factor) forgets the account's
+    failures, after the commit: a right password followed by a wrong code forgets nothing.
+    """
     user = check_password_login(deps, email, password)
     if user.mfa_active and multi_factor_code is None:
         raise SecondFactorRequired("multi factor authentication is active for this user: "
                                    "call POST /v2/authenticate-mfa with multiFactorCode")
     check_second_factor(deps, user, multi_factor_code)
+    account = user.email_key
+    after_commit(deps, lambda: deps.lockout.succeeded(account))
     return start_session(deps, user, client)
 
 

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select, update
 
 from ..models import OneTimeCode, utcnow
-from ..security.codes import codes_equal, hash_code, new_code
+from ..security.codes import code_matches, hash_code, new_code
 from .context import Deps, expiry
 
 
@@ -68,7 +68,7 @@ def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> One
         .limit(1)).first()
     if row is None or not _reserve_attempt(deps, row.id):
         return None
-    if not codes_equal(row.code_hash, hash_code(deps.config.secret_key, purpose, code)):
+    if not code_matches(row.code_hash, deps.config.secret_keys, purpose, code):
         return None
     used = deps.session.execute(
         update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, scoped_session
 from .. import signals
 from ..config import UserCoreConfig
 from ..hooks import Mail, Mailer, SmsSender, Visibility
+from ..lockout import Lockout
 from ..models import Credential, User
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
@@ -37,6 +38,8 @@ class Deps:
     mailer: Mailer
     sms: SmsSender
     visibility: Visibility
+    #: Per-account failure counts of passwords and second factors.
+    lockout: Lockout
     #: Sender of the signals (the Flask app).
     sender: Any
 

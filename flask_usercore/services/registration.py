@@ -11,6 +11,7 @@ from .. import signals
 from ..errors import NotFound, ValidationFailed
 from ..hooks import Mail
 from ..models import CodePurpose, User, utcnow
+from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit, deliver
 from .passwords import new_password_hash
@@ -38,7 +39,7 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
     """
     profile = profile or {}
     if find_by_email(deps, email) is not None:
-        raise ValidationFailed.single(*UNIQUE["email_lower"])
+        raise ValidationFailed.single(*UNIQUE["email_key"])
     if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):
         raise ValidationFailed.single(*UNIQUE["nickname_lower"])
     names = (person["first_name"], person["last_name"])
@@ -76,7 +77,7 @@ def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: st
     ``WrongVerificationToken``.
     """
     user = deps.session.get(User, user_id)
-    if user is None or user.email.lower() != email.lower():
+    if user is None or user.email_key != email_key(email):
         raise NotFound("no registration for this user id and e-mail address")
     if user.email_verified_at is not None:
         raise ValidationFailed.single(".userId", "UserRegistrationAlreadyVerified",

@@ -14,11 +14,12 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import Base, User
+from ..security.identity import email_key
 from .context import Auth, Deps, after_commit
 from .mfa import check_second_factor
 
 UNIQUE = {
-    "email_lower": (".email", "EmailInUse", "the e-mail address is already in use"),
+    "email_key": (".email", "EmailInUse", "the e-mail address is already in use"),
     "nickname_lower": (".nickname", "NicknameInUse", "the nickname is already taken"),
 }
 
@@ -26,7 +27,7 @@ UNIQUE = {
 READ_ONLY: dict[str, Callable[[User], Any]] = {
     "id": lambda u: u.id,
     "user_id": lambda u: u.id,
-    "email": lambda u: u.email.lower(),
+    "email": lambda u: u.email,
     "email_verified": lambda u: u.email_verified_at is not None,
     "mfa": lambda u: {"active": u.mfa_active, "setup": u.mfa_setup},
     "created_at": lambda u: _seconds(u.created_at),
@@ -53,7 +54,7 @@ def _comparable(name: str, value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return _seconds(value)
     if name == "email" and isinstance(value, str):
-        return value.lower()
+        return email_key(value)
     return value
 
 
@@ -65,22 +66,25 @@ def flush_unique(deps: Deps) -> None:
         deps.session.rollback()
         text = str(exc.orig)
         for key, (path, kind, message) in UNIQUE.items():
-            if key in text or (key == "email_lower" and "usercore_users.email" in text):
+            if key in text:  # the index name (PostgreSQL) or the column (SQLite)
                 raise ValidationFailed.single(path, kind, message) from None
         raise
 
 
 #: Built once (the statement and its cache key are not rebuilt on every login).
 _BY_EMAIL = (select(User).options(joinedload(User.mfa))
-             .where(func.lower(User.email) == bindparam("email")))
+             .where(User.email_key == bindparam("key")))
 
 
 def find_by_email(deps: Deps, email: str) -> User | None:
-    """The user with ``email``, ignoring case (through the ``lower(email)`` index).
+    """The user whose address has the :func:`email_key` of ``email``, by its unique index.
+
+    Takes any string (login does): one that is no valid address is looked up by its
+    casefolded self, and so finds nobody, like an unknown address.
 
     The MFA state is joined in, so that the login's second-factor check needs no query.
     """
-    return deps.session.scalars(_BY_EMAIL, {"email": email.lower()}).first()
+    return deps.session.scalars(_BY_EMAIL, {"key": email_key(email)}).first()
 
 
 def nickname_taken(deps: Deps, nickname: str, *, other_than: uuid.UUID | None = None) -> bool:
@@ -161,12 +165,18 @@ def delete_account(deps: Deps, auth: Auth, password: str,
     """Delete the caller's account and every row that belongs to it, after the checks.
 
     The password must match (400 ``WrongPassword``); with MFA on, a
-    second factor too (202 when missing, 400 ``MfaCodeNotValid`` when wrong).
+    second factor too (202 when missing, 400 ``MfaCodeNotValid`` when wrong). Wrong
+    passwords and codes count against the account like wrong logins; while it is locked,
+    429 before the password is compared.
     """
     user = auth.user
+    account = user.email_key
+    deps.lockout.check(account)
     if not deps.hasher.verify(user.password_hash, password):
+        deps.lockout.failed(account)
         raise ValidationFailed.single(".password", "WrongPassword", "the password is wrong")
     check_second_factor(deps, user, multi_factor_code)
+    after_commit(deps, lambda: deps.lockout.succeeded(account))
     user_id, email = user.id, user.email
     for table in reversed(Base.metadata.sorted_tables):
         if "user_id" in table.c:

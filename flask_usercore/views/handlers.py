@@ -136,7 +136,9 @@ def guard_prefix(max_body_bytes: Callable[[], int]) -> Callable[[BlueprintSetupS
             limit = max_body_bytes()
             if request.content_length is not None and request.content_length > limit:
                 return error_response(PayloadTooLarge())
-            request.max_content_length = limit
+            # Read at most one byte past the limit: a body without a length (chunked) that
+            # has it is too large (``read_body`` refuses it) instead of silently cut.
+            request.max_content_length = limit + 1
             return None
 
         def after(response: Response) -> Response:

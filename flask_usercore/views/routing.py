@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, cast
 from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema
 
-from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
 from ..schemas.base import load
 from ..services.access import USER_KINDS, check_access
 from ..services.authentication import resolve_token
@@ -211,6 +211,8 @@ def _raw_body(body_format: BodyFormat) -> Any:
     if body_format == "multipart":
         return {**request.form.to_dict(), **request.files.to_dict()}
     data = request.get_data(cache=True)
+    if len(data) > usercore_state().config.max_body_bytes:
+        raise PayloadTooLarge()
     if not data.strip():
         return {}
     if not request.is_json:
