@@ -16,7 +16,7 @@ from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
-from flask_usercore import UserCore
+from flask_usercore import UserCore, current_user
 from flask_usercore.signals import user_registered
 
 db = SQLAlchemy()
@@ -63,6 +63,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def index() -> Any:
         return jsonify(service="example_app", api="/v2", openapi="/v2/openapi.json")
+
+    @app.get("/me")
+    @usercore.auth_required
+    def me() -> Any:
+        """A host route protected with the extension's tokens."""
+        return jsonify(userId=str(current_user.id), email=current_user.email,
+                       kind=usercore.current_auth.kind if usercore.current_auth else None)
 
     with app.app_context():
         from flask_usercore.migrations import upgrade

@@ -19,8 +19,8 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import func, select
 
-from flask_usercore.models import User
-from tests.conftest import PASSWORD
+from flask_usercore.models import OneTimeCode, User
+from tests.conftest import PASSWORD, Mailbox
 
 RACERS = 30
 
@@ -47,8 +47,9 @@ def case_variants(word: str, count: int) -> list[str]:
     return variants[:count]
 
 
-def race(app: Flask, bodies: list[dict[str, Any]]) -> list[tuple[int, Any]]:
-    """POST every body to ``/v2/register`` at once; returns (status, json) per body, in order."""
+def race(app: Flask, bodies: list[dict[str, Any]],
+         path: str = "/v2/register") -> list[tuple[int, Any]]:
+    """POST every body to ``path`` at once; returns (status, json) per body, in order."""
     barrier = threading.Barrier(len(bodies), timeout=30)
     results: list[tuple[int, Any] | BaseException | None] = [None] * len(bodies)
 
@@ -56,7 +57,7 @@ def race(app: Flask, bodies: list[dict[str, Any]]) -> list[tuple[int, Any]]:
         client = app.test_client()
         try:
             barrier.wait()
-            response = client.post("/v2/register", json=body)
+            response = client.post(path, json=body)
             results[index] = (response.status_code, response.get_json())
         except BaseException as exc:  # reported by the main thread, not swallowed
             results[index] = exc
@@ -113,3 +114,26 @@ def test_same_email_in_any_case_registers_once(race_app: Flask) -> None:
     assert_one_winner(results, ".email", "EmailInUse")
     assert count_users(race_app, func.lower(User.email) == "grace@example.com") == 1
     assert count_users(race_app, User.id.is_not(None)) == 1
+
+
+def test_parallel_wrong_guesses_stop_at_the_limit(race_app: Flask, mailbox: Mailbox) -> None:
+    """30 wrong guesses at once: each is counted, durably, before it is compared (one
+    conditional UPDATE on ``attempts < max`` committed on its own), so the counter reaches
+    the limit and stops there, however the requests interleave; the code is then burnt."""
+    client = race_app.test_client()
+    user_id = client.post("/v2/register", json=body("grace@example.com")).json["userId"]
+    code = mailbox.last_code("grace@example.com")
+    wrong = [f"{(int(code) + n) % 10**8:08d}" for n in range(1, RACERS + 1)]
+    results = race(race_app, [{"email": "grace@example.com", "userId": user_id, "token": guess}
+                              for guess in wrong], path="/v2/verify-registration")
+
+    assert Counter(status for status, _ in results) == {400: RACERS}
+    assert {payload["validationErrors"][0]["type"] for _, payload in results} == \
+        {"WrongVerificationToken"}
+    with race_app.app_context():
+        db: SQLAlchemy = race_app.extensions["sqlalchemy"]
+        attempts = db.session.scalar(select(OneTimeCode.attempts))
+    assert attempts == race_app.extensions["usercore"].config.code_max_attempts
+    right = client.post("/v2/verify-registration",
+                        json={"email": "grace@example.com", "userId": user_id, "token": code})
+    assert right.status_code == 400  # no guess left, not even the right one

@@ -207,6 +207,11 @@ def test_every_implemented_operation_through_the_pypi_client(served: Served, hea
         assert status.json() == {"userId": str(user_id), "tokenId": str(checked.parsed.id),
                                  "isImpersonated": False, "isEmployee": False}
 
+        # the host's own route, protected by the extension, takes the same token
+        me = api.get_httpx_client().get("/me")
+        assert me.status_code == HTTPStatus.OK, me.content
+        assert me.json() == {"userId": str(user_id), "email": email, "kind": "session"}
+
         # logout -> 204; the token is dead afterwards (401 parsed as commons.Error)
         logged_out = user_logout.sync_detailed(client=api)
         assert logged_out.status_code == HTTPStatus.NO_CONTENT, logged_out.content
