@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from ..models import OneTimeCode, utcnow
 from ..security.codes import code_matches, hash_code, new_code
-from .context import Deps, expiry
+from .context import Deps, commit_alone, expiry
 
 
 def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
@@ -34,20 +34,15 @@ def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
 def _reserve_attempt(deps: Deps, code_id: uuid.UUID) -> bool:
     """Count one guess at the code, durably and atomically; False when none is left.
 
-    One conditional UPDATE (``attempts < max``) on a connection of its own, committed at once
-    and touching nothing else of the request: however many guesses run in parallel, the
-    counter reaches the limit and stops there, and the request's own writes stay in its
-    transaction. Check codes before the request writes anything (SQLite has one writer).
+    One conditional UPDATE (``attempts < max``), committed at once on its own
+    (:func:`~.context.commit_alone`): however many guesses run in parallel, the counter
+    reaches the limit and stops there.
     """
-    engine = deps.session.get_bind(mapper=OneTimeCode).engine
-    with engine.connect() as connection:
-        counted = connection.execute(
-            update(OneTimeCode)
-            .where(OneTimeCode.id == code_id,
-                   OneTimeCode.attempts < deps.config.code_max_attempts)
-            .values(attempts=OneTimeCode.attempts + 1))
-        connection.commit()
-    return bool(counted.rowcount == 1)
+    counted = commit_alone(deps, update(OneTimeCode)
+                           .where(OneTimeCode.id == code_id,
+                                  OneTimeCode.attempts < deps.config.code_max_attempts)
+                           .values(attempts=OneTimeCode.attempts + 1))
+    return counted == 1
 
 
 def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> OneTimeCode | None:

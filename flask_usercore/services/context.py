@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql.expression import Executable
 
 from .. import signals
 from ..config import UserCoreConfig
@@ -94,6 +95,28 @@ def deliver(deps: Deps, mail: Mail) -> None:
             signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
 
     after_commit(deps, send)
+
+
+def commit_alone(deps: Deps, statement: Executable) -> int:
+    """Execute one write and commit it at once, whatever becomes of the operation; returns
+    the number of rows it touched.
+
+    For the one write that must survive a failing request: a counter of wrong guesses. It
+    runs on the operation's own connection (a second connection per request could exhaust
+    the pool under load), so it must come before the operation writes anything: a pending
+    change is a programming error, not something to commit early. Loaded objects stay
+    loaded; after-commit actions already queued wait for the operation's commit.
+    """
+    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("commit_alone() must run before the operation changes anything")
+    result = session.execute(statement)
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    return int(getattr(result, "rowcount", 0))
 
 
 def commit(session: AnySession) -> None:

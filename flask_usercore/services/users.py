@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
-from ..models import Base, User
+from ..models import User
 from ..security.identity import email_key
 from .context import Auth, Deps, after_commit
 from .mfa import check_second_factor
@@ -178,9 +178,8 @@ def delete_account(deps: Deps, auth: Auth, password: str,
     check_second_factor(deps, user, multi_factor_code)
     after_commit(deps, lambda: deps.lockout.succeeded(account))
     user_id, email = user.id, user.email
-    for table in reversed(Base.metadata.sorted_tables):
-        if "user_id" in table.c:
-            deps.session.execute(delete(table).where(table.c.user_id == user_id))
+    # every row that belongs to the user goes with it: ON DELETE CASCADE, which SQLite
+    # enforces too on the extension's connections (models/sqlite.py)
     deps.session.execute(delete(User).where(User.id == user_id))
     after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
                                                          email=email))

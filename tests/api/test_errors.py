@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from sqlalchemy import text
 
 import flask_usercore.services.registration as registration_service
 import flask_usercore.services.users as users_service
@@ -121,6 +122,29 @@ class TestHostRoutes:
         wrong_method = client.post("/hello")
         assert wrong_method.status_code == 405
         assert wrong_method.mimetype == "text/html"
+
+
+def test_a_database_error_is_logged_without_its_parameters(
+        client: FlaskClient, user: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The driver's message and the bound parameters may hold e-mails, names and password
+    hashes: the 500 is logged with the SQL text and the error class only."""
+    secret = "$argon2id$v=19$m=19456,t=2,p=1$not-for-logs"
+
+    def failing_query(deps: Any, *args: Any, **kwargs: Any) -> Any:
+        deps.session.execute(text("SELECT x FROM usercore_no_such_table WHERE y = :p"),
+                             {"p": secret})
+
+    monkeypatch.setattr(users_service, "update_profile", failing_query)
+    response = client.put("/v2/users/self", headers=user["headers"], json={"company": "ACME"})
+    assert response.status_code == 500
+    assert response.json["type"] == "InternalServerError"
+    [record] = [r for r in caplog.records if r.name == "flask_usercore"]
+    logged = record.getMessage() + (logging.Formatter().formatException(record.exc_info)
+                                    if record.exc_info else "")
+    assert "usercore_no_such_table" in logged  # the SQL text helps
+    assert secret not in logged and "not-for-logs" not in logged
+    assert "[parameters:" not in logged
 
 
 class TestUnexpectedException:
