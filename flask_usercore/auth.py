@@ -30,7 +30,7 @@ from werkzeug.local import LocalProxy
 from .errors import UserCoreError
 from .models import User
 from .services.access import USER_KINDS
-from .services.context import Auth, commit
+from .services.context import Auth, run_after_commit
 from .state import usercore_state
 from .views.handlers import error_response
 from .views.routing import authenticate_request
@@ -63,7 +63,8 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
 
     The check is the one our operations use. Errors answer with our JSON bodies (401/403),
     whatever the host's own error handlers do. The last-use time of the credential is
-    recorded before the view runs (a commit of the session, which holds nothing of the view yet).
+    recorded (at most once a minute) before the view runs, in a commit of the session that
+    holds nothing of the view yet.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
 
@@ -75,7 +76,7 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
             except UserCoreError as exc:
                 usercore_state().deps.session.rollback()
                 return error_response(exc)
-            commit(usercore_state().deps.session)
+            run_after_commit(usercore_state().deps.session)
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -119,7 +120,7 @@ def init_login_manager(login_manager: Any, *, kinds: Collection[str] = USER_KIND
             g.usercore_auth = authenticate_request(kinds, ())
         except UserCoreError:
             return None
-        commit(usercore_state().deps.session)
+        run_after_commit(usercore_state().deps.session)
         return LoginUser(g.usercore_auth)
 
     login_manager.request_loader(load)

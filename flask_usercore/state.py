@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app
 
@@ -36,10 +36,7 @@ def usercore_state(app: Flask | None = None) -> UserCoreState:
     """
     target = app if app is not None else current_app
     try:
-        state = target.extensions[EXTENSION_KEY]
+        return cast(UserCoreState, target.extensions[EXTENSION_KEY])
     except KeyError:
         raise RuntimeError("flask-usercore is not initialised on this app: "
                            "call UserCore(app, db=db) or init_app(app)") from None
-    if not isinstance(state, UserCoreState):
-        raise RuntimeError(f"app.extensions[{EXTENSION_KEY!r}] is not a UserCoreState")
-    return state

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, literal_column, select, text, update
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import signals
@@ -31,7 +31,10 @@ _BY_TOKEN_HASH = (select(Credential)
                                      Credential.last_used_at),
                            joinedload(Credential.user).joinedload(User.mfa))
                   .where(Credential.token_hash == bindparam("token_hash"),
-                         Credential.kind.in_(sorted(BEARER_KINDS))))
+                         # inline literals: an IN of bound parameters is re-expanded
+                         # on every execution
+                         Credential.kind.in_([literal_column(f"'{kind}'")
+                                              for kind in sorted(BEARER_KINDS)])))
 
 
 def _without_flush_wait(deps: Deps) -> None:

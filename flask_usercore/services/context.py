@@ -126,6 +126,12 @@ def commit(session: AnySession) -> None:
     resend operations); the remaining callbacks still run.
     """
     session.commit()
+    run_after_commit(session)
+
+
+def run_after_commit(session: AnySession) -> None:
+    """Run the queued after-commit callbacks (after :func:`commit`, or after a read-only
+    operation that had nothing to commit)."""
     for callback in session.info.pop(_AFTER_COMMIT, []):
         try:
             callback()

@@ -32,8 +32,8 @@ _HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "N
                405: "MethodNotAllowed", 409: "Conflict", 412: "PreconditionFailed",
                413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
-#: Headers on every response under our prefix (DESIGN.md, "Input hygiene").
-SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+#: ``environ`` key: the request is under our prefix (set by the ``before_request`` hook).
+_GUARDED = "usercore.guarded"
 
 
 def from_http(exc: HTTPException) -> UserCoreError:
@@ -117,24 +117,27 @@ def guard_prefix(max_body_bytes: Callable[[], int]) -> Callable[[BlueprintSetupS
       before any blueprint is chosen, so a blueprint error handler never sees them;
     - a body larger than ``max_body_bytes()`` is a 413 before it is read (a declared
       ``Content-Length`` at once, a chunked body when it is read past the limit);
-    - every response carries :data:`SECURITY_HEADERS`.
+    - every response carries ``Cache-Control: no-store`` (unless the view set its own) and
+      ``X-Content-Type-Options: nosniff``.
     The host's own routes are left alone.
     """
 
     def record(state: BlueprintSetupState) -> None:
         prefix = state.url_prefix or ""
-
-        def ours() -> bool:
-            return request.path == prefix or request.path.startswith(prefix + "/")
+        below = prefix + "/"
 
         def before() -> Response | None:
-            if not ours():
+            environ = request.environ
+            path = environ.get("PATH_INFO", "")
+            if not (path == prefix or path.startswith(below)):
                 return None
+            environ[_GUARDED] = True
             exc = request.routing_exception
             if isinstance(exc, HTTPException) and (exc.code or 500) >= 400:
                 return error_response(from_http(exc))
             limit = max_body_bytes()
-            if request.content_length is not None and request.content_length > limit:
+            length = request.content_length
+            if length is not None and length > limit:
                 return error_response(PayloadTooLarge())
             # Read at most one byte past the limit: a body without a length (chunked) that
             # has it is too large (``read_body`` refuses it) instead of silently cut.
@@ -142,9 +145,11 @@ def guard_prefix(max_body_bytes: Callable[[], int]) -> Callable[[BlueprintSetupS
             return None
 
         def after(response: Response) -> Response:
-            if ours():
-                for name, value in SECURITY_HEADERS.items():
-                    response.headers.setdefault(name, value)
+            if request.environ.get(_GUARDED):
+                headers = response.headers
+                if "Cache-Control" not in headers:
+                    headers.add("Cache-Control", "no-store")
+                headers.add("X-Content-Type-Options", "nosniff")
             return response
 
         state.app.before_request(before)

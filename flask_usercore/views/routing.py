@@ -23,13 +23,14 @@ from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
 from ..schemas.base import load
 from ..services.access import USER_KINDS, check_access
 from ..services.authentication import resolve_token
-from ..services.context import Auth, ClientInfo, Deps, commit, rollback
+from ..services.context import Auth, ClientInfo, Deps, commit, rollback, run_after_commit
 from ..state import usercore_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 BodyFormat = Literal["json", "form", "multipart"]
 COOKIE_NAME = "x-access-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,8 @@ class CapabilityBlueprint(Blueprint):
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
+        #: A safe method never writes (DESIGN.md: no database write inside a read request).
+        read_only = method in _SAFE
 
         def decorator(view: F) -> F:
             @wraps(view)
@@ -120,7 +123,10 @@ class CapabilityBlueprint(Blueprint):
                     if body_schema is not None:
                         kwargs["body"] = load(body_schema, _raw_body(op.body_format))
                     response = _respond(op, response_schema, view(**kwargs))
-                    commit(session)
+                    if read_only:  # nothing to commit: the transaction only read
+                        run_after_commit(session)
+                    else:
+                        commit(session)
                 except BaseException:
                     rollback(session)
                     raise

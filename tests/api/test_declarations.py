@@ -138,3 +138,24 @@ def test_errors_do_not_import_flask() -> None:
     imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m.split(".")[0] in ("flask", "werkzeug")}
+
+
+def test_an_authenticated_read_is_one_statement_and_no_commit(
+        app: Flask, user: dict[str, Any]) -> None:
+    from sqlalchemy import event
+
+    client = app.test_client()
+    assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
+    statements: list[str] = []
+    commits: list[bool] = []
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *a: statements.append(statement))
+    event.listen(engine, "commit", lambda conn: commits.append(True))
+    assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
+    assert [s.split()[0] for s in statements] == ["SELECT"]
+    assert commits == []
+    assert client.put("/v2/users/self", headers=user["headers"],
+                      json={"company": "ACME"}).status_code == 204
+    assert commits == [True]  # a write commits, once
