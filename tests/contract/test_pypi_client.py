@@ -10,21 +10,11 @@ with ``x-access-token`` (the header mittwald's JS client sends).
 from __future__ import annotations
 
 import datetime as dt
-import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from http import HTTPStatus
-from pathlib import Path
-from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
-from mittwald_api_client import AuthenticatedClient, Client
+from mittwald_api_client import Client
 from mittwald_api_client.api.user import (
     user_authenticate,
     user_check_token,
@@ -45,7 +35,6 @@ from mittwald_api_client.models import (
     DeMittwaldV1UserUser,
     DeMittwaldV1UserUserMfa,
     UserAuthenticateBody,
-    UserAuthenticateResponse200,
     UserCheckTokenResponse200,
     UserDeleteUserBody,
     UserRegisterBody,
@@ -56,78 +45,9 @@ from mittwald_api_client.models import (
     UserVerifyRegistrationResponse200,
 )
 from mittwald_api_client.types import UNSET
-from sqlalchemy import delete
-from werkzeug.serving import make_server
 
-from example_app import create_app, db
-from flask_usercore.models import Base
-from tests.conftest import FAST_ARGON2, PASSWORD
-from tests.contract.validation import httpx_hook
-
-
-@dataclass
-class Served:
-    """The running example app: where it listens and where its mails go."""
-
-    base_url: str
-    outbox: Path
-    sent: list[httpx.Request] = field(default_factory=list)
-
-    def httpx_args(self) -> dict[str, Any]:
-        """Check every response against the document and remember every request sent."""
-        return {"event_hooks": {"request": [self.sent.append], "response": [httpx_hook]}}
-
-    def code_for(self, email: str) -> str:
-        """The verification code of the one mail sent to ``email``."""
-        mails: list[EmailMessage] = []
-        for path in self.outbox.glob("*.eml"):
-            mail = BytesParser(policy=policy.default, _class=EmailMessage).parsebytes(
-                path.read_bytes())
-            if mail["To"] == email:
-                mails.append(mail)
-        assert len(mails) == 1, f"expected one mail to {email}, found {len(mails)}"
-        match = re.search(r"code is: (\w+)", mails[0].get_content())
-        assert match, mails[0].get_content()
-        return match.group(1)
-
-
-@pytest.fixture(scope="module")
-def served(database_url: str, _schema: None,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    outbox = tmp_path_factory.mktemp("outbox")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "USERCORE_MAIL_OUTBOX": str(outbox),
-                      "SECRET_KEY": "contract-test-secret-0123456789abcdef", **FAST_ARGON2})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="example_app", daemon=True)
-    thread.start()
-    try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", outbox)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            for table in reversed(Base.metadata.sorted_tables):
-                db.session.execute(delete(table))
-            db.session.commit()
-            db.engine.dispose()
-
-
-def authenticated(served: Served, token: str, header: str) -> AuthenticatedClient:
-    """The client as a user would build it: Bearer by default, or the bare token in a header."""
-    if header == "Authorization":
-        return AuthenticatedClient(base_url=served.base_url, token=token,
-                                   httpx_args=served.httpx_args())
-    return AuthenticatedClient(base_url=served.base_url, token=token, auth_header_name=header,
-                               prefix="", httpx_args=served.httpx_args())
-
-
-def log_in(public: Client, email: str, password: str = PASSWORD) -> UserAuthenticateResponse200:
-    response = user_authenticate.sync_detailed(
-        client=public, body=UserAuthenticateBody(email=email, password=password))
-    assert response.status_code == HTTPStatus.OK, response.content
-    assert isinstance(response.parsed, UserAuthenticateResponse200)
-    return response.parsed
+from tests.conftest import PASSWORD
+from tests.contract.served import Served, authenticated, log_in
 
 
 @pytest.mark.parametrize("header", ["Authorization", "x-access-token"])
