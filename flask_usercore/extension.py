@@ -20,6 +20,7 @@ from .hooks import (
     Visibility,
 )
 from .lockout import Lockout
+from .mail import MailRenderer
 from .models import User
 from .models.sqlite import enforce_foreign_keys
 from .openapi import openapi_view
@@ -78,6 +79,7 @@ class UserCore:
             box=SecretBox(config.secret_key, config.secret_key_fallbacks), mailer=mailer,
             sms=self.sms_sender or LoggingSmsSender(),
             visibility=self.visibility or NobodyVisible(),
+            mails=MailRenderer(app.jinja_env, product=config.mfa_issuer),
             lockout=Lockout(limiter.storage, config), sender=app)
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db)
@@ -91,7 +93,9 @@ class UserCore:
         Register it yourself with ``app.register_blueprint(bp, url_prefix="/v2")`` when
         ``USERCORE_REGISTER_BLUEPRINT`` is False.
         """
-        bp = Blueprint(name, __name__)
+        # our templates (mails, OAuth2 pages) come after the host's: a host overrides one by
+        # a template of the same name in its own templates folder
+        bp = Blueprint(name, __name__, template_folder="templates")
         for child in CAPABILITIES:
             bp.register_blueprint(child)
         bp.add_url_rule("/openapi.json", "openapi", openapi_view, methods=["GET"])

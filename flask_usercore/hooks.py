@@ -24,11 +24,13 @@ logger = logging.getLogger("flask_usercore.mail")
 
 @dataclass(frozen=True, slots=True)
 class Mail:
-    """A plain-text mail the extension wants delivered."""
+    """A mail the extension wants delivered: a plain-text ``body`` and, usually, an ``html``
+    alternative (both rendered from templates, see ``flask_usercore/mail.py``)."""
 
     to: str
     subject: str
     body: str
+    html: str | None = None
 
 
 @runtime_checkable
@@ -72,6 +74,8 @@ class FileOutboxMailer:
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message.set_content(mail.body, cte="8bit")  # readable as-is in the .eml file
+        if mail.html is not None:
+            message.add_alternative(mail.html, subtype="html", cte="8bit")
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
         (self.folder / name).write_bytes(bytes(message))

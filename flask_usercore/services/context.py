@@ -16,6 +16,7 @@ from .. import signals
 from ..config import UserCoreConfig
 from ..hooks import Mail, Mailer, SmsSender, Visibility
 from ..lockout import Lockout
+from ..mail import MailRenderer
 from ..models import Credential, User
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
@@ -39,6 +40,8 @@ class Deps:
     mailer: Mailer
     sms: SmsSender
     visibility: Visibility
+    #: Renders the mail templates (``flask_usercore/mail.py``).
+    mails: MailRenderer
     #: Per-account failure counts of passwords and second factors.
     lockout: Lockout
     #: Sender of the signals (the Flask app).
@@ -95,6 +98,12 @@ def deliver(deps: Deps, mail: Mail) -> None:
             signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
 
     after_commit(deps, send)
+
+
+def send_mail(deps: Deps, template: str, to: str, **context: Any) -> None:
+    """Render the mail ``template`` now (from the objects the transaction holds) and
+    deliver it after the commit (:func:`deliver`)."""
+    deliver(deps, deps.mails.render(template, to, **context))
 
 
 def commit_alone(deps: Deps, statement: Executable) -> int:

@@ -9,24 +9,12 @@ from typing import Any
 
 from .. import signals
 from ..errors import NotFound, ValidationFailed
-from ..hooks import Mail
 from ..models import CodePurpose, User, utcnow
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
-from .context import Deps, after_commit, deliver
+from .context import Deps, after_commit, send_mail
 from .passwords import new_password_hash
 from .users import UNIQUE, find_by_email, flush_unique, nickname_taken
-
-
-def registration_mail(user: User, code: str) -> Mail:
-    """The mail that carries the verification code."""
-    body = (f"Hello {user.first_name},\n\n"
-            f"your verification code is: {code}\n\n"
-            f"Verify your registration with\n"
-            f"  POST /v2/verify-registration\n"
-            f'  {{"email": "{user.email}", "userId": "{user.id}", "token": "{code}"}}\n\n'
-            "If you did not register, ignore this mail.\n")
-    return Mail(to=user.email, subject="Verify your registration", body=body)
 
 
 def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],
@@ -65,7 +53,7 @@ def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any]
     user = create_user(deps, email=email, password=password, person=person, profile=profile)
     code = issue_code(deps, user.id, CodePurpose.REGISTRATION)
     deps.session.flush()
-    deliver(deps, registration_mail(user, code))
+    send_mail(deps, "registration", user.email, user=user, code=code)
     after_commit(deps, lambda: signals.user_registered.send(deps.sender, user=user))
     return user
 

@@ -77,4 +77,15 @@ def test_configured_outbox_receives_the_registration_mail(make_app: Callable[...
     [message] = read_mails(tmp_path)
     assert message["From"] == "me@host.test"
     assert message["To"] == "ada@example.com"
-    assert user_id in message.get_content()
+    assert message.get_content_type() == "multipart/alternative"
+    assert user_id in message.get_body(("plain",)).get_content()
+    assert "<strong" in message.get_body(("html",)).get_content()
+
+
+def test_an_html_alternative_is_written_beside_the_text(tmp_path: Path) -> None:
+    FileOutboxMailer(tmp_path).send(Mail(to="ada@example.com", subject="Hi", body="Text\n",
+                                         html="<p>Html</p>\n"))
+    [message] = read_mails(tmp_path)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content() == "Text\n"
+    assert message.get_body(("html",)).get_content() == "<p>Html</p>\n"
