@@ -43,6 +43,7 @@ def main() -> None:
 
     from example_app import create_app, db
     from flask_usercore.models import Base, utcnow
+    from flask_usercore.services.context import commit
     from flask_usercore.services.registration import create_user
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "USERCORE_MAIL_OUTBOX": str(folder),
@@ -53,7 +54,8 @@ def main() -> None:
         user = create_user(deps, email=email, password=PASSWORD,
                            person={"first_name": "Ada", "last_name": "Lovelace"},
                            verified_at=utcnow())
-        password_hash = user.password_hash
+        password_hash, user_id = user.password_hash, user.id
+        commit(deps.session)
     client = app.test_client()
     body = {"email": email, "password": PASSWORD}
     assert client.post("/v2/authenticate", json=body).status_code == 200
@@ -89,9 +91,9 @@ def main() -> None:
     with app.app_context():
         for table in reversed(Base.metadata.sorted_tables):
             if "user_id" in table.c:
-                db.session.execute(delete(table).where(table.c.user_id == user.id))
+                db.session.execute(delete(table).where(table.c.user_id == user_id))
         db.session.execute(delete(Base.metadata.tables["usercore_users"])
-                           .where(Base.metadata.tables["usercore_users"].c.id == user.id))
+                           .where(Base.metadata.tables["usercore_users"].c.id == user_id))
         db.session.commit()
 
 
