@@ -72,6 +72,34 @@ class BareCredential(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[BareUser] = relationship(lazy="joined", innerjoin=True)
 
 
+class BareSession(db.Model):  # type: ignore[name-defined,misc]
+    """The columns of flask-usercore's ``usercore_credentials`` that a session list shows."""
+
+    __tablename__ = "usercore_credentials"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(24))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def session_json(row: BareSession) -> dict[str, Any]:
+    """One ``UserSession`` by hand: the User-Agent parsed with ua-parser, as the library does."""
+    from ua_parser import parse
+
+    found = parse(row.user_agent or "")
+    device = {"browser": found.user_agent.family if found.user_agent else None,
+              "os": found.os.family if found.os else None}
+    body = {"tokenId": str(row.id), "created": _time(row.created_at),
+            "lastAccess": _time(row.last_used_at),
+            "device": {k: v for k, v in device.items() if v},
+            "location": {"ipAddress": row.ip_address} if row.ip_address else None}
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def sha256(token: str) -> str:
     """The hex SHA-256 of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -134,6 +162,26 @@ def create_app() -> Flask:
         if not token or credential is None:
             return jsonify(type="Unauthorized", message="invalid token", code=401), 401
         return jsonify(user_json(credential.user))
+
+    @app.get("/sessions")
+    def sessions() -> Any:
+        """The caller's sessions, newest first, ``?limit=`` (100) and ``?skip=``, with the
+        count in ``X-Pagination-TotalCount``: what ``GET /v2/users/self/sessions`` does."""
+        token = presented_token()
+        credential = db.session.scalars(
+            select(BareCredential).where(BareCredential.token_hash == sha256(token))).first()
+        if not token or credential is None:
+            return jsonify(type="Unauthorized", message="invalid token", code=401), 401
+        limit = int(request.args.get("limit", 100))
+        skip = int(request.args.get("skip", 0))
+        mine = (BareSession.user_id == credential.user_id, BareSession.kind == "session")
+        total = db.session.scalar(select(func.count()).select_from(BareSession).where(*mine))
+        rows = db.session.scalars(select(BareSession).where(*mine)
+                                  .order_by(BareSession.created_at.desc(), BareSession.id)
+                                  .offset(skip).limit(limit)).all()
+        response = jsonify([session_json(row) for row in rows])
+        response.headers["X-Pagination-TotalCount"] = str(total)
+        return response
 
     @app.post("/login")
     def login() -> Any:

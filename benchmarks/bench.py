@@ -233,7 +233,8 @@ def code_from_outbox(outbox: Path, to: str) -> str:
     for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == to and isinstance(message, EmailMessage):
-            match = re.search(r"code is: (\w+)", message.get_content())
+            part = message.get_body(("plain",)) if message.is_multipart() else message
+            match = re.search(r"code is: (\w+)", part.get_content()) if part else None
             if match:
                 return match.group(1)
     raise RuntimeError(f"no verification mail to {to} in {outbox}")

@@ -2,7 +2,8 @@
 
 Run it with ``flask --app example_app run`` (SQLite file ``instance/example.db`` by default,
 PostgreSQL with ``DATABASE_URL=postgresql+psycopg://...``). Mails land as ``.eml`` files in
-``outbox/`` so that a person can read their verification code.
+``outbox/`` and SMS as ``.txt`` files in ``outbox/sms/`` so that a person can read their
+verification codes; avatars are stored in ``instance/usercore-avatars/``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'example.db'}"),
         USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
+        USERCORE_SMS_OUTBOX=os.environ.get("USERCORE_SMS_OUTBOX", "outbox/sms"),
         USERCORE_MFA_ISSUER="example_app",
     )
     # Any key from the environment: EXAMPLE_USERCORE_RATELIMIT_AUTH='""' sets

@@ -9,30 +9,44 @@ from .config import ConfigError, UserCoreConfig
 from .errors import UserCoreError, ValidationFailed
 from .extension import UserCore
 from .hooks import (
+    AvatarStorage,
     FileOutboxMailer,
+    FileOutboxSmsSender,
+    LocalAvatarStorage,
+    Location,
+    LocationLookup,
     LoggingMailer,
     LoggingSmsSender,
     Mail,
     Mailer,
     NobodyVisible,
+    NoLocation,
     SmsSender,
     Visibility,
 )
 from .models import Base
+from .security.policy import PasswordPolicy, register_policy
 from .services.context import Auth
 from .state import UserCoreState, usercore_state
 
 __all__ = [
     "Auth",
+    "AvatarStorage",
     "Base",
     "ConfigError",
     "FileOutboxMailer",
+    "FileOutboxSmsSender",
+    "LocalAvatarStorage",
+    "Location",
+    "LocationLookup",
     "LoggingMailer",
     "LoggingSmsSender",
     "LoginUser",
     "Mail",
     "Mailer",
+    "NoLocation",
     "NobodyVisible",
+    "PasswordPolicy",
     "SmsSender",
     "UserCore",
     "UserCoreConfig",
@@ -43,5 +57,6 @@ __all__ = [
     "auth_required",
     "current_auth",
     "current_user",
+    "register_policy",
     "usercore_state",
 ]

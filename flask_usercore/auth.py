@@ -33,7 +33,7 @@ from .services.access import USER_KINDS
 from .services.context import Auth, run_after_commit
 from .state import usercore_state
 from .views.handlers import error_response
-from .views.routing import authenticate_request
+from .views.routing import authenticate_request, request_body_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,8 +53,9 @@ current_user: User = cast(
 
 
 def max_body_bytes() -> int:
-    """``USERCORE_MAX_BODY_BYTES`` of the current app."""
-    return usercore_state().config.max_body_bytes
+    """The body limit of the current request: ``USERCORE_MAX_BODY_BYTES`` of the current app,
+    or more for an operation that declares its own (uploads)."""
+    return request_body_limit()
 
 
 def auth_required(*, kinds: Collection[str] = USER_KINDS,
@@ -62,9 +63,8 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
     """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
 
     The check is the one our operations use. Errors answer with our JSON bodies (401/403),
-    whatever the host's own error handlers do. The last-use time of the credential is
-    recorded (at most once a minute) before the view runs, in a commit of the session that
-    holds nothing of the view yet.
+    whatever the host's own error handlers do. The last-use time of the credential goes into
+    the process's buffer (``flask_usercore/last_access.py``): no database write.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
 

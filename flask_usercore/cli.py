@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from flask.cli import AppGroup
 from . import migrations
 from .errors import FieldError, ValidationFailed
 from .models import utcnow
+from .oauth2.cli import COMMANDS as OAUTH2_COMMANDS
 from .schemas.base import load
 from .schemas.registration import RegisterSchema
 from .services.context import commit
@@ -24,6 +26,8 @@ _OPTIONS = {".email": "--email", ".password": "--password",
             ".person.firstName": "--first-name", ".person.lastName": "--last-name"}
 
 usercore_cli = AppGroup("usercore", help="flask-usercore administration.")
+for _command in OAUTH2_COMMANDS:
+    usercore_cli.add_command(_command)
 
 
 def _describe(error: FieldError) -> str:
@@ -121,3 +125,93 @@ def db_current() -> None:
     revision with "(head)".
     """
     _report()
+
+
+@usercore_cli.command("create-retrieval-key")
+@click.argument("user_id", type=click.UUID)
+def create_retrieval_key_command(user_id: uuid.UUID) -> None:
+    """Make an access-token retrieval key for USER_ID and print only the key.
+
+    The key is single-use and expires after USERCORE_RETRIEVAL_KEY_TTL seconds (60); it is
+    exchanged for a session with POST /v2/authenticate-token-retrieval-key.
+    """
+    from .errors import NotFound
+    from .services.retrieval_keys import create_retrieval_key
+
+    deps = usercore_state().deps
+    try:
+        key = create_retrieval_key(deps, user_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+    commit(deps.session)
+    click.echo(key)
+
+
+@usercore_cli.command("purge-expired")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Rows deleted per statement and commit.")
+def purge_expired_command(batch: int) -> None:
+    """Delete expired credentials and expired or used one-time codes, in batches.
+
+    Safe to run on several hosts at once (PostgreSQL skips rows another run holds). Prints
+    how many rows of each were deleted.
+    """
+    from .services.purge import purge_batch
+
+    deps = usercore_state().deps
+    totals = {"credentials": 0, "codes": 0}
+    while True:
+        counts = purge_batch(deps, batch=batch)
+        commit(deps.session)
+        for name, count in counts.items():
+            totals[name] += count
+        if max(counts.values()) < batch:
+            break
+    click.echo(f"deleted {totals['credentials']} credentials and {totals['codes']} "
+               "one-time codes")
+
+
+@usercore_cli.command("mfa-reset")
+@click.argument("user")
+def mfa_reset_command(user: str) -> None:
+    """Turn MFA off for USER (an e-mail address or a user id) who lost the device.
+
+    Deletes the TOTP secret and the recovery codes, ends every session of the account and
+    mails the user. Check who is asking first (docs/mfa.md, "Support desk").
+    """
+    from .models import User
+    from .services.mfa_setup import reset_mfa
+    from .services.users import find_by_email
+
+    deps = usercore_state().deps
+    try:
+        found = deps.session.get(User, uuid.UUID(user))
+    except ValueError:
+        found = find_by_email(deps, user)
+    if found is None:
+        raise click.ClickException(f"no user {user}")
+    try:
+        reset_mfa(deps, found)
+    except ValidationFailed:
+        deps.session.rollback()
+        raise click.ClickException(f"{found.email} has no MFA set up: nothing changed") from None
+    commit(deps.session)
+    click.echo(f"MFA turned off for {found.email}; their sessions were ended and a mail was sent")
+
+
+@usercore_cli.command("check-support-code")
+@click.argument("code")
+def check_support_code_command(code: str) -> None:
+    """Tell whose live support code CODE is: prints the user id and e-mail address.
+
+    A caller reads the 6 digits from GET /v2/users/self/credentials/support-code. Exits
+    with an error when the code is unknown or expired.
+    """
+    from .services.support_code import find_support_code
+
+    owners = find_support_code(usercore_state().deps, code)
+    if not owners:
+        raise click.ClickException("unknown or expired support code")
+    for owner in owners:
+        click.echo(f"{owner.user_id} {owner.email} (valid until "
+                   f"{owner.expires_at.strftime('%Y-%m-%dT%H:%M:%SZ')})")

@@ -17,6 +17,8 @@ from limits import parse_many
 from .security.policy import POLICIES
 
 SameSite = Literal["Lax", "Strict", "None"]
+#: Avatar types the extension can check and re-encode, and Pillow's name of each format.
+AVATAR_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,10 @@ class UserCoreConfig:
     code_ttl: int = 24 * 3600
     #: Wrong guesses allowed on one one-time code before it is burnt.
     code_max_attempts: int = 5
+    #: Lifetime of a password-reset token (the link of the reset mail), in seconds.
+    password_reset_ttl: int = 3600
+    #: Lifetime of a support code (``GET /v2/users/self/credentials/support-code``), in seconds.
+    support_code_ttl: int = 3600
     #: Refuse login until the registration e-mail is verified.
     require_verified_email: bool = True
     #: argon2id parameters (OWASP: m=19 MiB, t=2, p=1).
@@ -55,6 +61,8 @@ class UserCoreConfig:
     password_policy: str = "mittwald"  # noqa: S105 (a policy name)
     #: Issuer shown in authenticator apps.
     mfa_issuer: str = "flask-usercore"
+    #: Seconds a right password answered with 202 is remembered for ``/v2/authenticate-mfa``.
+    mfa_first_factor_ttl: int = 300
     #: Write every mail as an ``.eml`` file into this folder (else mail is logged).
     mail_outbox: str = ""
     #: ``From`` address of the mails the extension sends.
@@ -81,6 +89,49 @@ class UserCoreConfig:
     lockout_max_seconds: int = 900
     #: How long an account's failures are remembered, in seconds from the first of them.
     lockout_window: int = 24 * 3600
+    #: Seconds between two writes of the buffered last-use times of tokens (per worker).
+    last_access_flush_seconds: int = 5
+    #: API tokens one user may hold.
+    max_api_tokens: int = 100
+    #: Lifetime of an access-token retrieval key, in seconds.
+    retrieval_key_ttl: int = 60
+    #: A password change or reset also revokes the user's API tokens (else they survive it).
+    password_change_revokes_api_tokens: bool = False
+    #: Largest personalized-settings document (``settingsString`` decoded), in bytes.
+    max_settings_bytes: int = 64 * 1024
+    #: SSH keys one user may store.
+    ssh_keys_max: int = 100
+    #: Days a muted poll stays hidden (``dontShowUntil``).
+    poll_mute_days: int = 30
+    #: Write every SMS as a text file into this folder (else SMS are logged).
+    sms_outbox: str = ""
+    #: Phone codes sent, per number and per user (resends included); empty turns it off.
+    sms_ratelimit: str = "1/minute;5/hour;10/day"
+    #: Folder of the default avatar storage; default ``<instance path>/usercore-avatars``.
+    avatar_folder: str = ""
+    #: Largest avatar file accepted, in bytes.
+    avatar_max_bytes: int = 2 * 1024 * 1024
+    #: Image types accepted as avatars (the type read from the content, not the declared one).
+    avatar_mime_types: tuple[str, ...] = ("image/png", "image/jpeg", "image/webp")
+    #: Smallest and largest avatar width and height, in pixels.
+    avatar_min_pixels: int = 32
+    avatar_max_pixels: int = 4096
+    #: Lifetime of an avatar upload ``refId``, in seconds.
+    upload_token_ttl: int = 3600
+    #: Lifetime of an OAuth2 access token, in seconds.
+    oauth2_access_token_ttl: int = 3600
+    #: Lifetime of an OAuth2 refresh token, in seconds (each refresh starts it again).
+    oauth2_refresh_token_ttl: int = 30 * 24 * 3600
+    #: Lifetime of an OAuth2 authorization code, in seconds.
+    oauth2_code_ttl: int = 600
+    #: OAuth2 issuer identifier (``https://id.example.com/v2``); default: the request's
+    #: scheme and host followed by ``url_prefix``.
+    oauth2_issuer: str = ""
+    #: PEM private key (RSA >= 2048 bits, EC P-256/P-384): access tokens become RFC 9068
+    #: JWTs and ``openid`` is offered. Empty: opaque access tokens, no OpenID Connect.
+    oauth2_jwt_key: str = ""
+    #: Limits on the OAuth2 token endpoint, per client address and per client; empty: off.
+    oauth2_ratelimit: str = "60/minute;1000/hour"
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -94,7 +145,9 @@ class UserCoreConfig:
                               "SECRET_KEY_FALLBACKS) must have at least 16 characters")
         for name in ("access_token_ttl", "refresh_token_ttl", "code_ttl", "code_max_attempts",
                      "max_body_bytes", "argon2_time_cost", "argon2_memory_cost",
-                     "argon2_parallelism", "lockout_seconds", "lockout_window"):
+                     "argon2_parallelism", "lockout_seconds", "lockout_window",
+                     "mfa_first_factor_ttl", "last_access_flush_seconds", "max_api_tokens",
+                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
         if self.lockout_threshold < 0:
@@ -115,6 +168,50 @@ class UserCoreConfig:
                                   f"'https://app.example.com', not {origin!r}")
         if self.cookie_samesite not in get_args(SameSite):
             raise ConfigError("USERCORE_COOKIE_SAMESITE must be one of Lax, Strict, None")
+        self._check_resources()
+        self._check_oauth2()
+
+    def _check_oauth2(self) -> None:
+        """The OAuth2 keys: lifetimes, issuer URL, signing key, limits."""
+        for name in ("oauth2_access_token_ttl", "oauth2_refresh_token_ttl", "oauth2_code_ttl"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
+        if self.oauth2_issuer and (not self.oauth2_issuer.startswith(("https://", "http://"))
+                                   or self.oauth2_issuer.endswith("/")
+                                   or any(c in self.oauth2_issuer for c in "?#")):
+            raise ConfigError("USERCORE_OAUTH2_ISSUER must be an http(s) URL without query, "
+                              "fragment or trailing '/'")
+        if self.oauth2_jwt_key:
+            from .oauth2.keys import KeyProblem, load_signing_key
+
+            try:
+                load_signing_key(self.oauth2_jwt_key)
+            except KeyProblem as exc:
+                raise ConfigError(f"USERCORE_OAUTH2_JWT_KEY: {exc}") from None
+        if self.oauth2_ratelimit:
+            try:
+                parse_many(self.oauth2_ratelimit)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"USERCORE_OAUTH2_RATELIMIT is not a limit string: {exc}") from None
+
+    def _check_resources(self) -> None:
+        """The keys of the user's resources (settings, SSH keys, SMS, avatars)."""
+        for name in ("max_settings_bytes", "ssh_keys_max", "poll_mute_days",
+                     "avatar_max_bytes", "avatar_min_pixels", "upload_token_ttl"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
+        if self.avatar_max_pixels < self.avatar_min_pixels:
+            raise ConfigError("USERCORE_AVATAR_MAX_PIXELS must be at least "
+                              "USERCORE_AVATAR_MIN_PIXELS")
+        unknown = set(self.avatar_mime_types) - set(AVATAR_TYPES)
+        if unknown or not self.avatar_mime_types:
+            raise ConfigError(f"USERCORE_AVATAR_MIME_TYPES must be some of {list(AVATAR_TYPES)}")
+        if self.sms_ratelimit:
+            try:
+                parse_many(self.sms_ratelimit)
+            except ValueError as exc:
+                raise ConfigError(f"USERCORE_SMS_RATELIMIT is not a limit string: {exc}") from None
 
     @property
     def outbox_path(self) -> Path | None:

@@ -111,6 +111,19 @@ class NotFound(UserCoreError):
     status, type, message = 404, "NotFound", "the requested resource was not found"
 
 
+class Conflict(UserCoreError):
+    """409: the change clashes with what is stored (the same SSH key twice, a number that is
+    already verified)."""
+
+    status, type, message = 409, "Conflict", "the request conflicts with the current state"
+
+
+class PreconditionFailed(UserCoreError):
+    """412: the resource is not in the state the operation needs (no phone number to remove)."""
+
+    status, type, message = 412, "PreconditionFailed", "a precondition of this request failed"
+
+
 class MethodNotAllowed(UserCoreError):
     """405; the ``Allow`` header lists the methods the URL has (RFC 9110 requires it)."""
 
@@ -136,6 +149,13 @@ class SecondFactorRequired(DomainError):
 
     status, type = 202, "SecondFactorRequired"
     message = "a second factor is required: repeat the request with multiFactorCode"
+
+
+class FirstFactorExpired(DomainError):
+    """408 of ``POST /v2/authenticate-mfa``: no first factor remembered (none, used or expired)."""
+
+    status, type = 408, "FirstAuthenticationFactorExpired"
+    message = "the first factor has expired: call POST /v2/authenticate again"
 
 
 class PayloadTooLarge(UserCoreError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, Flask
@@ -11,18 +13,25 @@ from . import auth
 from .cli import usercore_cli
 from .config import load_config
 from .hooks import (
+    AvatarStorage,
     FileOutboxMailer,
+    FileOutboxSmsSender,
+    LocalAvatarStorage,
+    LocationLookup,
     LoggingMailer,
     LoggingSmsSender,
     Mailer,
     NobodyVisible,
+    NoLocation,
     SmsSender,
     Visibility,
 )
+from .last_access import LastAccess
 from .lockout import Lockout
 from .mail import MailRenderer
 from .models import User
 from .models.sqlite import enforce_foreign_keys
+from .oauth2 import views as oauth2_views
 from .openapi import openapi_view
 from .ratelimit import RateLimiter
 from .security.crypto import SecretBox
@@ -30,7 +39,25 @@ from .security.passwords import PasswordHasher
 from .services.access import USER_KINDS
 from .services.context import Auth, Deps
 from .state import EXTENSION_KEY, UserCoreState
-from .views import authentication, registration, users
+from .views import (
+    api_tokens,
+    authentication,
+    avatar,
+    email_change,
+    feedback,
+    files,
+    mfa,
+    passwords,
+    phone,
+    poll_settings,
+    registration,
+    retrieval_keys,
+    sessions,
+    settings,
+    ssh_keys,
+    support_code,
+    users,
+)
 from .views.handlers import guard_prefix, register_error_handlers
 from .views.routing import CapabilityBlueprint
 
@@ -44,6 +71,21 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     authentication.bp,
     registration.bp,
     users.bp,
+    sessions.bp,
+    api_tokens.bp,
+    retrieval_keys.bp,
+    mfa.bp,
+    passwords.bp,
+    email_change.bp,
+    support_code.bp,
+    ssh_keys.bp,
+    settings.bp,
+    poll_settings.bp,
+    feedback.bp,
+    phone.bp,
+    avatar.bp,
+    files.bp,
+    oauth2_views.bp,
 )
 
 
@@ -57,11 +99,14 @@ class UserCore:
 
     def __init__(self, app: Flask | None = None, *, db: SQLAlchemy,
                  mailer: Mailer | None = None, sms_sender: SmsSender | None = None,
-                 visibility: Visibility | None = None) -> None:
+                 visibility: Visibility | None = None, location: LocationLookup | None = None,
+                 avatar_storage: AvatarStorage | None = None) -> None:
         self.db = db
         self.mailer = mailer
         self.sms_sender = sms_sender
         self.visibility = visibility
+        self.location = location
+        self.avatar_storage = avatar_storage
         if app is not None:
             self.init_app(app)
 
@@ -77,10 +122,15 @@ class UserCore:
                                   memory_cost=config.argon2_memory_cost,
                                   parallelism=config.argon2_parallelism),
             box=SecretBox(config.secret_key, config.secret_key_fallbacks), mailer=mailer,
-            sms=self.sms_sender or LoggingSmsSender(),
+            sms=self.sms_sender or (FileOutboxSmsSender(config.sms_outbox)
+                                    if config.sms_outbox else LoggingSmsSender()),
+            avatars=self.avatar_storage or LocalAvatarStorage(
+                config.avatar_folder or Path(app.instance_path) / "usercore-avatars"),
             visibility=self.visibility or NobodyVisible(),
             mails=MailRenderer(app.jinja_env, product=config.mfa_issuer),
-            lockout=Lockout(limiter.storage, config), sender=app)
+            lockout=Lockout(limiter.storage, config), sender=app,
+            location=self.location or NoLocation(),
+            last_access=LastAccess(config.last_access_flush_seconds))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db)
         if config.register_blueprint:
@@ -130,3 +180,22 @@ class UserCore:
         See :func:`flask_usercore.auth.init_login_manager`.
         """
         auth.init_login_manager(login_manager)
+
+    def create_retrieval_key(self, user_id: uuid.UUID, *, commit: bool = True) -> str:
+        """A new access-token retrieval key for ``user_id`` (in an app context).
+
+        Hand it with the user's id to your own service, which exchanges it once for a session
+        (``POST /v2/authenticate-token-retrieval-key``) within ``USERCORE_RETRIEVAL_KEY_TTL``
+        seconds. The key is stored in ``db.session``, which is committed unless ``commit`` is
+        False (then commit it yourself). Raises :class:`~flask_usercore.errors.NotFound` for
+        an unknown user.
+        """
+        from .services.context import commit as commit_session
+        from .services.retrieval_keys import create_retrieval_key
+        from .state import usercore_state
+
+        deps = usercore_state().deps
+        key = create_retrieval_key(deps, user_id)
+        if commit:
+            commit_session(deps.session)
+        return key

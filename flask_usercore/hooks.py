@@ -1,13 +1,18 @@
-"""Protocols a host implements to plug in mail, SMS and user visibility, with defaults.
+"""Protocols a host implements to plug in mail, SMS, avatar storage and user visibility,
+with defaults.
 
 Pass your own objects to :class:`flask_usercore.UserCore` (``mailer=``, ``sms_sender=``,
-``visibility=``). The defaults log (mail and SMS) or, with ``USERCORE_MAIL_OUTBOX`` set, write
-every mail as an ``.eml`` file into that folder, like Django's file-based mail backend.
+``avatar_storage=``, ``visibility=``). The defaults log (mail and SMS) or, with
+``USERCORE_MAIL_OUTBOX`` / ``USERCORE_SMS_OUTBOX`` set, write every mail as an ``.eml`` file
+and every SMS as a ``.txt`` file into that folder, like Django's file-based mail backend.
+Avatars go to a local folder (``USERCORE_AVATAR_FOLDER``, default under the instance path).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -48,10 +53,55 @@ class SmsSender(Protocol):
 
 
 @runtime_checkable
+class AvatarStorage(Protocol):
+    """Keeps avatar images (already checked and re-encoded) under keys the extension chooses.
+
+    Keys are short names such as ``3f2c...e1.png`` (letters, digits, ``.``, ``-``). ``url``
+    gives the public address of a stored image, or None to have the extension serve it at
+    ``GET {prefix}/files/{fileId}/{name}`` (it then calls ``load``). Raise from ``save`` to
+    make the upload fail; ``delete`` of a missing key does nothing.
+    """
+
+    def save(self, key: str, data: bytes, mime_type: str) -> None: ...
+
+    def load(self, key: str) -> bytes | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def url(self, key: str) -> str | None: ...
+
+
+@runtime_checkable
 class Visibility(Protocol):
     """Decides whether ``viewer`` may see the public profile of ``other``."""
 
     def can_see(self, viewer: User, other: User) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an IP address is: a city name and an ISO 3166-1 alpha-2 country code."""
+
+    city: str | None = None
+    country: str | None = None
+
+
+@runtime_checkable
+class LocationLookup(Protocol):
+    """Locates the IP address a session was started from (``UserSession.location``).
+
+    Called when sessions are listed, once per distinct address of the page; return None
+    when unknown. Cache inside when the lookup is slow (a GeoIP database file is fast).
+    """
+
+    def locate(self, ip_address: str) -> Location | None: ...
+
+
+class NoLocation:
+    """Default location hook: sessions show only their IP address."""
+
+    def locate(self, ip_address: str) -> Location | None:
+        return None
 
 
 class LoggingMailer:
@@ -87,6 +137,54 @@ class LoggingSmsSender:
 
     def send_sms(self, to: str, text: str) -> None:
         logger.info("sms to %s: %s", to, text)
+
+
+class FileOutboxSmsSender:
+    """Writes every SMS as a text file into ``folder``: a ``To:`` line, a blank line, the text."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+
+    def send_sms(self, to: str, text: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # microseconds: the names sort in the order the messages were sent
+        path = self.folder / f"{utcnow():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.txt"
+        path.write_text(f"To: {to}\n\n{text}\n", encoding="utf-8")
+        logger.info("sms to %s written to %s", to, path)
+
+
+_STORAGE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,127}")
+
+
+class LocalAvatarStorage:
+    """Default avatar storage: one file per key in ``folder``, served by the extension."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        if not _STORAGE_KEY.fullmatch(key) or ".." in key:
+            raise ValueError(f"not a storage key: {key!r}")
+        return self.folder / key
+
+    def save(self, key: str, data: bytes, mime_type: str) -> None:
+        path = self._path(key)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{key}.{uuid.uuid4().hex[:8]}.part")
+        partial.write_bytes(data)
+        os.replace(partial, path)  # readers never see half a file
+
+    def load(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def url(self, key: str) -> str | None:
+        return None
 
 
 class NobodyVisible:

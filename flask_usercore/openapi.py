@@ -36,7 +36,8 @@ _DOMAIN_ERROR = {"type": "object", "required": ["name", "message"],
                                 "info": {"type": "object"}}}
 _STATUS_TEXT = {200: "OK", 201: "Created", 202: "A second factor is required",
                 204: "No content", 400: "Invalid input", 401: "Not authenticated",
-                403: "Forbidden", 404: "Not found", 409: "Conflict", 429: "Too many requests"}
+                403: "Forbidden", 404: "Not found", 408: "The first factor has expired",
+                409: "Conflict", 429: "Too many requests"}
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -61,8 +62,9 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
         "default": {"description": "Any other error", **_json(_ref("Error"))},
     }
     for status in op.extra_statuses:
-        if status == 202:
-            responses["202"] = {"description": _STATUS_TEXT[202], **_json(_ref("DomainError"))}
+        if status in (202, 408):  # SecondFactorRequired, FirstAuthenticationFactorExpired
+            responses[str(status)] = {"description": _STATUS_TEXT[status],
+                                      **_json(_ref("DomainError"))}
         elif status == 204:
             responses["204"] = {"description": "cookieOnly: the cookie was set"}
         elif status == 401:  # wrong credentials (authenticate): ValidationErrors, no message

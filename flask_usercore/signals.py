@@ -26,3 +26,48 @@ profile_updated = usercore_signals.signal("profile-updated")
 delivery_failed = usercore_signals.signal("delivery-failed")
 #: ``user_id=UUID, email=str`` after an account and all its rows were deleted.
 user_deleted = usercore_signals.signal("user-deleted")
+#: ``user=User, ssh_key=SshKey`` after an SSH key was stored.
+ssh_key_added = usercore_signals.signal("ssh-key-added")
+#: ``user=User, ssh_key=SshKey`` after an SSH key was removed.
+ssh_key_removed = usercore_signals.signal("ssh-key-removed")
+#: ``user=User`` after the personalized settings were replaced.
+settings_changed = usercore_signals.signal("settings-changed")
+#: ``user=User, feedback=Feedback`` after feedback was submitted (forward it from here).
+feedback_submitted = usercore_signals.signal("feedback-submitted")
+#: ``user=User, phone_number=str`` after a phone number was verified (and is shown).
+phone_verified = usercore_signals.signal("phone-verified")
+#: ``user=User, phone_number=str`` after the phone number was removed.
+phone_removed = usercore_signals.signal("phone-removed")
+#: ``user=User, file=StoredFile | None`` after the avatar was replaced (or removed: None).
+avatar_changed = usercore_signals.signal("avatar-changed")
+#: ``user=User`` after MFA was confirmed (``POST /v2/users/self/credentials/mfa``).
+mfa_enabled = usercore_signals.signal("mfa-enabled")
+#: ``user=User, reason="user"|"support"`` after MFA was turned off (by the user, or
+#: ``flask usercore mfa-reset``).
+mfa_disabled = usercore_signals.signal("mfa-disabled")
+#: ``user=User`` after the recovery codes were replaced by new ones.
+recovery_codes_regenerated = usercore_signals.signal("recovery-codes-regenerated")
+#: ``user=User, remaining=int`` after a recovery code was used as the second factor.
+recovery_code_used = usercore_signals.signal("recovery-code-used")
+#: ``user=User`` when a second-factor code was refused (sent at once: the request fails).
+mfa_failed = usercore_signals.signal("mfa-failed")
+#: ``user_id=UUID, session_id=UUID`` after a rotated refresh token was presented again: the
+#: session (the token family) has been ended.
+session_reused = usercore_signals.signal("session-reused")
+#: ``user=User, how="change"|"reset"`` after the password was changed (and sessions ended).
+password_changed = usercore_signals.signal("password-changed")
+#: ``user=User`` after a password-reset mail was prepared (not sent for unknown addresses).
+password_reset_requested = usercore_signals.signal("password-reset-requested")
+#: ``user=User`` after a password was reset with a mailed token.
+password_reset = usercore_signals.signal("password-reset")
+#: ``user=User, new_email=str`` after an e-mail change was requested (verification mailed).
+email_change_requested = usercore_signals.signal("email-change-requested")
+#: ``user=User, old_email=str`` after a new e-mail address was verified and swapped in.
+email_changed = usercore_signals.signal("email-changed")
+#: ``user=User, client_id=str, scopes=list[str]`` after a user consented to an OAuth2 client.
+oauth2_consent_granted = usercore_signals.signal("oauth2-consent-granted")
+#: ``user=User, client_id=str, credential=Credential, grant_type=str`` after an OAuth2 token.
+oauth2_token_issued = usercore_signals.signal("oauth2-token-issued")
+#: ``user_id=UUID, client_id=str, reason=str`` after OAuth2 tokens were revoked (``revoked``,
+#: ``consent_withdrawn``, ``code_reused``, ``refresh_token_reused``).
+oauth2_token_revoked = usercore_signals.signal("oauth2-token-revoked")

@@ -132,7 +132,7 @@ def test_upgrade_on_an_empty_database_builds_exactly_the_models(
         migrating_app: Flask, connect: Callable[[], Any]) -> None:
     assert current() is None
     upgrade()
-    assert current() == head() == "0002"
+    assert current() == head()
     with connect() as connection:
         assert _table_names(connection) == USERCORE_TABLES | {VERSION_TABLE}
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
@@ -262,13 +262,22 @@ EXISTING = ["Ädam@Example.COM", unicodedata.normalize("NFD", "Émile@example.co
             "x@xn--bcher-kva.de", "Grace@example.com", "not quite an address"]
 
 
+#: The tables with a ``user_id`` column that revision 0001 made (later ones add more).
+TABLES_0001 = frozenset({"usercore_credentials", "usercore_one_time_codes",
+                         "usercore_mfa_secrets", "usercore_recovery_codes"})
+
+
+def _user_tables_0001() -> list[Any]:
+    return [t for t in user_tables() if t.name in TABLES_0001]
+
+
 def _fill_0001(connection: Connection, emails: list[str]) -> dict[str, uuid.UUID]:
     """Users with these addresses at revision 0001, each with a row in every user table."""
     ids: dict[str, uuid.UUID] = {}
     for email in emails:
         row = _new_user(email)
         connection.execute(insert(USERS_0001).values(row))
-        for user_table in user_tables():
+        for user_table in _user_tables_0001():
             connection.execute(insert(user_table).values(row_for(user_table, row["id"])))
         ids[email] = row["id"]
     connection.commit()
@@ -277,7 +286,7 @@ def _fill_0001(connection: Connection, emails: list[str]) -> dict[str, uuid.UUID
 
 def _user_rows(connection: Connection) -> dict[str, int]:
     return {t.name: int(connection.scalar(select(func.count()).select_from(t)) or 0)
-            for t in user_tables()}
+            for t in _user_tables_0001()}
 
 
 def _foreign_keys_on(connection: Connection) -> bool:
@@ -296,7 +305,7 @@ def test_upgrade_from_0001_backfills_the_keys_and_keeps_every_row(
     assert set(children.values()) == {len(EXISTING)}
 
     upgrade()
-    assert current() == "0002"
+    assert current() == head()
     with connect() as connection:
         assert _foreign_keys_on(connection)  # on again after the rebuild
         assert schema_differences(connection) == []
@@ -350,7 +359,7 @@ def test_upgrade_refuses_addresses_that_become_one_and_changes_nothing(
         connection.execute(delete(USERS_0001).where(USERS_0001.c.email == nfd))
         connection.commit()
     upgrade()
-    assert current() == "0002"
+    assert current() == head()
 
 
 def test_a_sqlite_rebuild_with_foreign_keys_on_is_refused_before_it_deletes(

@@ -10,7 +10,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from flask_usercore.models import Base, utcnow
@@ -34,11 +35,25 @@ def _value(table: Table, name: str, python_type: type) -> Any:
                          f"({python_type.__name__}): teach it that type")
 
 
-def row_for(table: Table, user_id: uuid.UUID) -> dict[str, Any]:
-    """The values of a minimal valid row of ``table`` that belongs to ``user_id``."""
-    row: dict[str, Any] = {"user_id": user_id}
+def row_for(table: Table, user_id: uuid.UUID | None,
+            session: Session | None = None) -> dict[str, Any]:
+    """The values of a minimal valid row of ``table`` that belongs to ``user_id``.
+
+    With ``session``, a required column that references another table than the users (an
+    OAuth2 code's client) gets a minimal parent row inserted first.
+    """
+    row: dict[str, Any] = {} if user_id is None else {"user_id": user_id}
     for column in table.c:
         if column.name in row or column.nullable or column.default is not None:
+            continue
+        parents = [fk.column for fk in column.foreign_keys
+                   if fk.column.table.name != "usercore_users"]
+        if parents and session is not None:
+            parent = parents[0]
+            parent_row = row_for(parent.table, user_id if "user_id" in parent.table.c else None,
+                                 session)
+            session.execute(insert(parent.table).values(parent_row))
+            row[column.name] = parent_row[parent.name]
             continue
         sqltype = column.type
         if isinstance(sqltype, TypeDecorator):

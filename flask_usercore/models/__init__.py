@@ -3,7 +3,13 @@
 from .base import Base, UTCDateTime, utcnow
 from .codes import CodePurpose, OneTimeCode
 from .credentials import Credential, CredentialKind
+from .feedback import Feedback
+from .files import StoredFile, UploadToken
 from .mfa import MfaSecret, RecoveryCode
+from .oauth2 import OAuth2AuthorizationCode, OAuth2Client, OAuth2Consent
+from .poll_settings import PollSettings, PollStatus
+from .settings import UserSettings
+from .ssh_keys import SshKey
 from .users import User
 
 __all__ = [
@@ -11,10 +17,20 @@ __all__ = [
     "CodePurpose",
     "Credential",
     "CredentialKind",
+    "Feedback",
     "MfaSecret",
+    "OAuth2AuthorizationCode",
+    "OAuth2Client",
+    "OAuth2Consent",
     "OneTimeCode",
+    "PollSettings",
+    "PollStatus",
     "RecoveryCode",
+    "SshKey",
+    "StoredFile",
     "UTCDateTime",
+    "UploadToken",
     "User",
+    "UserSettings",
     "utcnow",
 ]

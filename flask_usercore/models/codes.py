@@ -34,4 +34,6 @@ class OneTimeCode(UserOwned, Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_usercore_one_time_codes_user_purpose", "user_id", "purpose"),)
+    __table_args__ = (Index("ix_usercore_one_time_codes_user_purpose", "user_id", "purpose"),
+                      Index("ix_usercore_one_time_codes_purpose_code_hash", "purpose",
+                            "code_hash"))

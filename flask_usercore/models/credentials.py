@@ -22,6 +22,10 @@ class CredentialKind(enum.StrEnum):
     API_TOKEN = "api_token"  # noqa: S105 (a kind name)
     RETRIEVAL_KEY = "retrieval_key"
     OAUTH2 = "oauth2"
+    #: A session's rotated refresh token (``token_hash``), kept to detect its reuse.
+    SPENT_REFRESH = "spent_refresh"
+    #: An OAuth2 token's rotated refresh token (``token_hash``), kept to detect its reuse.
+    OAUTH2_SPENT_REFRESH = "oauth2_spent_refresh"
 
 
 class Credential(UserOwned, Base):
@@ -45,4 +49,7 @@ class Credential(UserOwned, Base):
 
     user: Mapped[User] = relationship(lazy="raise")
 
-    __table_args__ = (Index("ix_usercore_credentials_user_kind", "user_id", "kind"),)
+    __table_args__ = (Index("ix_usercore_credentials_user_kind", "user_id", "kind"),
+                      Index("ix_usercore_credentials_family_id", "family_id"),
+                      Index("ix_usercore_credentials_expires_at", "expires_at"),
+                      Index("ix_usercore_credentials_refresh_expires_at", "refresh_expires_at"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import InputSchema
+from .mfa import multi_factor_code
 from .text import text
 
 
@@ -10,4 +11,4 @@ class DeleteAccountSchema(InputSchema):
     """``{password, multiFactorCode?}``; the password may come in ``x-apitree-password``."""
 
     password = text(4096, min_length=1)
-    multi_factor_code = text(16, min_length=6, data_key="multiFactorCode")
+    multi_factor_code = multi_factor_code()

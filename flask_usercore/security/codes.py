@@ -1,4 +1,5 @@
-"""One-time codes read by people (sent by mail or SMS), stored as keyed hashes.
+"""One-time codes read by people (sent by mail or SMS) and MFA recovery codes, stored as
+keyed hashes.
 
 A short code has little entropy, so its hash is an HMAC under the server's secret: a stolen
 database alone does not let anyone recover or forge a code. Callers bound the number of
@@ -16,10 +17,34 @@ from collections.abc import Iterable
 
 CODE_DIGITS = 8
 
+#: Recovery codes: upper-case letters and digits without the look-alikes 0/O and 1/I/L.
+RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#: 16 characters of 31 symbols: 16 * log2(31) = 79.3 bits of entropy per code.
+RECOVERY_CODE_LENGTH = 16
+#: Characters a person may put between the groups of a recovery code; ignored.
+_RECOVERY_SEPARATORS = str.maketrans("", "", " -_.\t")
+
 
 def new_code(digits: int = CODE_DIGITS) -> str:
     """A random numeric code, e.g. ``"40918273"``."""
     return "".join(secrets.choice(string.digits) for _ in range(digits))
+
+
+def new_recovery_code() -> str:
+    """A random recovery code of :data:`RECOVERY_CODE_LENGTH` characters of
+    :data:`RECOVERY_ALPHABET`, e.g. ``"K7QM3XWP9TRB4HNC"``."""
+    return "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+
+
+def normalize_recovery_code(code: str) -> str:
+    """``code`` as stored: separators (space, ``-``, ``_``, ``.``, tab) removed, upper case.
+
+    The alphabet has a single case, so ``"k7qm-3xwp 9trb-4hnc"`` is ``"K7QM3XWP9TRB4HNC"``.
+    Only ASCII is upper-cased (``"ß".upper()`` is ``"SS"``): other text stays as it is and
+    matches no code.
+    """
+    stripped = code.translate(_RECOVERY_SEPARATORS)
+    return stripped.upper() if stripped.isascii() else stripped
 
 
 def hash_code(key: str, purpose: str, code: str) -> str:

@@ -17,10 +17,11 @@ does not find them at all (:data:`BEARER_KINDS`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 
-from ..errors import Forbidden, InsufficientScope
-from ..models import CredentialKind
+from ..errors import Forbidden, InsufficientScope, NotFound
+from ..models import CredentialKind, User
 from .context import Auth
 
 #: The kinds of credential rows a bearer token may resolve to.
@@ -56,3 +57,18 @@ def check_access(auth: Auth, *, kinds: Collection[str], scopes: Collection[str],
         needed = API_READ if method.upper() in SAFE_METHODS else API_WRITE
         if needed not in auth.scopes and API_WRITE not in auth.scopes:
             raise Forbidden(f"this API token lacks the role {needed}")
+
+
+def own_resources(auth: Auth, user_id: str) -> User:
+    """The owner named by a ``{userId}`` of the user's own resources (settings, phone,
+    avatar, feedback, poll settings): ``self`` or the caller's id give the caller; any other
+    UUID is a 403, whether or not that user exists; a segment that is no UUID is a 404."""
+    if user_id == "self":
+        return auth.user
+    try:
+        wanted = uuid.UUID(user_id)
+    except ValueError:
+        raise NotFound("no user with this id") from None
+    if wanted != auth.user.id:
+        raise Forbidden("these are another user's resources")
+    return auth.user

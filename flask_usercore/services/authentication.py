@@ -6,29 +6,32 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, literal_column, select, text, update
+from sqlalchemy import bindparam, delete, literal_column, or_, select, text, update
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import signals
-from ..errors import SecondFactorRequired, WrongCredentials
+from ..errors import (
+    FieldError,
+    FirstFactorExpired,
+    SecondFactorRequired,
+    Unauthorized,
+    ValidationFailed,
+    WrongCredentials,
+)
 from ..models import Credential, CredentialKind, User, utcnow
 from ..security.identity import email_key
 from ..security.tokens import hash_token, new_token
 from .access import BEARER_KINDS
-from .context import Auth, ClientInfo, Deps, after_commit, expiry
-from .mfa import check_second_factor
+from .context import Auth, ClientInfo, Deps, after_commit, commit_alone, expiry
+from .mfa import check_second_factor, remember_first_factor, use_first_factor
 from .users import find_by_email
-
-#: ``last_used_at`` is written at most this often per credential, to keep reads read-only.
-LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 #: The token lookup, built once: building the statement and its cache key on every request
 #: cost about a quarter of an authenticated read (benchmarks/README.md).
 #: Only bearer kinds are found: a retrieval key's row is never a bearer token.
 _BY_TOKEN_HASH = (select(Credential)
                   .options(load_only(Credential.id, Credential.user_id, Credential.kind,
-                                     Credential.roles, Credential.expires_at,
-                                     Credential.last_used_at),
+                                     Credential.roles, Credential.expires_at),
                            joinedload(Credential.user).joinedload(User.mfa))
                   .where(Credential.token_hash == bindparam("token_hash"),
                          # inline literals: an IN of bound parameters is re-expanded
@@ -108,13 +111,40 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                  multi_factor_code: str | None = None) -> IssuedSession:
     """Log in with e-mail and password: a new session, or 202 when MFA asks for a code.
 
-    Only the completed login (password and, with MFA, the second factor) forgets the account's
-    failures, after the commit: a right password followed by a wrong code forgets nothing.
+    The 202 (:class:`SecondFactorRequired`) leaves the remembered first factor
+    (:func:`~.mfa.remember_first_factor`) in the session: the operation commits it with its
+    answer, for :func:`authenticate_mfa`. Only the completed login (password and, with MFA,
+    the second factor) forgets the account's failures, after the commit: a right password
+    followed by a wrong code forgets nothing.
     """
     user = check_password_login(deps, email, password)
     if user.mfa_active and multi_factor_code is None:
+        remember_first_factor(deps, user)
+        _without_flush_wait(deps)  # lost in a crash, the user logs in again
         raise SecondFactorRequired("multi factor authentication is active for this user: "
                                    "call POST /v2/authenticate-mfa with multiFactorCode")
+    check_second_factor(deps, user, multi_factor_code)
+    account = user.email_key
+    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    return start_session(deps, user, client)
+
+
+def authenticate_mfa(deps: Deps, email: str, password: str, multi_factor_code: str,
+                     client: ClientInfo) -> IssuedSession:
+    """Complete a login that :func:`authenticate` answered with 202: a new session.
+
+    The password is checked again (a wrong one: 400 ``WrongCredentials``, counted like a
+    wrong login); then the first factor remembered by the 202 is used, once (408
+    ``FirstAuthenticationFactorExpired`` when there is none, it expired, or MFA is no longer
+    on); then the second factor (400 ``MfaCodeNotValid``). A failing second factor rolls the
+    use of the first factor back: the user may retry until it expires.
+    """
+    try:
+        user = check_password_login(deps, email, password)
+    except WrongCredentials as exc:  # this operation's document has no 401
+        raise ValidationFailed(exc.errors, exc.message) from None
+    if not user.mfa_active or not use_first_factor(deps, user):
+        raise FirstFactorExpired()
     check_second_factor(deps, user, multi_factor_code)
     account = user.email_key
     after_commit(deps, lambda: deps.lockout.succeeded(account))
@@ -124,25 +154,17 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
 def resolve_token(deps: Deps, token: str) -> Auth | None:
     """The caller behind a presented bearer token, or None when it is unknown or expired.
 
-    One query (credential, user and MFA state joined) through the unique token-hash index.
-    The last-use time is written at most once a minute, after the operation's commit, in a
-    transaction of its own.
+    One query (credential, user and MFA state joined) through the unique token-hash index,
+    and no write: the last-use time goes into this process's buffer
+    (:class:`~flask_usercore.last_access.LastAccess`), which a background thread writes
+    every few seconds.
     """
     now = utcnow()
     credential = deps.session.scalars(_BY_TOKEN_HASH,
                                       {"token_hash": hash_token(token)}).first()
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         return None
-    if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
-        credential_id = credential.id
-
-        def touch() -> None:
-            _without_flush_wait(deps)
-            deps.session.execute(update(Credential).where(Credential.id == credential_id)
-                                 .values(last_used_at=now))
-            deps.session.commit()
-
-        after_commit(deps, touch)
+    deps.last_access.record(credential.id, now, deps.session)
     scopes = frozenset(credential.roles.split()) if credential.roles else frozenset()
     return Auth(credential.user, credential, token, credential.kind, scopes)
 
@@ -152,3 +174,83 @@ def logout(deps: Deps, auth: Auth) -> None:
     deps.session.execute(delete(Credential).where(Credential.id == auth.credential.id))
     after_commit(deps, lambda: signals.logged_out.send(deps.sender, user=auth.user,
                                                        credential=auth.credential))
+
+
+#: A rotated refresh token presented again this soon after its rotation is taken for the
+#: client's own duplicate request (two tabs, a retry racing the first answer): refused with
+#: 400, the session goes on. Later, it is reuse: the session ends.
+REFRESH_REUSE_GRACE = dt.timedelta(seconds=5)
+
+
+def _refresh_refused(message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(".refreshToken", message, "InvalidRefreshToken")],
+                            message)
+
+
+def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) -> IssuedSession:
+    """Rotate a session's access and refresh token (``PUT /v2/users/self/sessions``).
+
+    ``access_token`` (the one the call presented) may be expired, or absent, but when present
+    it must be the current access token of the refresh token's session (else 401); it stops
+    working. The refresh token rotates; the old one is kept as a ``spent_refresh`` row, and
+    presenting it again later than :data:`REFRESH_REUSE_GRACE` after its rotation ends the
+    whole session and fires ``session_reused`` (that revocation is committed although the
+    call answers 400). The rotation is one conditional ``UPDATE``: of concurrent refreshes
+    with one refresh token exactly one succeeds.
+    """
+    now = utcnow()
+    session_id: uuid.UUID | None = None
+    if access_token is not None:
+        row = deps.session.execute(select(Credential.id, Credential.kind).where(
+            Credential.token_hash == hash_token(access_token))).first()
+        if row is None or row.kind != CredentialKind.SESSION:
+            raise Unauthorized("the access token is not one of a session")
+        session_id = row.id
+    old_hash = hash_token(refresh_token)
+    current = deps.session.execute(
+        select(Credential.id, Credential.user_id, Credential.refresh_expires_at)
+        .where(Credential.refresh_hash == old_hash,
+               Credential.kind == CredentialKind.SESSION)).first()
+    if current is None:
+        _refuse_spent(deps, old_hash, now)
+        raise _refresh_refused("the refresh token is not valid")
+    if current.refresh_expires_at is not None and current.refresh_expires_at <= now:
+        raise _refresh_refused("the refresh token has expired: log in again")
+    if session_id is not None and session_id != current.id:
+        raise _refresh_refused("the refresh token belongs to another session")
+    token, refresh = new_token(), new_token()
+    expires = expiry(now, deps.config.access_token_ttl)
+    rotated = deps.session.execute(
+        update(Credential)
+        .where(Credential.id == current.id, Credential.refresh_hash == old_hash)
+        .values(token_hash=hash_token(token), refresh_hash=hash_token(refresh),
+                expires_at=expires, last_used_at=now,
+                refresh_expires_at=expiry(now, deps.config.refresh_token_ttl))
+        .execution_options(synchronize_session=False))
+    if getattr(rotated, "rowcount", 0) != 1:  # a concurrent refresh rotated it first
+        raise _refresh_refused("the refresh token was used already")
+    deps.session.add(Credential(
+        user_id=current.user_id, kind=CredentialKind.SPENT_REFRESH, token_hash=old_hash,
+        family_id=current.id, expires_at=current.refresh_expires_at, created_at=now))
+    _without_flush_wait(deps)
+    credential = deps.session.get_one(Credential, current.id)
+    return IssuedSession(credential, token, refresh, expires)
+
+
+def _refuse_spent(deps: Deps, spent_hash: str, now: dt.datetime) -> None:
+    """When ``spent_hash`` is a rotated refresh token: end its session unless it rotated
+    moments ago (:data:`REFRESH_REUSE_GRACE`), then raise the 400."""
+    spent = deps.session.execute(
+        select(Credential.user_id, Credential.family_id, Credential.created_at)
+        .where(Credential.token_hash == spent_hash,
+               Credential.kind == CredentialKind.SPENT_REFRESH)).first()
+    if spent is None or spent.family_id is None:
+        return
+    if now - spent.created_at <= REFRESH_REUSE_GRACE:
+        raise _refresh_refused("the refresh token was used already")
+    commit_alone(deps, delete(Credential).where(
+        Credential.user_id == spent.user_id,
+        or_(Credential.id == spent.family_id, Credential.family_id == spent.family_id)))
+    signals.session_reused.send(deps.sender, user_id=spent.user_id,
+                                session_id=spent.family_id)
+    raise _refresh_refused("the refresh token was used before: the session has been ended")

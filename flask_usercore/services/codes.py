@@ -7,13 +7,16 @@ import uuid
 from sqlalchemy import select, update
 
 from ..models import OneTimeCode, utcnow
-from ..security.codes import code_matches, hash_code, new_code
+from ..security.codes import CODE_DIGITS, code_matches, hash_code, new_code
 from .context import Deps, commit_alone, expiry
 
 
 def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
-               target: str | None = None) -> str:
-    """Store a new code for ``user_id`` and ``purpose`` and return it in clear (to send).
+               target: str | None = None, digits: int = CODE_DIGITS,
+               code: str | None = None, ttl: int | None = None) -> str:
+    """Store a new code of ``digits`` digits (or the given ``code``) for ``user_id`` and
+    ``purpose``, live for ``ttl`` seconds (default ``code_ttl``), and return it in clear
+    (to send).
 
     Earlier unused codes of the same purpose stop working.
     """
@@ -23,11 +26,11 @@ def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
         .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
                OneTimeCode.used_at.is_(None))
         .values(used_at=now))
-    code = new_code()
+    code = code or new_code(digits)
     deps.session.add(OneTimeCode(
         user_id=user_id, purpose=purpose, target=target,
         code_hash=hash_code(deps.config.secret_key, purpose, code),
-        expires_at=expiry(now, deps.config.code_ttl)))
+        expires_at=expiry(now, ttl or deps.config.code_ttl)))
     return code
 
 

@@ -14,7 +14,16 @@ from sqlalchemy.sql.expression import Executable
 
 from .. import signals
 from ..config import UserCoreConfig
-from ..hooks import Mail, Mailer, SmsSender, Visibility
+from ..hooks import (
+    AvatarStorage,
+    LocationLookup,
+    Mail,
+    Mailer,
+    NoLocation,
+    SmsSender,
+    Visibility,
+)
+from ..last_access import LastAccess
 from ..lockout import Lockout
 from ..mail import MailRenderer
 from ..models import Credential, User
@@ -40,12 +49,18 @@ class Deps:
     mailer: Mailer
     sms: SmsSender
     visibility: Visibility
+    #: Keeps the avatar images (``hooks.AvatarStorage``).
+    avatars: AvatarStorage
     #: Renders the mail templates (``flask_usercore/mail.py``).
     mails: MailRenderer
     #: Per-account failure counts of passwords and second factors.
     lockout: Lockout
     #: Sender of the signals (the Flask app).
     sender: Any
+    #: Locates a session's IP address (city, country) when sessions are listed.
+    location: LocationLookup = field(default_factory=NoLocation)
+    #: This process's buffer of credentials' last-use times (``last_access.py``).
+    last_access: LastAccess = field(default_factory=LastAccess)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +103,18 @@ def deliver(deps: Deps, mail: Mail) -> None:
     The receivers of :data:`flask_usercore.signals.delivery_failed` get ``mail`` and
     ``error``; the user can ask for the mail again (the resend operations).
     """
+    after_commit(deps, lambda: deliver_now(deps, mail))
 
-    def send() -> None:
-        try:
-            deps.mailer.send(mail)
-        except Exception as exc:
-            logger.error("mail %r to %s could not be delivered: %s", mail.subject, mail.to,
-                         type(exc).__name__)
-            signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
 
-    after_commit(deps, send)
+def deliver_now(deps: Deps, mail: Mail) -> None:
+    """Send ``mail`` at once; a failure is logged and signalled (``delivery_failed``), never
+    raised. For a mail that goes out after the response (password reset)."""
+    try:
+        deps.mailer.send(mail)
+    except Exception as exc:
+        logger.error("mail %r to %s could not be delivered: %s", mail.subject, mail.to,
+                     type(exc).__name__)
+        signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
 
 
 def send_mail(deps: Deps, template: str, to: str, **context: Any) -> None:

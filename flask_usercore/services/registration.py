@@ -30,7 +30,8 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
         raise ValidationFailed.single(*UNIQUE["email_key"])
     if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):
         raise ValidationFailed.single(*UNIQUE["nickname_lower"])
-    names = (person["first_name"], person["last_name"])
+    names = (person["first_name"], person["last_name"], profile.get("nickname"),
+             profile.get("display_name"))
     user = User(id=uuid.uuid4(), email=email,
                 password_hash=new_password_hash(deps, password, email=email, names=names),
                 first_name=person["first_name"], last_name=person["last_name"],
@@ -51,11 +52,17 @@ def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any]
     signalled (``delivery_failed``); the account stands and the code can be sent again.
     """
     user = create_user(deps, email=email, password=password, person=person, profile=profile)
+    resend_registration(deps, user)
+    after_commit(deps, lambda: signals.user_registered.send(deps.sender, user=user))
+    return user
+
+
+def resend_registration(deps: Deps, user: User) -> None:
+    """Mail the unverified ``user`` a new registration code; the earlier one stops working
+    (``POST .../email/actions/resend-email`` for an abandoned sign-up, and registration)."""
     code = issue_code(deps, user.id, CodePurpose.REGISTRATION)
     deps.session.flush()
     send_mail(deps, "registration", user.email, user=user, code=code)
-    after_commit(deps, lambda: signals.user_registered.send(deps.sender, user=user))
-    return user
 
 
 def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: str) -> User:

@@ -16,6 +16,7 @@ from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from ..security.identity import email_key
 from .context import Auth, Deps, after_commit
+from .files import forget_after_commit, storage_keys
 from .mfa import check_second_factor
 
 UNIQUE = {
@@ -175,11 +176,13 @@ def delete_account(deps: Deps, auth: Auth, password: str,
     if not deps.hasher.verify(user.password_hash, password):
         deps.lockout.failed(account)
         raise ValidationFailed.single(".password", "WrongPassword", "the password is wrong")
-    check_second_factor(deps, user, multi_factor_code)
+    check_second_factor(deps, user, multi_factor_code, announce=False)  # the account goes
     after_commit(deps, lambda: deps.lockout.succeeded(account))
     user_id, email = user.id, user.email
-    # every row that belongs to the user goes with it: ON DELETE CASCADE, which SQLite
-    # enforces too on the extension's connections (models/sqlite.py)
+    # the stored avatar files go after the commit; their rows, like every row that belongs
+    # to the user, with it: ON DELETE CASCADE, which SQLite enforces too on the extension's
+    # connections (models/sqlite.py)
+    forget_after_commit(deps, storage_keys(deps, user_id))
     deps.session.execute(delete(User).where(User.id == user_id))
     after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
                                                          email=email))

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, request
 
+from ..errors import SecondFactorRequired
 from ..schemas.authentication import (
     AuthenticateQuery,
     AuthenticateSchema,
@@ -17,6 +18,7 @@ from ..schemas.base import EmptySchema
 from ..services import authentication
 from ..services.access import SESSION_ONLY
 from ..services.authentication import IssuedSession
+from .handlers import error_response
 from .routing import COOKIE_NAME, CapabilityBlueprint, client_info, current_auth, deps, empty
 
 bp = CapabilityBlueprint("authentication", __name__)
@@ -44,7 +46,11 @@ def session_reply(issued: IssuedSession, cookie_only: bool) -> Response | dict[s
               query=AuthenticateQuery, response=TokenResult, extra_statuses=(202, 204, 401),
               rate_limit_group="login")
 def authenticate(body: dict[str, Any], query: dict[str, Any]) -> Response | dict[str, Any]:
-    issued = authentication.authenticate(deps(), body["email"], body["password"], client_info())
+    try:
+        issued = authentication.authenticate(deps(), body["email"], body["password"],
+                                             client_info())
+    except SecondFactorRequired as asked:  # a reply, not a failure: commit the remembered
+        return error_response(asked)       # first factor (services.mfa) with the 202
     return session_reply(issued, query["cookie_only"])
 
 

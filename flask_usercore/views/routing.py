@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal, TypeVar, cast
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema
 
+from ..config import UserCoreConfig
 from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
 from ..schemas.base import load
 from ..services.access import USER_KINDS, check_access
@@ -75,6 +76,9 @@ class Operation:
     extra_statuses: tuple[int, ...] = ()
     rate_limit_group: str | None = None
     tags: tuple[str, ...] = field(default=("User",))
+    #: This operation's largest body, from the config, when it is not ``max_body_bytes``
+    #: (uploads, settings documents); the larger of the two applies.
+    body_limit: Callable[[UserCoreConfig], int] | None = None
 
     @property
     def auth(self) -> bool:
@@ -91,22 +95,27 @@ class CapabilityBlueprint(Blueprint):
                   kinds: Collection[str] = USER_KINDS, scopes: Sequence[str] = (),
                   body_format: BodyFormat = "json", many: bool = False,
                   extra_statuses: tuple[int, ...] = (),
-                  rate_limit_group: str | None = None) -> Callable[[F], F]:
+                  rate_limit_group: str | None = None,
+                  body_limit: Callable[[UserCoreConfig], int] | None = None,
+                  writes: bool = False,
+                  tags: Sequence[str] = ("User",)) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
         ``query=`` (when ``query`` is declared), and returns the object to dump with
         ``response`` (a :class:`Page` when ``many``), None for an empty ``status`` reply,
-        or a ready ``Response``.
+        or a ready ``Response``. ``tags``: ``("User",)`` for mittwald's operations; ours
+        that mittwald's document lacks are tagged otherwise (``OAuth2``).
         """
         op = Operation(method, rule, operation_id, summary, status, body, response, query,
                        frozenset(kinds), tuple(scopes), body_format, many, extra_statuses,
-                       rate_limit_group)
+                       rate_limit_group, tuple(tags), body_limit=body_limit)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
-        #: A safe method never writes (DESIGN.md: no database write inside a read request).
-        read_only = method in _SAFE
+        #: A safe method never writes (DESIGN.md: no database write inside a read request),
+        #: unless declared with ``writes=True`` (``GET .../support-code`` issues a code).
+        read_only = method in _SAFE and not writes
 
         def decorator(view: F) -> F:
             @wraps(view)
@@ -210,6 +219,17 @@ def client_info() -> ClientInfo:
     return ClientInfo(ip_address=request.remote_addr, user_agent=request.user_agent.string or None)
 
 
+def request_body_limit() -> int:
+    """The largest body the current request's operation accepts: ``max_body_bytes``, or
+    more when the operation declares a ``body_limit``."""
+    config = usercore_state().config
+    view = current_app.view_functions.get(request.endpoint or "")
+    op: Operation | None = getattr(view, "usercore_operation", None)
+    if op is None or op.body_limit is None:
+        return config.max_body_bytes
+    return max(config.max_body_bytes, op.body_limit(config))
+
+
 def _raw_body(body_format: BodyFormat) -> Any:
     """The request body as a mapping; an empty body is ``{}`` whatever its content type."""
     if body_format == "form":
@@ -217,7 +237,7 @@ def _raw_body(body_format: BodyFormat) -> Any:
     if body_format == "multipart":
         return {**request.form.to_dict(), **request.files.to_dict()}
     data = request.get_data(cache=True)
-    if len(data) > usercore_state().config.max_body_bytes:
+    if len(data) > request_body_limit():
         raise PayloadTooLarge()
     if not data.strip():
         return {}

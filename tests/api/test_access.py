@@ -35,9 +35,19 @@ CREDENTIALS: dict[str, tuple[str, str | None]] = {
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
+#: Public operations that authenticate a resource owner themselves, with the kinds they take
+#: (the OAuth2 authorize endpoint: a login page for a browser without one).
+OWNER_KINDS = dict.fromkeys(
+    ("user-oauth-get-authorization", "oauth2-login-page", "oauth2-consent-page",
+     "oauth2-consent"), frozenset({"session"}))
+
+
 def expected(op: Operation, name: str) -> int | None:
     """401 or 403 when ``name`` may not call ``op``; None when it may."""
     kind, roles = CREDENTIALS[name]
+    if op.operation_id in OWNER_KINDS:
+        return None if kind in OWNER_KINDS[op.operation_id] else (
+            401 if kind == "retrieval_key" else 403)
     if not op.kinds:
         return None  # public: a token is ignored
     if kind == "retrieval_key":
@@ -108,7 +118,7 @@ def test_every_kind_on_every_operation(app: Flask, client: FlaskClient,
         assert response.status_code == want, where
         assert response.json["type"] == ("Unauthorized" if want == 401 else "Forbidden"), where
         challenge = response.headers.get("WWW-Authenticate", "")
-        if CREDENTIALS[name][0] == "oauth2":
+        if CREDENTIALS[name][0] == "oauth2" and op.operation_id not in OWNER_KINDS:
             assert 'error="insufficient_scope"' in challenge, where
         else:
             assert "insufficient_scope" not in challenge, where

@@ -206,7 +206,7 @@ FIELD_CASES: list[tuple[str, str, Any, str]] = [
     ("update-self", "location", "l" * 121, "maxLength"),
     ("update-self", "firstname", "f" * 121, "maxLength"),
     ("delete", "password", "x" * 4097, "maxLength"),
-    ("delete", "multiFactorCode", "1" * 17, "maxLength"),
+    ("delete", "multiFactorCode", "1" * 33, "maxLength"),  # 16 + room for separators
     ("delete", "multiFactorCode", "12345", "minLength"),
     # other format and enum checks
     ("register", "email", "not an address", "format"),

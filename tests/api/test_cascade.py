@@ -31,7 +31,7 @@ def give_every_table_a_row(session: Session, user_id: uuid.UUID) -> None:
     for table in user_tables():
         if table.name == "usercore_mfa_secrets":  # one per user (the key is user_id)
             session.execute(delete(table).where(table.c.user_id == user_id))
-        session.execute(insert(table).values(row_for(table, user_id)))
+        session.execute(insert(table).values(row_for(table, user_id, session)))
     session.commit()
     empty = [name for name, count in counts(session, user_id).items() if count == 0]
     assert not empty, f"tables with a user_id column that got no row: {empty}"

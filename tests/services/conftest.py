@@ -11,7 +11,7 @@ from flask import Flask
 
 from flask_usercore.models import MfaSecret, RecoveryCode, User, utcnow
 from flask_usercore.security import totp
-from flask_usercore.security.codes import hash_code
+from flask_usercore.security.codes import hash_code, normalize_recovery_code
 from flask_usercore.services import authentication, codes, mfa, registration
 from flask_usercore.services.context import Auth, ClientInfo, Deps, commit
 
@@ -93,7 +93,8 @@ def enable_mfa(deps: Deps) -> Callable[..., str]:
         for code in recovery_codes:
             deps.session.add(RecoveryCode(
                 user_id=user.id,
-                code_hash=hash_code(deps.config.secret_key, mfa.RECOVERY_PURPOSE, code)))
+                code_hash=hash_code(deps.config.secret_key, mfa.RECOVERY_PURPOSE,
+                                    normalize_recovery_code(code))))
         deps.session.commit()
         return secret
 

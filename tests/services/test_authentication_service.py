@@ -16,7 +16,6 @@ from flask_usercore.models import Credential, CredentialKind, User
 from flask_usercore.security.passwords import PasswordHasher
 from flask_usercore.security.tokens import hash_token
 from flask_usercore.services import authentication
-from flask_usercore.services.authentication import LAST_USED_RESOLUTION
 from flask_usercore.services.context import ClientInfo, Deps, commit
 
 PASSWORD = "correct horse battery staple 9"
@@ -195,51 +194,30 @@ def test_expired_token_resolves_to_none(deps: Deps, make_user: Callable[..., Use
     assert authentication.resolve_token(deps, issued.token) is None
 
 
-def test_last_used_at_written_at_most_once_per_resolution(
+def test_resolving_a_token_writes_nothing_and_buffers_its_last_use(
         deps: Deps, make_user: Callable[..., User], clock: Any) -> None:
     issued = authentication.authenticate(deps, make_user().email, PASSWORD, ClientInfo())
     commit(deps.session)
-    start = clock.now
-    updates: list[str] = []
+    writes: list[str] = []
 
-    def resolve() -> Any:  # as an operation does: resolve, then the one commit
-        auth = authentication.resolve_token(deps, issued.token)
-        commit(deps.session)
-        return auth
-
-    def count_updates(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
-            updates.append(statement)
+    def count_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
 
     engine = deps.session.get_bind()
-    event.listen(engine, "before_cursor_execute", count_updates)
+    event.listen(engine, "before_cursor_execute", count_writes)
     try:
-        resolution = LAST_USED_RESOLUTION.total_seconds()
-        clock.advance(resolution / 2)
-        assert resolve() is not None
-        clock.advance(resolution / 2)  # exactly the resolution: still not written
-        assert resolve() is not None
-        assert updates == []
-        assert stored_credential(deps, issued.credential.id).last_used_at == start  # type: ignore[union-attr]
-
-        clock.advance(1)
-        written_at = clock.now
-        auth = resolve()
-        assert auth is not None
-        assert len(updates) == 1
-        # the caller is usable after the write committed
-        assert auth.user.email == "ada@example.com"
-        assert auth.user.mfa_active is False
-        assert auth.credential.id == issued.credential.id
-        assert stored_credential(deps, issued.credential.id).last_used_at == written_at  # type: ignore[union-attr]
-
         for _ in range(3):
-            clock.advance(resolution / 4)
-            assert resolve() is not None
-        assert len(updates) == 1
-        assert stored_credential(deps, issued.credential.id).last_used_at == written_at  # type: ignore[union-attr]
+            clock.advance(90)  # "not used in the last minute" each time
+            auth = authentication.resolve_token(deps, issued.token)
+            commit(deps.session)
+            assert auth is not None
+        assert writes == []
+        assert deps.last_access.pending(issued.credential.id) == clock.now
     finally:
-        event.remove(engine, "before_cursor_execute", count_updates)
+        event.remove(engine, "before_cursor_execute", count_writes)
+    assert deps.last_access.flush() == 1
+    assert stored_credential(deps, issued.credential.id).last_used_at == clock.now  # type: ignore[union-attr]
 
 
 # -- logout --------------------------------------------------------------------------------

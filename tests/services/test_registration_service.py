@@ -144,7 +144,8 @@ def test_unique_index_catches_a_nickname_clash_the_lookup_missed(
 
 @pytest.mark.parametrize(("password", "kind"), [
     ("short", "PasswordTooWeak"),
-    ("passwordpassword", "PasswordTooWeak"),
+    ("passwordpassword", "PasswordIsLeaked"),
+    ("monkeymonkey", "PasswordTooWeak"),
     ("Vb7#kLm2!qXzqwert", "PasswordTooWeak"),
     ("Ada.Lovelace.1815@example.com", "PasswordEqualsEmail"),
 ])

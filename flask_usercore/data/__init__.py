@@ -1,0 +1,1 @@
+"""Data files shipped with flask-usercore (origin and license: README.md here)."""

@@ -1,0 +1,180 @@
+"""When each credential was last used, recorded without a database write inside the request.
+
+A request that presents a token only notes ``credential id -> time`` in this process's
+:class:`LastAccess` buffer (a dict assignment). A background thread flushes every buffer of
+the process in one ``UPDATE`` per buffer (``CASE id WHEN ... THEN ...``) every
+``USERCORE_LAST_ACCESS_FLUSH_SECONDS`` seconds, on a connection of its own, so the
+``lastAccess`` of a session and the ``lastUsed`` of an API token are accurate to that interval.
+A flush never moves a time backwards (another worker may have written a later one), and the
+buffer is flushed once more when the process exits. An in-memory SQLite database (one
+connection shared by all threads) is never flushed to: the buffer is its record. Losing a few
+seconds of last-use times in a crash is harmless: nothing is decided on them.
+
+Why not the earlier "write at most once a minute, after the commit": with many users most
+tokens were not used in the last minute, so nearly every request paid a second transaction,
+and the commit expired the objects the view still needed (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import threading
+import time
+import uuid
+import weakref
+from typing import Any
+
+from sqlalchemy import case, literal, or_, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
+
+from .models.base import UTCDateTime
+from .models.credentials import Credential
+
+logger = logging.getLogger("flask_usercore")
+
+#: Rows per ``UPDATE`` (two bound parameters each, well under every database's limit).
+FLUSH_CHUNK = 500
+#: How often the flusher thread looks for a buffer that is due, in seconds.
+_TICK = 1.0
+
+
+class LastAccess:
+    """This process's buffer of last-use times, for one app's credentials table."""
+
+    def __init__(self, interval: float = 5.0) -> None:
+        #: Seconds between two flushes.
+        self.interval = interval
+        self._pending: dict[uuid.UUID, dt.datetime] = {}
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+        self._next_flush = 0.0
+
+    def record(self, credential_id: uuid.UUID, when: dt.datetime, session: Any) -> None:
+        """Note that ``credential_id`` was used at ``when``.
+
+        ``session`` (the request's SQLAlchemy session) gives the engine to flush with; it is
+        asked once per process.
+        """
+        if self._pid != os.getpid():  # the first use in this process (or after a fork)
+            self._start(session)
+        with self._lock:
+            self._pending[credential_id] = when
+
+    def pending(self, credential_id: uuid.UUID) -> dt.datetime | None:
+        """The use of ``credential_id`` recorded here and not yet flushed, if any."""
+        return self._pending.get(credential_id)
+
+    def due(self) -> bool:
+        """Whether there is something to flush and the interval has passed."""
+        return bool(self._pending) and time.monotonic() >= self._next_flush
+
+    def flush(self, *, at_exit: bool = False) -> int:
+        """Write the buffered times now; returns how many credentials were written.
+
+        On a database error the times go back into the buffer for the next flush (at exit
+        they are dropped, and the error is only logged at INFO level).
+        """
+        if self._engine is None:  # nothing recorded yet, or an in-memory database
+            return 0
+        with self._lock:
+            items = sorted(self._pending.items())
+            self._pending = {}
+            self._next_flush = time.monotonic() + self.interval
+        if not items:
+            return 0
+        try:
+            with self._engine.begin() as connection:
+                if connection.dialect.name == "postgresql":  # bookkeeping: no WAL flush wait
+                    connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                for first in range(0, len(items), FLUSH_CHUNK):
+                    connection.execute(_statement(items[first:first + FLUSH_CHUNK]))
+        except SQLAlchemyError as exc:
+            logger.log(logging.INFO if at_exit else logging.WARNING,
+                       "last-use times could not be written (%s)", type(exc).__name__)
+            if at_exit:
+                return 0
+            with self._lock:
+                for credential_id, when in items:
+                    newer = self._pending.get(credential_id)
+                    if newer is None or newer < when:
+                        self._pending[credential_id] = when
+            return 0
+        return len(items)
+
+    def _start(self, session: Any) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            # After a fork the parent's entries are the parent's to write.
+            self._pending = {}
+            engine = session.get_bind(Credential)
+            self._next_flush = time.monotonic() + self.interval
+            self._pid = os.getpid()
+            # One connection shared by every thread (an in-memory SQLite database): a flush
+            # from another thread would commit a request's open transaction. Such a database
+            # lives in this one process, so the buffer (which lists read) is the record.
+            if isinstance(engine.pool, StaticPool | SingletonThreadPool):
+                return
+            self._engine = engine
+        _flusher().add(self)
+
+
+def _statement(items: list[tuple[uuid.UUID, dt.datetime]]) -> Any:
+    """One ``UPDATE`` giving each credential its time, unless a later one is stored."""
+    new = case(*((Credential.id == credential_id, literal(when, UTCDateTime()))
+                 for credential_id, when in items))
+    return (update(Credential)
+            .where(Credential.id.in_([credential_id for credential_id, _ in items]))
+            .values(last_used_at=case(
+                (or_(Credential.last_used_at.is_(None), Credential.last_used_at < new), new),
+                else_=Credential.last_used_at)))
+
+
+class _Flusher:
+    """The process's one background thread, flushing every live buffer when it is due."""
+
+    def __init__(self) -> None:
+        self.buffers: weakref.WeakSet[LastAccess] = weakref.WeakSet()
+        self.pid = os.getpid()
+        thread = threading.Thread(target=self._run, name="usercore-last-access", daemon=True)
+        thread.start()
+
+    def add(self, buffer: LastAccess) -> None:
+        self.buffers.add(buffer)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_TICK)
+            for buffer in list(self.buffers):
+                if buffer.due():
+                    try:
+                        buffer.flush()
+                    except Exception:  # never let the thread die
+                        logger.exception("flushing last-use times failed")
+
+    def flush_all(self) -> None:
+        for buffer in list(self.buffers):
+            try:
+                buffer.flush(at_exit=True)
+            except Exception:
+                logger.exception("flushing last-use times at exit failed")
+
+
+_flusher_instance: _Flusher | None = None
+_flusher_lock = threading.Lock()
+
+
+def _flusher() -> _Flusher:
+    """The flusher of this process, started on first use (again in a forked child)."""
+    global _flusher_instance
+    with _flusher_lock:
+        if _flusher_instance is None or _flusher_instance.pid != os.getpid():
+            _flusher_instance = _Flusher()
+            atexit.register(_flusher_instance.flush_all)
+        return _flusher_instance

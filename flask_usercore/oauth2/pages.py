@@ -1,0 +1,282 @@
+"""The browser side of ``GET /v2/oauth2/authorize``: who the resource owner is, and the
+login and consent pages (Jinja templates under ``usercore/oauth2/``) that end in the same
+302 to the client as mittwald's ``grant_consent=true``.
+
+The resource owner is the user of a session token: the ``x-access-token`` header,
+``Authorization: Bearer``, or the ``x-access-token`` cookie. ``grant_consent=true`` is
+honoured with a header token only (mittwald: "in combination with the Authorization
+header"): a cookie is sent on any cross-site navigation, so a cookie alone gets the consent
+page, whose form carries a CSRF token. The pages allow no script and cannot be framed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit
+
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from flask import Response, current_app, jsonify, redirect, render_template, request
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from ..errors import (
+    Forbidden,
+    RateLimited,
+    SecondFactorRequired,
+    Unauthorized,
+    ValidationFailed,
+    WrongCredentials,
+)
+from ..models import CredentialKind, OAuth2Client, User
+from ..services import authentication
+from ..services.context import rollback
+from ..state import usercore_state
+from ..views.routing import COOKIE_NAME, client_info
+from . import consents
+from .server import authorization_server
+
+CSRF_COOKIE = "usercore_oauth2_csrf"
+_CSRF_MAX_AGE = 3600
+#: What each scope lets the client do, as the consent page says it.
+SCOPE_TEXT = {"profile": "read and change your profile (name, nickname, picture, ...) and "
+                         "change your password when you confirm it",
+              "openid": "know who you are (your user id)",
+              "email": "see your e-mail address"}
+
+
+def _owner() -> tuple[User | None, bool]:
+    """The session user of this request and whether the token came in a header.
+
+    A header token that is not a valid session answers 401 (an API client); a stale cookie
+    means "not signed in" (a browser: the login page).
+    """
+    token = request.headers.get("x-access-token", "").strip()
+    if not token:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else ""
+    from_header = bool(token)
+    token = token or request.cookies.get(COOKIE_NAME, "").strip()
+    if not token:
+        return None, False
+    auth = authentication.resolve_token(usercore_state().deps, token)
+    if auth is None or auth.kind != CredentialKind.SESSION:
+        if from_header and auth is None:
+            raise Unauthorized("the access token is invalid or expired")
+        if from_header:  # a valid credential of another kind: only a login may consent
+            raise Forbidden("only a session may authorize an OAuth2 client")
+        return None, False
+    return auth.user, from_header
+
+
+def error_response(error: OAuth2Error) -> Response:
+    """A redirect to the client with ``error`` (RFC 6749 4.1.2.1) once its redirect URI
+    is verified; else 400 ``{"error": "invalid_request", ...}`` and never a redirect."""
+    if error.redirect_uri:
+        return authorization_server().handle_error_response(None, error)  # type: ignore[no-any-return]
+    response = jsonify({"error": "invalid_request",
+                        "error_description": error.get_error_description()})
+    response.status_code = 400
+    return response
+
+
+def _query() -> str:
+    """The authorization request's parameters, to carry through login and consent."""
+    keep = [(k, v) for k, v in request.args.items(multi=True)
+            if k not in ("grant_consent", "csrf_token")]
+    return urlencode(keep)
+
+
+def _to(path: str) -> str:
+    prefix = usercore_state().cache.get("oauth2_prefix", usercore_state().config.url_prefix)
+    return f"{prefix}/oauth2/{path}?{_query()}"
+
+
+def _consent_grant(owner: User | None) -> Any:
+    grant = authorization_server().get_consent_grant(end_user=owner)
+    if request.args.get("grant_type") not in (None, "authorization_code"):
+        raise InvalidRequestError("grant_type must be authorization_code",
+                                  redirect_uri=grant.redirect_uri,
+                                  state=request.args.get("state"))
+    return grant
+
+
+def _grant_consent_flag(grant: Any) -> bool | None:
+    value = request.args.get("grant_consent")
+    if value is None:
+        return None
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise InvalidRequestError("grant_consent must be true or false",
+                              redirect_uri=grant.redirect_uri, state=request.args.get("state"))
+
+
+def authorize() -> Response:
+    """``GET /v2/oauth2/authorize``: a 302 to the client (code or error), to the login
+    page, or to the consent page; a 400 for an unknown client or redirect URI."""
+    owner, from_header = _owner()
+    server = authorization_server()
+    try:
+        grant = _consent_grant(owner)
+        wanted = _grant_consent_flag(grant)
+    except OAuth2Error as error:
+        return error_response(error)
+    if wanted is False:
+        return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
+    if owner is None:
+        return _go(_to("login"), 302)
+    services = usercore_state().deps
+    client_id, scope = grant.client.get_client_id(), grant.request.scope
+    prompt = request.args.get("prompt", "").split()
+    if wanted and from_header:
+        consents.grant_consent(services, owner, client_id, scope)
+    elif "consent" in prompt or not consents.has_consent(services, owner, client_id, scope):
+        return _go(_to("consent"), 302)
+    return server.create_authorization_response(grant_user=owner, grant=grant)  # type: ignore[no-any-return]
+
+
+# -- the pages ----------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(usercore_state().config.secret_key, salt="usercore-oauth2-csrf")
+
+
+def _csrf_pair() -> tuple[str, str | None]:
+    """The form token for this browser's CSRF cookie, and a new cookie value if it has none."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    fresh = None
+    if len(cookie) < 32:
+        cookie = fresh = secrets.token_urlsafe(32)
+    return str(_serializer().dumps(cookie)), fresh
+
+
+def csrf_ok() -> bool:
+    """The form's token belongs to this browser's cookie, and the form came from our origin
+    (or a trusted one) when the browser says where it came from."""
+    origin = request.headers.get("Origin")
+    config = usercore_state().config
+    if origin not in (None, "null") and origin != request.host_url.rstrip("/") \
+            and origin not in config.trusted_origins:
+        return False
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    try:
+        signed = _serializer().loads(request.form.get("csrf_token", ""), max_age=_CSRF_MAX_AGE)
+    except BadData:
+        return False
+    return bool(cookie) and isinstance(signed, str) and hmac.compare_digest(signed, cookie)
+
+
+def _go(location: str, status: int) -> Response:
+    return cast(Response, redirect(location, status))
+
+
+def _page(template: str, client: OAuth2Client, *, status: int = 200,
+          **context: Any) -> Response:
+    token, fresh = _csrf_pair()
+    html = render_template(f"usercore/oauth2/{template}", client=client, csrf_token=token,
+                           action=request.full_path, product=usercore_state().config.mfa_issuer,
+                           **context)
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    targets = " ".join(dict.fromkeys(_source(uri) for uri in client.redirect_uri_list))
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; form-action 'self' {targets}; frame-ancestors 'none'; "
+        "base-uri 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if fresh:
+        response.set_cookie(CSRF_COOKIE, fresh, max_age=_CSRF_MAX_AGE, httponly=True,
+                            secure=request.is_secure, samesite="Strict", path="/")
+    return response
+
+
+def _source(uri: str) -> str:
+    """The CSP source of a redirect URI (the form's 302 goes there)."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+
+
+def _forbidden_page() -> Response:
+    response = jsonify({"error": "invalid_request",
+                        "error_description": "the form expired or did not come from this site;"
+                                             " reload the page"})
+    response.status_code = 400
+    return response
+
+
+def login_page() -> Response:
+    """``GET {prefix}/oauth2/login``: the sign-in form (or on to authorize when signed in)."""
+    owner, _ = _owner()
+    try:
+        grant = _consent_grant(owner)
+    except OAuth2Error as error:
+        return error_response(error)
+    if owner is not None:
+        return _go(_to("authorize"), 302)
+    return _page("login.html", grant.client, email="", error=None, mfa_required=False)
+
+
+def login() -> Response:
+    """``POST {prefix}/oauth2/login``: check the form, start a session, set the cookie and
+    go on to authorize (303); the form again with a message when the login fails."""
+    try:
+        grant = _consent_grant(None)
+    except OAuth2Error as error:
+        return error_response(error)
+    if not csrf_ok():
+        return _forbidden_page()
+    services = usercore_state().deps
+    form = request.form
+    email = form.get("email", "").strip()
+    code = form.get("multi_factor_code", "").strip() or None
+    page: dict[str, Any] = {"email": email, "mfa_required": code is not None}
+    try:
+        issued = authentication.authenticate(services, email, form.get("password", ""),
+                                             client_info(), code)
+    except SecondFactorRequired:
+        rollback(services.session)
+        return _page("login.html", grant.client, error=None, **{**page, "mfa_required": True})
+    except (WrongCredentials, ValidationFailed) as exc:
+        rollback(services.session)
+        return _page("login.html", grant.client, status=401, error=exc.message, **page)
+    except RateLimited:
+        rollback(services.session)
+        return _page("login.html", grant.client, status=429, **page,
+                     error="too many attempts: wait a moment and try again")
+    response = _go(_to("authorize"), 303)
+    response.set_cookie(COOKIE_NAME, issued.token, max_age=services.config.access_token_ttl,
+                        expires=issued.expires, httponly=True, secure=request.is_secure,
+                        samesite=services.config.cookie_samesite, path="/")
+    return response
+
+
+def consent_page() -> Response:
+    """``GET {prefix}/oauth2/consent``: what the client asks for, Allow and Deny."""
+    owner, _ = _owner()
+    try:
+        grant = _consent_grant(owner)
+    except OAuth2Error as error:
+        return error_response(error)
+    if owner is None:
+        return _go(_to("login"), 302)
+    scopes = [(s, SCOPE_TEXT.get(s, s)) for s in grant.request.scope.split()]
+    return _page("consent.html", grant.client, user=owner, scopes=scopes)
+
+
+def consent() -> Response:
+    """``POST {prefix}/oauth2/consent``: store the consent and 302 to the client with a
+    code, or with ``access_denied``."""
+    owner, _ = _owner()
+    server = authorization_server()
+    try:
+        grant = _consent_grant(owner)
+    except OAuth2Error as error:
+        return error_response(error)
+    if not csrf_ok():
+        return _forbidden_page()
+    if owner is None:
+        return _go(_to("login"), 303)
+    if request.form.get("decision") != "allow":
+        return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
+    consents.grant_consent(usercore_state().deps, owner, grant.client.get_client_id(),
+                           grant.request.scope)
+    return server.create_authorization_response(grant_user=owner, grant=grant)  # type: ignore[no-any-return]

@@ -1,0 +1,173 @@
+"""The OAuth2 operations: mittwald's authorize and token, and our extras (revocation,
+introspection, JWKS, userinfo, OpenID discovery, authorized apps, login and consent pages).
+
+Token, revocation and introspection answer with Authlib's RFC 6749 bodies unchanged, but
+for two things mittwald's document asks: ``token_type`` is ``bearer`` (see ``server.py``),
+and ``invalid_client`` is a 400 (the document lists it among the 400 errors; Authlib answers
+401 to HTTP Basic).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from flask import Response, jsonify, request
+
+from ..errors import NotFound
+from ..models import CredentialKind
+from ..schemas.oauth2 import AuthorizedAppSchema
+from ..services.access import SESSION_ONLY
+from ..services.context import rollback
+from ..state import usercore_state
+from ..views.routing import CapabilityBlueprint, Page, current_auth, deps
+from . import consents, pages
+from .grants import user_info
+from .metadata import discovery, metadata
+from .server import authorization_server, signing_key
+
+bp = CapabilityBlueprint("oauth2", __name__)
+_OURS = ("OAuth2",)
+
+
+def _limit() -> None:
+    """The token endpoints' limits, per client address and per claimed client id."""
+    limiter = usercore_state().cache.get("oauth2_limiter")
+    if limiter is None:
+        return
+    limiter.hit("oauth2-address", request.remote_addr or "")
+    client_id = (extract_basic_authorization(request.headers)[0]
+                 or request.form.get("client_id") or "")
+    if client_id:
+        limiter.hit("oauth2-client", client_id[:64])
+
+
+def _finish(response: Response) -> Response:
+    """Undo what a failed request wrote (revocations of reuse are committed already) and
+    answer ``invalid_client`` with mittwald's 400."""
+    if response.status_code >= 400:
+        rollback(deps().session)
+    if response.status_code == 401 and (response.get_json(silent=True) or {}).get(
+            "error") == "invalid_client":
+        response.status_code = 400
+    return response
+
+
+@bp.operation("GET", "/oauth2/authorize", operation_id="user-oauth-get-authorization",
+              summary="Obtain authorization from the resource owner.", status=302, kinds=(),
+              writes=True)
+def authorize() -> Response:
+    return pages.authorize()
+
+
+@bp.operation("POST", "/oauth2/token", operation_id="user-oauth-retrieve-access-token",
+              summary="Retrieve Access Token from Authorization Code.", kinds=(),
+              body_format="form")
+def token() -> Response:
+    _limit()
+    return _finish(authorization_server().create_token_response())
+
+
+@bp.operation("POST", "/oauth2/revoke", operation_id="oauth2-revoke-token", kinds=(),
+              summary="Revoke an access or refresh token (RFC 7009).", body_format="form",
+              tags=_OURS)
+def revoke() -> Response:
+    _limit()
+    return _finish(authorization_server().create_endpoint_response("revocation"))
+
+
+@bp.operation("POST", "/oauth2/introspect", operation_id="oauth2-introspect-token", kinds=(),
+              summary="Introspect a token (RFC 7662; confidential clients).",
+              body_format="form", tags=_OURS)
+def introspect() -> Response:
+    _limit()
+    return _finish(authorization_server().create_endpoint_response("introspection"))
+
+
+@bp.operation("GET", "/oauth2/jwks", operation_id="oauth2-jwks", kinds=(), tags=_OURS,
+              summary="The public key of JWT access and ID tokens (JWK Set).")
+def jwks() -> Response:
+    authorization_server()  # loads the key
+    key = signing_key()
+    if key is None:
+        raise NotFound("no signing key is configured (USERCORE_OAUTH2_JWT_KEY)")
+    response = jsonify(key.jwks())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.operation("GET", "/oauth2/userinfo", operation_id="oauth2-userinfo", tags=_OURS,
+              kinds={CredentialKind.OAUTH2}, scopes=("openid",),
+              summary="OpenID Connect UserInfo of the token's user.")
+def userinfo() -> dict[str, Any]:
+    auth = current_auth()
+    return dict(user_info(auth.user, " ".join(sorted(auth.scopes))))
+
+
+@bp.operation("GET", "/.well-known/openid-configuration", kinds=(), tags=_OURS,
+              operation_id="oauth2-openid-configuration",
+              summary="OpenID Connect discovery (with USERCORE_OAUTH2_JWT_KEY).")
+def openid_configuration() -> Response:
+    authorization_server()
+    if signing_key() is None:
+        raise NotFound("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
+    return discovery()
+
+
+@bp.operation("GET", "/users/self/oauth2/consents", operation_id="oauth2-list-consents",
+              summary="The apps you allowed to use your account.", kinds=SESSION_ONLY,
+              response=AuthorizedAppSchema, many=True, tags=_OURS)
+def list_consents() -> Page:
+    apps = consents.list_consents(deps(), current_auth().user)
+    return Page(apps, len(apps), len(apps), 0)
+
+
+@bp.operation("DELETE", "/users/self/oauth2/consents/<clientId>",
+              operation_id="oauth2-withdraw-consent", status=204, kinds=SESSION_ONLY,
+              summary="Withdraw a consent and revoke that app's tokens.", tags=_OURS)
+def withdraw_consent(clientId: str) -> None:
+    consents.withdraw_consent(deps(), current_auth().user, clientId)
+
+
+@bp.operation("GET", "/oauth2/login", operation_id="oauth2-login-page", kinds=(), tags=_OURS,
+              summary="The sign-in page of the authorization flow (HTML).")
+def login_page() -> Response:
+    return pages.login_page()
+
+
+@bp.operation("POST", "/oauth2/login", operation_id="oauth2-login", kinds=(), tags=_OURS,
+              summary="Sign in from the login page (HTML form).", body_format="form",
+              rate_limit_group="login")
+def login() -> Response:
+    return pages.login()
+
+
+@bp.operation("GET", "/oauth2/consent", operation_id="oauth2-consent-page", kinds=(),
+              tags=_OURS, summary="The consent page of the authorization flow (HTML).")
+def consent_page() -> Response:
+    return pages.consent_page()
+
+
+@bp.operation("POST", "/oauth2/consent", operation_id="oauth2-consent", kinds=(), tags=_OURS,
+              summary="Allow or deny from the consent page (HTML form).", body_format="form")
+def consent() -> Response:
+    return pages.consent()
+
+
+@bp.record_once
+def _install(state: Any) -> None:
+    """Remember our prefix, build the token endpoint's limiter, and mount the RFC 8414
+    metadata at the well-known location for the issuer (outside our prefix)."""
+    from urllib.parse import urlsplit
+
+    from ..ratelimit import RateLimiter
+
+    core = usercore_state(state.app)
+    prefix = state.url_prefix or ""
+    core.cache["oauth2_prefix"] = prefix
+    if core.config.oauth2_ratelimit:
+        core.cache["oauth2_limiter"] = RateLimiter(core.config.ratelimit_storage_uri,
+                                                   core.config.oauth2_ratelimit)
+    path = urlsplit(core.config.oauth2_issuer).path if core.config.oauth2_issuer else prefix
+    state.app.add_url_rule(f"/.well-known/oauth-authorization-server{path}",
+                           "usercore_oauth2_metadata", metadata, methods=["GET"])

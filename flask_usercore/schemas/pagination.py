@@ -1,0 +1,42 @@
+"""The query of the paginated lists (api-tokens, sessions, ssh-keys): ``limit``, ``skip``,
+``page``.
+
+``skip`` wins over ``page`` when both are given (the document says so); ``page`` counts from
+1 (``0`` is the first page too), as the ``X-Pagination-Page`` header does. Without ``limit`` a
+page holds :data:`DEFAULT_LIMIT` items; ``limit=0`` answers no items, only the headers (the
+total count).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, fields, post_load
+from marshmallow.validate import Range
+
+from .base import InputSchema
+
+#: Items per page when the query has no ``limit``.
+DEFAULT_LIMIT = 100
+#: The largest ``limit`` accepted.
+MAX_LIMIT = 1000
+
+
+class PageQuery(InputSchema):
+    """Loads to ``{"limit": int, "skip": int}``; other query parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(strict=False, validate=Range(min=0, max=MAX_LIMIT))
+    skip = fields.Integer(strict=False, validate=Range(min=0))
+    page = fields.Integer(strict=False, validate=Range(min=0))
+
+    @post_load
+    def _bounds(self, data: dict[str, Any], **kwargs: Any) -> dict[str, int]:
+        limit: int = data.get("limit", DEFAULT_LIMIT)
+        skip: int | None = data.get("skip")
+        if skip is None:
+            page: int = data.get("page") or 1
+            skip = (page - 1) * limit
+        return {"limit": limit, "skip": skip}

@@ -1,0 +1,137 @@
+"""Phone numbers: add one (an SMS code goes to it), verify it with the code, remove it.
+
+Numbers are parsed with ``phonenumbers`` in international form and stored as E.164; only
+numbers that can receive SMS (mobile, or "fixed line or mobile" where a plan cannot tell)
+are accepted. The code is a one-time code of six digits (hashed, expiring, limited guesses;
+``services/codes.py``). Sending is throttled by ``USERCORE_SMS_RATELIMIT`` per number *and*
+per user, in the counters' storage of the rate limits (memory or Redis), so neither many
+accounts nor many numbers let the API be used to flood a phone. ``User.phone_number`` holds
+a number only once it is verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+
+import phonenumbers
+from limits import parse_many
+from limits.strategies import MovingWindowRateLimiter
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from sqlalchemy import select, update
+
+from .. import signals
+from ..errors import Conflict, NotFound, PreconditionFailed, RateLimited, ValidationFailed
+from ..models import CodePurpose, OneTimeCode, User, utcnow
+from .codes import consume_code, issue_code
+from .context import Deps, after_commit
+
+logger = logging.getLogger("flask_usercore")
+
+PATH = ".phoneNumber"
+CODE_DIGITS = 6
+_SMS_CAPABLE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def normalize(raw: str) -> str:
+    """``raw`` in E.164 (``+491701234567``); 400 when it is no valid, SMS-capable number."""
+    try:
+        number = phonenumbers.parse(raw, None)
+    except NumberParseException:
+        raise ValidationFailed.single(PATH, "format", "not a phone number in international "
+                                      "form, such as +491701234567") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationFailed.single(PATH, "format", "this phone number does not exist")
+    if phonenumbers.number_type(number) not in _SMS_CAPABLE:
+        raise ValidationFailed.single(PATH, "NotAMobileNumber",
+                                      "this number cannot receive text messages; give a "
+                                      "mobile number")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _throttle(deps: Deps, user: User, number: str) -> None:
+    """Count one SMS for ``number`` and ``user``; 429 when either has had its share."""
+    items = parse_many(deps.config.sms_ratelimit) if deps.config.sms_ratelimit else []
+    limiter = MovingWindowRateLimiter(deps.lockout.storage)
+    digest = hashlib.sha256(number.encode()).hexdigest()  # no numbers in the storage
+    keys = (("number", digest), ("user", str(user.id)))
+    for item in items:
+        for kind, key in keys:
+            if not limiter.test(item, "usercore/sms", kind, key):
+                reset = limiter.get_window_stats(item, "usercore/sms", kind, key).reset_time
+                raise RateLimited(max(1, math.ceil(reset - time.time())))
+    for item in items:
+        for kind, key in keys:
+            limiter.hit(item, "usercore/sms", kind, key)
+
+
+def _send(deps: Deps, number: str, code: str) -> None:
+    """Send the code after the commit; a failure is logged (the user can ask again)."""
+    text = f"Your verification code is: {code}"
+
+    def send() -> None:
+        try:
+            deps.sms.send_sms(number, text)
+        except Exception as exc:
+            logger.error("the SMS code could not be delivered: %s", type(exc).__name__)
+
+    after_commit(deps, send)
+
+
+def add_phone(deps: Deps, user: User, raw: str) -> str:
+    """Start verifying a number: issue a code and send it by SMS; the E.164 number.
+
+    409 when the number is the user's verified one already; 429 when too many codes went
+    to this number or from this user. Asking again sends a new code (the old one stops
+    working).
+    """
+    number = normalize(raw)
+    if user.phone_number == number:
+        raise Conflict("this phone number is verified already")
+    _throttle(deps, user, number)
+    code = issue_code(deps, user.id, CodePurpose.PHONE, target=number, digits=CODE_DIGITS)
+    _send(deps, number, code)
+    return number
+
+
+def verify_phone(deps: Deps, user: User, raw: str, code: str) -> None:
+    """Verify the pending number with its code; it then shows on the user.
+
+    404 when no code is pending for this number (none asked, expired, or its guesses used
+    up); 400 ``WrongVerificationCode`` for a wrong code (each counts); 409 when the number
+    is verified already.
+    """
+    number = normalize(raw)
+    if user.phone_number == number:
+        raise Conflict("this phone number is verified already")
+    pending = deps.session.scalar(
+        select(OneTimeCode.id).where(
+            OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PHONE,
+            OneTimeCode.target == number, OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > utcnow(),
+            OneTimeCode.attempts < deps.config.code_max_attempts).limit(1))
+    if pending is None:
+        raise NotFound("no verification is pending for this number; add it again")
+    if consume_code(deps, user.id, CodePurpose.PHONE, code) is None:
+        raise ValidationFailed.single(".code", "WrongVerificationCode", "the code is wrong")
+    user.phone_number = number
+    deps.session.flush()
+    after_commit(deps, lambda: signals.phone_verified.send(deps.sender, user=user,
+                                                           phone_number=number))
+
+
+def remove_phone(deps: Deps, user: User) -> None:
+    """Remove the verified number (and any pending code); 412 when there is none."""
+    number = user.phone_number
+    if number is None:
+        raise PreconditionFailed("no phone number is set")
+    user.phone_number = None
+    deps.session.execute(
+        update(OneTimeCode).where(OneTimeCode.user_id == user.id,
+                                  OneTimeCode.purpose == CodePurpose.PHONE,
+                                  OneTimeCode.used_at.is_(None)).values(used_at=utcnow()))
+    deps.session.flush()
+    after_commit(deps, lambda: signals.phone_removed.send(deps.sender, user=user,
+                                                          phone_number=number))

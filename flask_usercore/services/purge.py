@@ -1,0 +1,53 @@
+"""Deleting what has expired: credentials and one-time codes, in batches.
+
+``flask usercore purge-expired`` calls :func:`purge_batch` until nothing is left. Each batch
+is one ``DELETE`` of at most ``batch`` rows per table, committed on its own, so no long lock
+is held; on PostgreSQL a batch skips rows another purge has locked (``FOR UPDATE SKIP
+LOCKED``), so several hosts may run it at the same time from cron.
+
+Expired means: a session whose refresh token has expired (its access token alone expiring
+does not end it); any other credential (API token, retrieval key, spent refresh token, OAuth2
+token) past ``expires_at``; a one-time code past its expiry or used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select
+
+from ..models import Credential, OneTimeCode, utcnow
+from .context import Deps
+
+#: Rows per ``DELETE``.
+DEFAULT_BATCH = 1000
+
+
+def _expired_credentials(now: dt.datetime) -> Any:
+    return or_(Credential.refresh_expires_at <= now,
+               and_(Credential.refresh_expires_at.is_(None), Credential.expires_at <= now))
+
+
+def _expired_codes(now: dt.datetime) -> Any:
+    return or_(OneTimeCode.expires_at <= now, OneTimeCode.used_at.is_not(None))
+
+
+def _delete_batch(deps: Deps, model: Any, condition: Any, batch: int) -> int:
+    chosen = (select(model.id).where(condition).limit(batch)
+              .with_for_update(skip_locked=True).scalar_subquery())
+    result = deps.session.execute(delete(model).where(model.id.in_(chosen))
+                                  .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0))
+
+
+def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
+    """Delete up to ``batch`` expired credentials and up to ``batch`` expired or used one-time
+    codes; returns how many of each (``{"credentials": n, "codes": m}``).
+
+    The caller commits, and calls again while a count reached ``batch``
+    (:func:`flask_usercore.cli.purge_expired_command` does).
+    """
+    now = utcnow()
+    return {"credentials": _delete_batch(deps, Credential, _expired_credentials(now), batch),
+            "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch)}

@@ -1,0 +1,68 @@
+"""Access-token retrieval keys: a short-lived, single-use key a host hands to one of its own
+services (an extension's frontend), which exchanges it with the user's id for a new session
+(``POST /v2/authenticate-token-retrieval-key``).
+
+A key is 37 characters (``[A-Za-z0-9]``, about 220 random bits), made by
+:func:`create_retrieval_key` (a Python call for the host, or ``flask usercore
+create-retrieval-key USER_ID``), stored as its SHA-256 in the credentials table (kind
+``retrieval_key``, never looked up as a bearer token), and expires after
+``USERCORE_RETRIEVAL_KEY_TTL`` seconds. Using it deletes it in the same statement that checks
+it, so of parallel exchanges exactly one gets a session.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+
+from sqlalchemy import delete, select
+
+from ..errors import FieldError, NotFound, ValidationFailed
+from ..models import Credential, CredentialKind, User, utcnow
+from ..security.tokens import hash_token
+from .authentication import IssuedSession, start_session
+from .context import ClientInfo, Deps, expiry
+
+#: Length of a key (``accessTokenRetrievalKey`` has exactly 37 characters).
+KEY_LENGTH = 37
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
+    """Store a new retrieval key for ``user_id`` and return it in clear (hand it over once).
+
+    404 when the user does not exist. The caller commits (``commit(deps.session)``).
+    """
+    if deps.session.get(User, user_id) is None:
+        raise NotFound("there is no such user")
+    now = utcnow()
+    key = "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
+    deps.session.add(Credential(
+        user_id=user_id, kind=CredentialKind.RETRIEVAL_KEY, token_hash=hash_token(key),
+        expires_at=expiry(now, deps.config.retrieval_key_ttl), created_at=now))
+    return key
+
+
+def _refused() -> ValidationFailed:
+    message = "the access token retrieval key is not valid, has expired or was used"
+    return ValidationFailed([FieldError(".accessTokenRetrievalKey", message,
+                                        "InvalidAccessTokenRetrievalKey")], message)
+
+
+def authenticate_with_key(deps: Deps, key: str, user_id: uuid.UUID,
+                          client: ClientInfo) -> IssuedSession:
+    """Exchange ``key`` of ``user_id`` for a new session; the key is used up.
+
+    A wrong key, another user's, an expired or a used one: the same 400.
+    """
+    used = deps.session.execute(
+        delete(Credential)
+        .where(Credential.token_hash == hash_token(key),
+               Credential.kind == CredentialKind.RETRIEVAL_KEY,
+               Credential.user_id == user_id, Credential.expires_at > utcnow())
+        .execution_options(synchronize_session=False))
+    if getattr(used, "rowcount", 0) != 1:
+        raise _refused()
+    user = deps.session.scalars(select(User).where(User.id == user_id)).one()
+    return start_session(deps, user, client)

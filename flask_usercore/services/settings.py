@@ -1,0 +1,59 @@
+"""Personalized GUI settings: one opaque base64 document per user."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import signals
+from ..errors import ValidationFailed
+from ..models import User, UserSettings, utcnow
+from .context import Deps, after_commit
+
+PATH = ".settingsString"
+
+
+def get_settings(deps: Deps, user: User) -> str | None:
+    """The user's ``settingsString``, or None when they stored none."""
+    row = deps.session.get(UserSettings, user.id)
+    return row.settings if row is not None else None
+
+
+def decode_settings(deps: Deps, settings: str) -> bytes:
+    """The decoded document; 400 when it is no base64 or larger than the limit."""
+    if len(settings) > (deps.config.max_settings_bytes + 2) // 3 * 4:
+        raise ValidationFailed.single(PATH, "maxLength", "the settings may hold at most "
+                                      f"{deps.config.max_settings_bytes} bytes")
+    try:
+        return base64.b64decode(settings, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed.single(PATH, "format", "settingsString must be base64 "
+                                      "(RFC 4648, with padding)") from None
+
+
+def put_settings(deps: Deps, user: User, settings: str) -> None:
+    """Replace the user's settings (one upsert, safe against a parallel PUT)."""
+    document = decode_settings(deps, settings)
+    if len(document) > deps.config.max_settings_bytes:
+        raise ValidationFailed.single(PATH, "maxLength", "the settings may hold at most "
+                                      f"{deps.config.max_settings_bytes} bytes")
+    now = utcnow()
+    values = {"user_id": user.id, "settings": settings, "updated_at": now}
+    dialect = deps.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(UserSettings).values(values)
+        deps.session.execute(statement.on_conflict_do_update(
+            index_elements=[UserSettings.user_id],
+            set_={"settings": statement.excluded.settings,
+                  "updated_at": statement.excluded.updated_at}))
+    else:  # another database: read, then write
+        row = deps.session.get(UserSettings, user.id)
+        if row is None:
+            deps.session.add(UserSettings(**values))
+        else:
+            row.settings, row.updated_at = settings, now
+        deps.session.flush()
+    after_commit(deps, lambda: signals.settings_changed.send(deps.sender, user=user))

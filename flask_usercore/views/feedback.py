@@ -1,0 +1,31 @@
+"""Feedback: submit, list the caller's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from ..models import Feedback
+from ..schemas.feedback import FeedbackCreated, FeedbackOut, FeedbackQuery, FeedbackSchema
+from ..services import feedback
+from ..services.access import own_resources
+from .routing import CapabilityBlueprint, current_auth, deps
+
+bp = CapabilityBlueprint("feedback", __name__)
+_LIST = FeedbackOut(many=True)
+
+
+@bp.operation("POST", "/users/self/feedback", operation_id="user-create-feedback", status=201,
+              summary="Submit your user feedback.", body=FeedbackSchema,
+              response=FeedbackCreated)
+def create_feedback(body: dict[str, Any]) -> Feedback:
+    return feedback.submit_feedback(deps(), current_auth().user, **body)
+
+
+@bp.operation("GET", "/users/<userId>/feedback", operation_id="user-list-feedback",
+              summary="Submitted feedback of the given user.", query=FeedbackQuery,
+              response=FeedbackOut, many=True, extra_statuses=(403, 404))
+def list_feedback(userId: str, query: dict[str, Any]) -> Response:
+    user = own_resources(current_auth(), userId)
+    return jsonify(_LIST.dump(feedback.list_feedback(deps(), user, query.get("subject"))))

@@ -1,0 +1,144 @@
+"""Revocation (RFC 7009), introspection (RFC 7662), the authorized apps (consents) and the
+CLI that registers clients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.api.oauth2_support import (
+    REDIRECT_URI,
+    bearer,
+    code_for,
+    exchange,
+    new_client,
+    pkce,
+)
+
+
+def _tokens(app: Flask, client: FlaskClient, user: dict[str, Any],
+            **options: Any) -> tuple[str, str | None, dict[str, Any]]:
+    client_id, secret = new_client(app, **options)
+    verifier, challenge = pkce()
+    body = exchange(client, client_id, secret,
+                    code_for(client, client_id, user["headers"], challenge), verifier).json
+    return client_id, secret, body
+
+
+def test_revoking_the_access_token_ends_it_at_once(app: Flask, client: FlaskClient,
+                                                   user: dict[str, Any]) -> None:
+    client_id, secret, body = _tokens(app, client, user)
+    response = client.post("/v2/oauth2/revoke", auth=(client_id, secret),
+                           data={"token": body["access_token"]})
+    assert response.status_code == 200
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 401
+    refreshed = client.post("/v2/oauth2/token", auth=(client_id, secret), data={
+        "grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
+    assert refreshed.json["error"] == "invalid_grant"
+
+
+def test_a_client_cannot_revoke_another_clients_token(app: Flask, client: FlaskClient,
+                                                      user: dict[str, Any]) -> None:
+    _, _, body = _tokens(app, client, user)
+    other_id, other_secret = new_client(app)
+    response = client.post("/v2/oauth2/revoke", auth=(other_id, other_secret),
+                           data={"token": body["refresh_token"],
+                                 "token_type_hint": "refresh_token"})
+    assert response.json["error"] == "invalid_grant"
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 200
+
+
+def test_introspection_tells_active_tokens_from_revoked_ones(
+        app: Flask, client: FlaskClient, user: dict[str, Any]) -> None:
+    client_id, secret, body = _tokens(app, client, user)
+    seen = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                       data={"token": body["access_token"]}).json
+    assert seen["active"] is True and seen["sub"] == user["userId"]
+    assert seen["client_id"] == client_id and seen["scope"] == "profile"
+    assert seen["exp"] > seen["iat"]
+    refresh = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                          data={"token": body["refresh_token"]}).json
+    assert refresh["active"] is True and refresh["exp"] > seen["exp"]
+    client.post("/v2/oauth2/revoke", auth=(client_id, secret),
+                data={"token": body["access_token"]})
+    gone = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                       data={"token": body["access_token"]})
+    assert gone.json == {"active": False}
+    assert client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                       data={"token": user["token"]}).json == {"active": False}, \
+        "a session token is not an OAuth2 token"
+
+
+def test_a_public_client_may_not_introspect(app: Flask, client: FlaskClient) -> None:
+    client_id, _ = new_client(app, public=True)
+    response = client.post("/v2/oauth2/introspect", data={"client_id": client_id,
+                                                          "token": "x"})
+    assert response.json["error"] == "invalid_client"
+
+
+def test_consents_are_listed_and_withdrawing_one_revokes_its_tokens(
+        app: Flask, client: FlaskClient, user: dict[str, Any]) -> None:
+    client_id, _, body = _tokens(app, client, user, name="Photo Printer")
+    listed = client.get("/v2/users/self/oauth2/consents", headers=user["headers"])
+    assert listed.status_code == 200
+    assert [(a["clientId"], a["clientName"], a["scopes"]) for a in listed.json] == \
+        [(client_id, "Photo Printer", ["profile"])]
+    withdrawn = client.delete(f"/v2/users/self/oauth2/consents/{client_id}",
+                              headers=user["headers"])
+    assert withdrawn.status_code == 204
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 401
+    assert client.get("/v2/users/self/oauth2/consents", headers=user["headers"]).json == []
+    again = client.delete(f"/v2/users/self/oauth2/consents/{client_id}",
+                          headers=user["headers"])
+    assert again.status_code == 404
+
+
+def test_an_oauth2_token_may_not_manage_consents(app: Flask, client: FlaskClient,
+                                                user: dict[str, Any]) -> None:
+    _, _, body = _tokens(app, client, user)
+    response = client.get("/v2/users/self/oauth2/consents",
+                          headers=bearer(body["access_token"]))
+    assert response.status_code == 403
+
+
+def test_the_cli_registers_lists_and_deletes_clients(app: Flask, client: FlaskClient,
+                                                     user: dict[str, Any]) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["usercore", "create-oauth-client", "--name", "CLI App",
+                                  "--redirect-uri", REDIRECT_URI, "--scope", "profile",
+                                  "--grant", "authorization_code", "--grant",
+                                  "refresh_token", "--json"])
+    assert created.exit_code == 0, created.output
+    facts = json.loads(created.output)
+    assert set(facts) == {"client_id", "client_secret", "redirect_uri"}
+    assert facts["redirect_uri"] == REDIRECT_URI and len(facts["client_secret"]) >= 43
+    public = runner.invoke(args=["usercore", "create-oauth-client", "--name", "SPA",
+                                 "--redirect-uri", REDIRECT_URI, "--public", "--json"])
+    assert json.loads(public.output)["client_secret"] is None
+    listed = json.loads(runner.invoke(args=["usercore", "list-oauth-clients", "--json"]).output)
+    assert [(c["name"], c["public"]) for c in listed] == [("CLI App", False), ("SPA", True)]
+    assert "client_secret" not in listed[0] and facts["client_secret"] not in str(listed)
+    verifier, challenge = pkce()
+    body = exchange(client, facts["client_id"], facts["client_secret"],
+                    code_for(client, facts["client_id"], user["headers"], challenge),
+                    verifier).json
+    deleted = runner.invoke(args=["usercore", "delete-oauth-client", facts["client_id"]])
+    assert deleted.exit_code == 0
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 401
+    missing = runner.invoke(args=["usercore", "delete-oauth-client", facts["client_id"]])
+    assert missing.exit_code != 0
+
+
+def test_the_cli_refuses_bad_redirect_uris(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    for uri in ("http://example.com/cb", "https://x.example/cb#frag", "/relative",
+                "javascript:alert(1)"):
+        result = runner.invoke(args=["usercore", "create-oauth-client", "--name", "Bad",
+                                     "--redirect-uri", uri])
+        assert result.exit_code != 0 and "redirectUris[0]" in result.output, uri
+    ok = runner.invoke(args=["usercore", "create-oauth-client", "--name", "Native",
+                             "--redirect-uri", "com.example.app:/callback", "--public"])
+    assert ok.exit_code == 0, ok.output
