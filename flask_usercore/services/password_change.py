@@ -55,8 +55,9 @@ def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: 
     account = user.email_key
     after_commit(deps, lambda: deps.lockout.succeeded(account))
     announce_password_change(deps, user, how="change")
-    if auth.kind == CredentialKind.OAUTH2:
-        revoke_for_password_change(deps, user.id)
+    if auth.kind == CredentialKind.OAUTH2:  # its own grant stays, with new tokens
+        revoke_for_password_change(
+            deps, user.id, except_credential_id=auth.credential.family_id or auth.credential.id)
         return _rotate_in_place(deps, auth.credential)
     revoke_for_password_change(deps, user.id)  # the presented session too: it is replaced
     return start_session(deps, user, client)

@@ -50,10 +50,12 @@ def revoke_sessions(deps: Deps, user_id: uuid.UUID, *,
 
 def revoke_for_password_change(deps: Deps, user_id: uuid.UUID, *,
                                except_credential_id: uuid.UUID | None = None) -> int:
-    """What a password change or reset ends: every other session (:func:`revoke_sessions`),
-    and the API tokens too when ``USERCORE_PASSWORD_CHANGE_REVOKES_API_TOKENS`` is on. One
-    ``DELETE``."""
-    kinds: tuple[str, ...] = _SESSION_KINDS
+    """What a password change or reset ends: every session (:func:`revoke_sessions`) and
+    every OAuth2 grant's tokens (whoever holds a stolen password may have granted an app
+    access) but the one of ``except_credential_id``, and the API tokens too when
+    ``USERCORE_PASSWORD_CHANGE_REVOKES_API_TOKENS`` is on. One ``DELETE``."""
+    kinds: tuple[str, ...] = (*_SESSION_KINDS, CredentialKind.OAUTH2,
+                              CredentialKind.OAUTH2_SPENT_REFRESH)
     if deps.config.password_change_revokes_api_tokens:
         kinds += (CredentialKind.API_TOKEN,)
     return _revoke(deps, user_id, kinds, except_credential_id)

@@ -152,17 +152,32 @@ def test_password_changed_signal(app: Flask, client: FlaskClient, user: dict[str
     assert seen == [(user["email"], "change")]
 
 
-def test_an_oauth2_caller_keeps_its_grant_with_new_tokens(app: Flask, client: FlaskClient,
-                                                          user: dict[str, Any]) -> None:
-    oauth_token = "an-oauth2-access-token-for-the-profile-scope"
+def add_oauth2_token(app: Flask, user_id: str, token: str) -> None:
     with app.app_context():
         session = app.extensions["usercore"].core.db.session
         session.add(Credential(
-            user_id=uuid.UUID(user["userId"]), kind=CredentialKind.OAUTH2,
-            token_hash=hash_token(oauth_token), roles="profile",
+            user_id=uuid.UUID(user_id), kind=CredentialKind.OAUTH2,
+            token_hash=hash_token(token), roles="profile",
             expires_at=utcnow() + dt.timedelta(hours=1)))
         session.commit()
+
+
+def test_a_password_change_ends_every_oauth2_grant(app: Flask, client: FlaskClient,
+                                                   user: dict[str, Any]) -> None:
+    add_oauth2_token(app, user["userId"], "a-token-of-an-app-the-user-authorized")
+    assert change(client, user["token"]).status_code == 200
+    assert client.get("/v2/users/self", headers={
+        "Authorization": "Bearer a-token-of-an-app-the-user-authorized"}).status_code == 401
+
+
+def test_an_oauth2_caller_keeps_its_grant_with_new_tokens(app: Flask, client: FlaskClient,
+                                                          user: dict[str, Any]) -> None:
+    oauth_token = "an-oauth2-access-token-for-the-profile-scope"
+    add_oauth2_token(app, user["userId"], oauth_token)
+    add_oauth2_token(app, user["userId"], "another-apps-token")
     response = change(client, oauth_token)
+    assert client.get("/v2/users/self", headers={
+        "Authorization": "Bearer another-apps-token"}).status_code == 401
     assert response.status_code == 200, response.json
     assert status_with(client, user["token"]) == 401  # the sessions ended
     assert client.get("/v2/users/self", headers={
