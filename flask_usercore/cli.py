@@ -159,16 +159,16 @@ def purge_expired_command(batch: int) -> None:
     from .services.purge import purge_batch
 
     deps = usercore_state().deps
-    totals = {"credentials": 0, "codes": 0}
+    totals: dict[str, int] = {}
     while True:
         counts = purge_batch(deps, batch=batch)
         commit(deps.session)
         for name, count in counts.items():
-            totals[name] += count
+            totals[name] = totals.get(name, 0) + count
         if max(counts.values()) < batch:
             break
-    click.echo(f"deleted {totals['credentials']} credentials and {totals['codes']} "
-               "one-time codes")
+    click.echo(f"deleted {totals['credentials']} credentials, {totals['codes']} "
+               f"one-time codes and {totals['oauth2_codes']} OAuth2 authorization codes")
 
 
 @usercore_cli.command("mfa-reset")

@@ -51,6 +51,8 @@ class LastAccess:
         self.interval = interval
         self._pending: dict[uuid.UUID, dt.datetime] = {}
         self._lock = threading.Lock()
+        #: Held for a whole flush, so that :meth:`close` waits for one in progress.
+        self._flush_lock = threading.Lock()
         self._engine: Engine | None = None
         self._pid: int | None = None
         self._next_flush = 0.0
@@ -74,12 +76,25 @@ class LastAccess:
         """Whether there is something to flush and the interval has passed."""
         return bool(self._pending) and time.monotonic() >= self._next_flush
 
+    def close(self) -> int:
+        """Write what is buffered and detach from the engine (before it is disposed: an
+        app's teardown, a test's end). Waits for a flush in progress; later records are kept
+        in the buffer only. Returns how many credentials were written."""
+        with self._flush_lock:
+            written = self._flush(at_exit=False)
+            self._engine = None
+        return written
+
     def flush(self, *, at_exit: bool = False) -> int:
         """Write the buffered times now; returns how many credentials were written.
 
         On a database error the times go back into the buffer for the next flush (at exit
         they are dropped, and the error is only logged at INFO level).
         """
+        with self._flush_lock:
+            return self._flush(at_exit=at_exit)
+
+    def _flush(self, *, at_exit: bool) -> int:
         if self._engine is None:  # nothing recorded yet, or an in-memory database
             return 0
         with self._lock:

@@ -123,7 +123,7 @@ def make_app(database_url: str, _schema: None, mailbox: Mailbox,
     for app, db in apps:
         # the buffered last-use times now: the background flusher must not open a connection
         # on this engine after it was disposed (a leaked connection fails a later test)
-        app.extensions["usercore"].deps.last_access.flush()
+        app.extensions["usercore"].deps.last_access.close()
         with app.app_context():
             db.session.rollback()
             for table in reversed(Base.metadata.sorted_tables):

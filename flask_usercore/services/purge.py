@@ -7,7 +7,9 @@ LOCKED``), so several hosts may run it at the same time from cron.
 
 Expired means: a session whose refresh token has expired (its access token alone expiring
 does not end it); any other credential (API token, retrieval key, spent refresh token, OAuth2
-token) past ``expires_at``; a one-time code past its expiry or used.
+token) past ``expires_at``; a one-time code past its expiry or used; an OAuth2
+authorization code past its expiry (a used one is kept until then, so that a replay is
+recognised and revokes what the first use issued).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 
-from ..models import Credential, OneTimeCode, utcnow
+from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode, utcnow
 from .context import Deps
 
 #: Rows per ``DELETE``.
@@ -42,12 +44,14 @@ def _delete_batch(deps: Deps, model: Any, condition: Any, batch: int) -> int:
 
 
 def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
-    """Delete up to ``batch`` expired credentials and up to ``batch`` expired or used one-time
-    codes; returns how many of each (``{"credentials": n, "codes": m}``).
+    """Delete up to ``batch`` expired rows of each kind; returns how many of each
+    (``{"credentials": n, "codes": m, "oauth2_codes": k}``).
 
     The caller commits, and calls again while a count reached ``batch``
     (:func:`flask_usercore.cli.purge_expired_command` does).
     """
     now = utcnow()
     return {"credentials": _delete_batch(deps, Credential, _expired_credentials(now), batch),
-            "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch)}
+            "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch),
+            "oauth2_codes": _delete_batch(deps, OAuth2AuthorizationCode,
+                                          OAuth2AuthorizationCode.expires_at <= now, batch)}

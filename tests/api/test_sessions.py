@@ -427,7 +427,8 @@ class TestRacesOnPostgres:
 
 def test_purge_expired_deletes_in_batches_what_has_expired(app: Flask,
                                                            ada: dict[str, Any]) -> None:
-    from flask_usercore.models import OneTimeCode
+    from flask_usercore.models import OAuth2AuthorizationCode, OneTimeCode
+    from tests.user_rows import row_for
 
     now, owner = utcnow(), uuid.UUID(ada["userId"])
     past, future = now - dt.timedelta(seconds=1), now + dt.timedelta(hours=1)
@@ -451,10 +452,18 @@ def test_purge_expired_deletes_in_batches_what_has_expired(app: Flask,
             {"id": uuid.uuid4(), "user_id": owner, "purpose": "phone", "code_hash": "x",
              "attempts": 0, "created_at": now, "expires_at": expires, "used_at": used}
             for expires, used in ((past, None), (future, now), (future, None))])
+        codes_table = OAuth2AuthorizationCode.__table__
+        for expires in (past, past, past, future):  # OAuth2 codes: 3 expired, 1 live
+            session.execute(insert(codes_table).values(
+                {**row_for(codes_table, owner, session), "expires_at": expires}))
         session.commit()
     result = app.test_cli_runner().invoke(args=["usercore", "purge-expired", "--batch", "2"])
     assert result.exit_code == 0, result.output
-    assert result.output == "deleted 4 credentials and 2 one-time codes\n"
+    assert result.output == ("deleted 4 credentials, 2 one-time codes and 3 OAuth2 "
+                             "authorization codes\n")
+    with app.app_context():
+        assert db_session(app).scalars(select(OAuth2AuthorizationCode.expires_at)).all() == [
+            future]
     with app.app_context():
         left = set(db_session(app).scalars(select(Credential.description)).all())
         codes = db_session(app).scalars(select(OneTimeCode.used_at)).all()

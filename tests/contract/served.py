@@ -83,7 +83,7 @@ def serve(database_url: str, outbox: Path, **config: Any) -> Iterator[Served]:
         server.server_close()
         # the buffered last-use times now: the background flusher must not open a connection
         # on this engine after it was disposed (as in tests/conftest.py make_app)
-        app.extensions["usercore"].deps.last_access.flush()
+        app.extensions["usercore"].deps.last_access.close()
         with app.app_context():
             for table in reversed(Base.metadata.sorted_tables):
                 db.session.execute(delete(table))
