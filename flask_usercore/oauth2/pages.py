@@ -32,7 +32,7 @@ from ..models import CredentialKind, OAuth2Client, User
 from ..services import authentication
 from ..services.context import rollback
 from ..state import usercore_state
-from ..views.routing import COOKIE_NAME, client_info
+from ..views.routing import COOKIE_NAME, client_info, presented_token
 from . import consents
 from .server import authorization_server
 
@@ -48,16 +48,12 @@ SCOPE_TEXT = {"profile": "read and change your profile (name, nickname, picture,
 def _owner() -> tuple[User | None, bool]:
     """The session user of this request and whether the token came in a header.
 
-    A header token that is not a valid session answers 401 (an API client); a stale cookie
-    means "not signed in" (a browser: the login page).
+    A header token that is unknown answers 401, a valid one of another kind 403 (an API
+    client); a stale cookie means "not signed in" (a browser: the login page).
     """
-    token = request.headers.get("x-access-token", "").strip()
-    if not token:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        token = value.strip() if scheme.lower() == "bearer" else ""
-    from_header = bool(token)
-    token = token or request.cookies.get(COOKIE_NAME, "").strip()
-    if not token:
+    token, from_cookie = presented_token(cookie=True)  # the browser's login, always
+    from_header = token is not None and not from_cookie
+    if token is None:
         return None, False
     auth = authentication.resolve_token(usercore_state().deps, token)
     if auth is None or auth.kind != CredentialKind.SESSION:

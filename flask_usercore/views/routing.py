@@ -167,9 +167,10 @@ def deps() -> Deps:
     return usercore_state().deps
 
 
-def presented_token() -> tuple[str | None, bool]:
-    """The token of ``x-access-token``, ``Authorization: Bearer`` or, when cookie
-    authentication is on, the ``x-access-token`` cookie; and whether it came from the cookie."""
+def presented_token(*, cookie: bool | None = None) -> tuple[str | None, bool]:
+    """The token of ``x-access-token``, ``Authorization: Bearer`` or the ``x-access-token``
+    cookie, and whether it came from the cookie. The cookie counts when ``cookie`` is true,
+    or by default when cookie authentication (``USERCORE_COOKIE_AUTH``) is on."""
     token = request.headers.get("x-access-token", "").strip()
     if not token:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -177,7 +178,7 @@ def presented_token() -> tuple[str | None, bool]:
             token = value.strip()
     if token:
         return token, False
-    if usercore_state().config.cookie_auth:
+    if cookie if cookie is not None else usercore_state().config.cookie_auth:
         token = request.cookies.get(COOKIE_NAME, "").strip()
     return token or None, bool(token)
 
