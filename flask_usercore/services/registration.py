@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import delete, select
+
 from .. import signals
 from ..errors import NotFound, ValidationFailed
-from ..models import CodePurpose, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User, utcnow
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit, send_mail
@@ -22,12 +24,20 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
                 verified_at: dt.datetime | None = None) -> User:
     """Store a new account (policy-checked password, unique e-mail and nickname).
 
+    An abandoned sign-up of the same address (unverified, no live registration code) is
+    deleted first, so that it does not block the address forever.
+
     400 ``EmailInUse`` / ``NicknameInUse`` on a clash (also under concurrent requests, through
     the unique indexes), the policy's types for a weak password.
     """
     profile = profile or {}
-    if find_by_email(deps, email) is not None:
-        raise ValidationFailed.single(*UNIQUE["email_key"])
+    existing = find_by_email(deps, email)
+    if existing is not None:
+        if not _abandoned(deps, existing):
+            raise ValidationFailed.single(*UNIQUE["email_key"])
+        # nobody can ever verify it: the address (and nickname) go to the new sign-up
+        deps.session.execute(delete(User).where(User.id == existing.id)
+                             .execution_options(synchronize_session="fetch"))
     if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):
         raise ValidationFailed.single(*UNIQUE["nickname_lower"])
     names = (person["first_name"], person["last_name"], profile.get("nickname"),
@@ -41,6 +51,19 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
     deps.session.add(user)
     flush_unique(deps)
     return user
+
+
+def _abandoned(deps: Deps, user: User) -> bool:
+    """An unverified sign-up whose registration codes have all expired or were used: nobody
+    can verify it any more, so it must not block its address forever."""
+    if user.email_verified_at is not None:
+        return False
+    live = deps.session.scalar(
+        select(OneTimeCode.id)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.REGISTRATION,
+               OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > utcnow())
+        .limit(1))
+    return live is None
 
 
 def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],

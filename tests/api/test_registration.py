@@ -337,3 +337,47 @@ class TestVerifyRegistration:
         assert set(received[0]) == {"sender", "user_id", "user"}
         assert isinstance(received[0]["user"], User)
         assert received[0]["user_id"] == user_id
+
+
+class TestAbandonedSignUp:
+    """An unverified sign-up whose code can no longer be used does not block its address."""
+
+    BODY = {"email": "ada@example.com", "password": PASSWORD,
+            "person": {"firstName": "Ada", "lastName": "Lovelace"}, "nickname": "ada"}
+
+    def expire_codes(self, app: Flask) -> None:
+        from sqlalchemy import update
+
+        from flask_usercore.models import OneTimeCode, utcnow
+        with app.app_context():
+            session = app.extensions["usercore"].deps.session
+            session.execute(update(OneTimeCode).values(expires_at=utcnow()))
+            session.commit()
+
+    def test_a_live_sign_up_still_holds_its_address(self, client: FlaskClient) -> None:
+        assert client.post("/v2/register", json=self.BODY).status_code == 201
+        again = client.post("/v2/register", json=self.BODY)
+        assert again.status_code == 400
+        assert again.json["validationErrors"][0]["type"] == "EmailInUse"
+
+    def test_an_abandoned_one_gives_way(self, app: Flask, client: FlaskClient,
+                                        mailbox: Any) -> None:
+        first = client.post("/v2/register", json=self.BODY).json["userId"]
+        self.expire_codes(app)
+        second = client.post("/v2/register", json=self.BODY)
+        assert second.status_code == 201, second.json
+        assert second.json["userId"] != first
+        verified = client.post("/v2/verify-registration", json={
+            "email": "ada@example.com", "userId": second.json["userId"],
+            "token": mailbox.last_code("ada@example.com")})
+        assert verified.status_code == 200
+        stale = client.post("/v2/verify-registration", json={
+            "email": "ada@example.com", "userId": first, "token": "12345678"})
+        assert stale.status_code == 404  # the abandoned account is gone
+
+    def test_a_verified_account_never_gives_way(self, app: Flask, client: FlaskClient,
+                                                register: Any) -> None:
+        register("ada@example.com")
+        self.expire_codes(app)
+        again = client.post("/v2/register", json=self.BODY)
+        assert again.status_code == 400
