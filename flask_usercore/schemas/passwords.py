@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from .base import Email, InputSchema, ResponseSchema, UtcDateTime
+from .mfa import multi_factor_code
 from .text import text
 
 #: ``token`` of ``confirm-reset``: exactly 20 characters (mittwald's document).
@@ -17,7 +18,7 @@ class ChangePasswordSchema(InputSchema):
 
     old_password = text(4096, min_length=1, data_key="oldPassword")
     new_password = text(4096, min_length=1, required=True, data_key="newPassword")
-    multi_factor_code = text(16, min_length=6, data_key="multiFactorCode")
+    multi_factor_code = multi_factor_code()
 
 
 class PasswordUpdatedAtResult(ResponseSchema):

@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from flask_usercore import signals
 from flask_usercore.models import Credential, CredentialKind, utcnow
 from flask_usercore.security.tokens import hash_token
+from tests.api.mfa_flow import TotpClock, enable
+from tests.api.mfa_flow import totp_clock as totp_clock  # the fixture
 from tests.conftest import PASSWORD, Mailbox, enable_mfa
 
 NEW = "a brand new passphrase 42"
@@ -187,3 +189,11 @@ def test_an_oauth2_caller_keeps_its_grant_with_new_tokens(app: Flask, client: Fl
     assert renewed.status_code == 200  # still an OAuth2 token with scope profile...
     assert client.delete("/v2/users/self/sessions", headers={
         "Authorization": f"Bearer {response.json['token']}"}).status_code == 403  # ...not a session
+
+
+def test_a_recovery_code_typed_with_separators_confirms_the_change(
+        client: FlaskClient, user: dict[str, Any], totp_clock: TotpClock) -> None:
+    _, codes = enable(client, user["headers"], totp_clock)
+    typed = "-".join(codes[0][i:i + 4] for i in range(0, 16, 4)).lower()  # 19 characters
+    response = change(client, user["token"], multiFactorCode=typed)
+    assert response.status_code == 200, response.json
