@@ -4,6 +4,9 @@
 fields) under ``/v2``. See ``docs/quickstart.md``.
 """
 
+#: The package's version, the one place it is written (pyproject.toml reads it from here).
+__version__ = "0.1.0"
+
 from .auth import LoginUser, auth_required, current_auth, current_user
 from .config import ConfigError, UserCoreConfig
 from .errors import UserCoreError, ValidationFailed
@@ -54,6 +57,7 @@ __all__ = [
     "UserCoreState",
     "ValidationFailed",
     "Visibility",
+    "__version__",
     "auth_required",
     "current_auth",
     "current_user",

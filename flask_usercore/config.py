@@ -79,6 +79,8 @@ class UserCoreConfig:
     max_body_bytes: int = 64 * 1024
     #: Where rate-limit counters live: ``memory://`` (per process) or ``redis://host:6379``.
     ratelimit_storage_uri: str = "memory://"
+    #: While that storage is unreachable: False answers a JSON 503, True goes on without limits.
+    ratelimit_fail_open: bool = False
     #: Limits per client address on login, registration and verification; empty turns them off.
     ratelimit_auth: str = "20/minute;200/hour"
     #: Wrong passwords or second-factor codes for one account before it is locked; 0: off.

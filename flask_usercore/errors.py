@@ -174,3 +174,11 @@ class RateLimited(UserCoreError):
         return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
+class ServiceUnavailable(RateLimited):
+    """503: the rate-limit storage (Redis) is unreachable and ``USERCORE_RATELIMIT_FAIL_OPEN``
+    is off (see ``flask_usercore/guarded_storage.py``)."""
+
+    status, type = 503, "ServiceUnavailable"
+    message = "the service is temporarily unavailable, try again later"
+
+

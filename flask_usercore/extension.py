@@ -115,7 +115,8 @@ class UserCore:
         config = load_config(app.config)
         mailer = self.mailer or (FileOutboxMailer(config.outbox_path, config.mail_sender)
                                  if config.outbox_path else LoggingMailer())
-        limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth)
+        limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth,
+                              fail_open=config.ratelimit_fail_open)
         deps = Deps(
             session=self.db.session, config=config,
             hasher=PasswordHasher(time_cost=config.argon2_time_cost,

@@ -9,12 +9,13 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
+from . import __version__
 from .schemas.base import Email
 from .schemas.users import HttpUrl
 from .state import usercore_state
 from .views.routing import Operation
 
-VERSION = "0.1.0"
+VERSION = __version__
 _PATH_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 _ERROR = {"type": "object", "required": ["type", "message"],
@@ -67,9 +68,9 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
                                       **_json(_ref("DomainError"))}
         elif status == 204:
             responses["204"] = {"description": "cookieOnly: the cookie was set"}
-        elif status == 401:  # wrong credentials (authenticate): ValidationErrors, no message
-            responses["401"] = {"description": "Wrong credentials",
-                                **_json(_ref("ValidationErrors"))}
+        elif status == 401:  # wrong credentials: ValidationErrors, no message; or a bad token
+            responses["401"] = {"description": "Wrong credentials", **_json(
+                {"anyOf": [_ref("ValidationErrors"), _ref("Error")]})}
         else:
             responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Error"),
                                       **_json(_ref("Error"))}

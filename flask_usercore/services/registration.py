@@ -54,16 +54,19 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
 
 
 def _abandoned(deps: Deps, user: User) -> bool:
-    """An unverified sign-up whose registration codes have all expired or were used: nobody
-    can verify it any more, so it must not block its address forever."""
+    """An unverified sign-up whose registration codes have all expired or were used up:
+    nobody can verify it any more, so it must not block its address forever. (An account made
+    without a code, by ``flask usercore create-user``, is an administrator's: never.)"""
     if user.email_verified_at is not None:
         return False
-    live = deps.session.scalar(
-        select(OneTimeCode.id)
-        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.REGISTRATION,
-               OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > utcnow())
-        .limit(1))
-    return live is None
+    now = utcnow()
+    codes = deps.session.execute(
+        select(OneTimeCode.expires_at, OneTimeCode.used_at, OneTimeCode.attempts)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.REGISTRATION)
+    ).all()
+    return bool(codes) and not any(
+        used_at is None and expires_at > now and attempts < deps.config.code_max_attempts
+        for expires_at, used_at, attempts in codes)
 
 
 def register(deps: Deps, *, email: str, password: str, person: Mapping[str, Any],

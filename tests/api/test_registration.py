@@ -381,3 +381,10 @@ class TestAbandonedSignUp:
         self.expire_codes(app)
         again = client.post("/v2/register", json=self.BODY)
         assert again.status_code == 400
+
+    def test_a_burnt_code_makes_it_abandoned_too(self, app: Flask, client: FlaskClient) -> None:
+        first = client.post("/v2/register", json=self.BODY).json["userId"]
+        for guess in range(app.extensions["usercore"].config.code_max_attempts):
+            client.post("/v2/verify-registration", json={
+                "email": "ada@example.com", "userId": first, "token": f"{guess:08d}"})
+        assert client.post("/v2/register", json=self.BODY).status_code == 201

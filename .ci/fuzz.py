@@ -1,0 +1,92 @@
+"""Fuzz example_app over a socket with schemathesis, as .ci/run does.
+
+Runs example_app (SQLite in a temporary directory, rate limits raised) on a free port of
+127.0.0.1, registers and verifies a user (the code from the mail outbox) and logs it in, then
+runs ``schemathesis run`` twice with that user's token: against our own ``/v2/openapi.json``
+(every operation, ours beyond mittwald's included) and against mittwald's document
+(``tests/contract/openapi-user.json``). Checks: no 5xx, responses that match the document,
+the documented content types. Exits non-zero when a run finds a failure.
+
+Usage: ``.venv/bin/python .ci/fuzz.py [--max-examples N] [--max-time SECONDS]`` (per run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import httpx
+from werkzeug.serving import make_server
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+
+from example_app import create_app  # noqa: E402
+
+PASSWORD = "Fuzzing-Horse-Battery-Staple-42"
+CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
+
+
+def logged_in_token(base_url: str, outbox: Path) -> str:
+    """Register, verify and log in a user; its access token."""
+    email = "fuzz@example.com"
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        registered = http.post("/v2/register", json={
+            "email": email, "password": PASSWORD,
+            "person": {"firstName": "Fuzz", "lastName": "Tester"}})
+        assert registered.status_code == 201, registered.text
+        mail = next(outbox.glob("*.eml")).read_text()
+        code = re.search(r"code is: (\w+)", mail)
+        assert code, mail
+        verified = http.post("/v2/verify-registration", json={
+            "email": email, "userId": registered.json()["userId"], "token": code.group(1)})
+        assert verified.status_code == 200, verified.text
+        login = http.post("/v2/authenticate", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        return str(login.json()["token"])
+
+
+def main() -> int:
+    """Serve, log in, fuzz twice; the number of failed runs as the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-examples", type=int, default=10)
+    parser.add_argument("--max-time", type=int, default=75, help="seconds per run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="usercore-fuzz-") as tmp:
+        outbox = Path(tmp) / "outbox"
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'fuzz.db'}",
+            "USERCORE_MAIL_OUTBOX": str(outbox), "USERCORE_SMS_OUTBOX": str(outbox / "sms"),
+            "USERCORE_AVATAR_FOLDER": str(Path(tmp) / "avatars"),
+            "SECRET_KEY": "fuzzing-secret-0123456789abcdef",
+            "USERCORE_RATELIMIT_AUTH": "100000/minute", "USERCORE_SMS_RATELIMIT": "",
+            "USERCORE_OAUTH2_RATELIMIT": "", "USERCORE_LOCKOUT_THRESHOLD": 0,
+            "USERCORE_ARGON2_TIME_COST": 1, "USERCORE_ARGON2_MEMORY_COST": 64,
+            "USERCORE_ARGON2_PARALLELISM": 1})
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base_url = f"http://127.0.0.1:{server.server_port}"
+        try:
+            token = logged_in_token(base_url, outbox)
+            failed = 0
+            for schema in (f"{base_url}/v2/openapi.json",
+                           str(REPOSITORY / "tests/contract/openapi-user.json")):
+                print(f"\n---- schemathesis: {schema}", flush=True)
+                command = [sys.executable, "-m", "schemathesis.cli", "run", schema,
+                           "--url", base_url, "--header", f"Authorization: Bearer {token}",
+                           "--checks", CHECKS, "--max-examples", str(args.max_examples),
+                           "--max-time", str(args.max_time), "--request-timeout", "30",
+                           "--seed", "19", "--no-color"]
+                failed += subprocess.run(command, check=False).returncode != 0
+        finally:
+            server.shutdown()
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
