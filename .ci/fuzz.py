@@ -30,6 +30,13 @@ from example_app import create_app  # noqa: E402
 
 PASSWORD = "Fuzzing-Horse-Battery-Staple-42"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
+#: Operations left out, with the reason: they would end the fuzzer's own session, after which
+#: every authenticated operation only answers 401 (they are tested in tests/api/).
+SESSION_ENDING = ("user-logout", "user-refresh-session")
+#: Left out of the run on mittwald's document: the documented deviation of
+#: tests/contract/README.md (the policy is served as the JSON object mittwald's tools load,
+#: the document types it as a string).
+KNOWN_GAPS = ("password-validation-get-password-policy",)
 
 
 def logged_in_token(base_url: str, outbox: Path) -> str:
@@ -74,10 +81,14 @@ def main() -> int:
         try:
             token = logged_in_token(base_url, outbox)
             failed = 0
-            for schema in (f"{base_url}/v2/openapi.json",
-                           str(REPOSITORY / "tests/contract/openapi-user.json")):
+            for schema, excluded in (
+                    (f"{base_url}/v2/openapi.json", SESSION_ENDING),
+                    (str(REPOSITORY / "tests/contract/openapi-user.json"),
+                     SESSION_ENDING + KNOWN_GAPS)):
                 print(f"\n---- schemathesis: {schema}", flush=True)
-                command = [sys.executable, "-m", "schemathesis.cli", "run", schema,
+                exclusions = [arg for operation_id in excluded
+                              for arg in ("--exclude-operation-id", operation_id)]
+                command = [sys.executable, "-m", "schemathesis.cli", "run", schema, *exclusions,
                            "--url", base_url, "--header", f"Authorization: Bearer {token}",
                            "--checks", CHECKS, "--max-examples", str(args.max_examples),
                            "--max-time", str(args.max_time), "--request-timeout", "30",

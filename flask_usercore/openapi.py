@@ -32,6 +32,10 @@ _VALIDATION_ERRORS = {
                            "type": {"type": "string"},
                            "context": {"type": "object",
                                        "additionalProperties": {"type": "string"}}}}}}}
+_OAUTH2_ERROR = {"type": "object", "required": ["error"],
+                 "properties": {"error": {"type": "string"},
+                                "error_description": {"type": "string"},
+                                "error_uri": {"type": "string"}}}
 _DOMAIN_ERROR = {"type": "object", "required": ["name", "message"],
                  "properties": {"name": {"type": "string"}, "message": {"type": "string"},
                                 "info": {"type": "object"}}}
@@ -58,7 +62,9 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
         success.update(_json({"type": "object"}))
     responses: dict[str, Any] = {
         str(op.status): success,
-        "400": {"description": _STATUS_TEXT[400], **_json(_ref("ValidationErrors"))},
+        "400": {"description": _STATUS_TEXT[400],
+                **_json(_ref("OAuth2Error" if op.error_format == "oauth2"
+                             else "ValidationErrors"))},
         "429": {"description": _STATUS_TEXT[429], **_json(_ref("Error"))},
         "default": {"description": "Any other error", **_json(_ref("Error"))},
     }
@@ -114,6 +120,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.schema("Error", _ERROR)
     spec.components.schema("ValidationErrors", _VALIDATION_ERRORS)
     spec.components.schema("DomainError", _DOMAIN_ERROR)
+    spec.components.schema("OAuth2Error", _OAUTH2_ERROR)
     paths: dict[str, dict[str, Any]] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)

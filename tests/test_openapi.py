@@ -123,3 +123,20 @@ def test_the_document_is_built_once_per_app(app: Flask, client: FlaskClient,
     first = client.get("/v2/openapi.json").json
     assert client.get("/v2/openapi.json").json == first
     assert len(calls) == 1
+
+
+def test_the_oauth2_endpoints_document_their_rfc6749_errors(client: FlaskClient) -> None:
+    """Found by schemathesis: the token endpoint answers RFC 6749 bodies, which our document
+    declared as ValidationErrors."""
+    from jsonschema import Draft202012Validator
+
+    spec = client.get("/v2/openapi.json").json
+    declared = spec["paths"]["/v2/oauth2/token"]["post"]["responses"]["400"]
+    ref = declared["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/OAuth2Error"
+    answer = client.post("/v2/oauth2/token", data={"grant_type": "nonsense"})
+    assert answer.status_code == 400
+    schema = spec["components"]["schemas"]["OAuth2Error"]
+    assert list(Draft202012Validator(schema).iter_errors(answer.json)) == []
+    wire = spec["paths"]["/v2/register"]["post"]["responses"]["400"]
+    assert wire["content"]["application/json"]["schema"]["$ref"].endswith("/ValidationErrors")

@@ -55,14 +55,16 @@ def _finish(response: Response) -> Response:
 
 @bp.operation("GET", "/oauth2/authorize", operation_id="user-oauth-get-authorization",
               summary="Obtain authorization from the resource owner.", status=302, kinds=(),
-              writes=True)
+              writes=True,
+              error_format="oauth2")
 def authorize() -> Response:
     return pages.authorize()
 
 
 @bp.operation("POST", "/oauth2/token", operation_id="user-oauth-retrieve-access-token",
               summary="Retrieve Access Token from Authorization Code.", kinds=(),
-              body_format="form")
+              body_format="form",
+              error_format="oauth2")
 def token() -> Response:
     _limit()
     return _finish(authorization_server().create_token_response())
@@ -70,7 +72,8 @@ def token() -> Response:
 
 @bp.operation("POST", "/oauth2/revoke", operation_id="oauth2-revoke-token", kinds=(),
               summary="Revoke an access or refresh token (RFC 7009).", body_format="form",
-              tags=_OURS)
+              tags=_OURS,
+              error_format="oauth2")
 def revoke() -> Response:
     _limit()
     return _finish(authorization_server().create_endpoint_response("revocation"))
@@ -78,7 +81,8 @@ def revoke() -> Response:
 
 @bp.operation("POST", "/oauth2/introspect", operation_id="oauth2-introspect-token", kinds=(),
               summary="Introspect a token (RFC 7662; confidential clients).",
-              body_format="form", tags=_OURS)
+              body_format="form", tags=_OURS,
+              error_format="oauth2")
 def introspect() -> Response:
     _limit()
     return _finish(authorization_server().create_endpoint_response("introspection"))
@@ -130,26 +134,30 @@ def withdraw_consent(clientId: str) -> None:
 
 
 @bp.operation("GET", "/oauth2/login", operation_id="oauth2-login-page", kinds=(), tags=_OURS,
-              summary="The sign-in page of the authorization flow (HTML).")
+              summary="The sign-in page of the authorization flow (HTML).",
+              error_format="oauth2")
 def login_page() -> Response:
     return pages.login_page()
 
 
 @bp.operation("POST", "/oauth2/login", operation_id="oauth2-login", kinds=(), tags=_OURS,
               summary="Sign in from the login page (HTML form).", body_format="form",
-              rate_limit_group="login")
+              rate_limit_group="login",
+              error_format="oauth2")
 def login() -> Response:
     return pages.login()
 
 
 @bp.operation("GET", "/oauth2/consent", operation_id="oauth2-consent-page", kinds=(),
-              tags=_OURS, summary="The consent page of the authorization flow (HTML).")
+              tags=_OURS, summary="The consent page of the authorization flow (HTML).",
+              error_format="oauth2")
 def consent_page() -> Response:
     return pages.consent_page()
 
 
 @bp.operation("POST", "/oauth2/consent", operation_id="oauth2-consent", kinds=(), tags=_OURS,
-              summary="Allow or deny from the consent page (HTML form).", body_format="form")
+              summary="Allow or deny from the consent page (HTML form).", body_format="form",
+              error_format="oauth2")
 def consent() -> Response:
     return pages.consent()
 

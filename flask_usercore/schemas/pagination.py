@@ -20,6 +20,9 @@ from .base import InputSchema
 DEFAULT_LIMIT = 100
 #: The largest ``limit`` accepted.
 MAX_LIMIT = 1000
+#: The largest ``skip`` and ``page`` accepted: far beyond any list, and small enough that the
+#: ``OFFSET`` they make fits every database's integer (a 400, not a driver's overflow).
+MAX_POSITION = 2**31 - 1
 
 
 class PageQuery(InputSchema):
@@ -29,8 +32,8 @@ class PageQuery(InputSchema):
         unknown = EXCLUDE
 
     limit = fields.Integer(strict=False, validate=Range(min=0, max=MAX_LIMIT))
-    skip = fields.Integer(strict=False, validate=Range(min=0))
-    page = fields.Integer(strict=False, validate=Range(min=0))
+    skip = fields.Integer(strict=False, validate=Range(min=0, max=MAX_POSITION))
+    page = fields.Integer(strict=False, validate=Range(min=0, max=MAX_POSITION))
 
     @post_load
     def _bounds(self, data: dict[str, Any], **kwargs: Any) -> dict[str, int]:

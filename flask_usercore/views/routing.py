@@ -79,6 +79,9 @@ class Operation:
     #: This operation's largest body, from the config, when it is not ``max_body_bytes``
     #: (uploads, settings documents); the larger of the two applies.
     body_limit: Callable[[UserCoreConfig], int] | None = None
+    #: Shape of its 400 answers: the wire rules' ValidationErrors, or RFC 6749's
+    #: ``{error, error_description}`` (the OAuth2 endpoints).
+    error_format: Literal["wire", "oauth2"] = "wire"
 
     @property
     def auth(self) -> bool:
@@ -98,7 +101,8 @@ class CapabilityBlueprint(Blueprint):
                   rate_limit_group: str | None = None,
                   body_limit: Callable[[UserCoreConfig], int] | None = None,
                   writes: bool = False,
-                  tags: Sequence[str] = ("User",)) -> Callable[[F], F]:
+                  tags: Sequence[str] = ("User",),
+                  error_format: Literal["wire", "oauth2"] = "wire") -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -109,7 +113,8 @@ class CapabilityBlueprint(Blueprint):
         """
         op = Operation(method, rule, operation_id, summary, status, body, response, query,
                        frozenset(kinds), tuple(scopes), body_format, many, extra_statuses,
-                       rate_limit_group, tuple(tags), body_limit=body_limit)
+                       rate_limit_group, tuple(tags), body_limit=body_limit,
+                       error_format=error_format)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
