@@ -6,9 +6,7 @@ Bearer header and with ``x-access-token``."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from http import HTTPStatus
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -31,30 +29,19 @@ from mittwald_api_client.models import (
     UserOauthRetrieveAccessTokenResponse400,
 )
 
-from tests.contract.served import Served, authenticated, log_in, register_verified, serve
-from tests.contract.test_oauth2_authlib import NO_LIMITS, REDIRECT_URI, admin_app, register_client
+from tests.contract.oauth2_clients import (
+    REDIRECT_URI,
+    register_client,
+)
+from tests.contract.oauth2_clients import admin as admin  # the fixtures
+from tests.contract.oauth2_clients import outbox as outbox
+from tests.contract.oauth2_clients import served as served
+from tests.contract.served import Served, authenticated, log_in, register_verified
 
 #: The generated ``user_oauth_get_authorization`` passes ``cookies={}`` to every request (its
 #: cookie parameter), which httpx 0.28 warns about; the warning is the client's, not ours.
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Setting per-request cookies:DeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("outbox")
-
-
-@pytest.fixture(scope="module")
-def served(database_url: str, _schema: None, outbox: Path) -> Iterator[Served]:
-    with serve(database_url, outbox, **NO_LIMITS) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def admin(database_url: str, outbox: Path, served: Served) -> Iterator[Flask]:
-    with admin_app(database_url, outbox, **NO_LIMITS) as app:
-        yield app
 
 
 @pytest.fixture(scope="module")
