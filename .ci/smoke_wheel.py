@@ -54,6 +54,7 @@ def main(argv: list[str]) -> None:
     assert repository not in location.parents, f"imported the source tree: {location}"
     print(f"flask_usercore {flask_usercore.__version__} from {location.parent}")
     for resource in ("py.typed", "data/leaked-passwords.txt.xz",
+                     "data/leaked-passwords.index.txt", "data/zxcvbn-dictionaries.bin",
                      "templates/usercore/mail/registration.txt", "migrations/env.py",
                      "migrations/script.py.mako", "migrations/versions/0001_initial.py"):
         assert (location.parent / resource).is_file(), f"the wheel lacks {resource}"

@@ -436,6 +436,15 @@ def cleanup_database(app: Any, run: str) -> None:
     session.commit()
 
 
+def finish_run(app: Any, database_url: str, run: str, tmp: Path) -> None:
+    """After a run: remove its rows from a caller's database (not SQLite), then its files."""
+    if not database_url.startswith("sqlite"):
+        with app.app_context():
+            app.extensions["usercore"].deps.session.rollback()
+            cleanup_database(app, run)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000,
@@ -497,11 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             login_runs = alternate(ports, logins, 1, args.rounds, "login")
             verify = argon2_verify_seconds(app)
     finally:
-        if not database_url.startswith("sqlite"):
-            with app.app_context():
-                app.extensions["usercore"].deps.session.rollback()
-                cleanup_database(app, run)
-        shutil.rmtree(tmp, ignore_errors=True)
+        finish_run(app, database_url, run, tmp)
 
     config = app.extensions["usercore"].config
     print(f"\n(a) token-authenticated read: {args.requests} requests per app and round, "

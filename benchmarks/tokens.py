@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -185,11 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                     "bare": "/me"}, stale, args.requests,
                                             args.concurrency, args.rounds)
     finally:
-        if not database_url.startswith("sqlite"):
-            with app.app_context():
-                app.extensions["usercore"].deps.session.rollback()
-                bench.cleanup_database(app, run)
-        shutil.rmtree(tmp, ignore_errors=True)
+        bench.finish_run(app, database_url, run, tmp)
 
     for size in ("100", "1000"):
         print(f"\n(c) list sessions, limit={size} of {args.sessions}: {args.list_requests} "

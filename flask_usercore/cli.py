@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-from alembic.util import CommandError
 from flask.cli import AppGroup
 
 from . import migrations
@@ -37,12 +36,12 @@ def _describe(error: FieldError) -> str:
 
 @contextmanager
 def _as_click_errors() -> Iterator[None]:
-    """Turn the library's and Alembic's errors into a message and a non-zero exit."""
+    """Turn the library's errors into a message and a non-zero exit."""
     try:
         yield
     except ValidationFailed as exc:
         raise click.ClickException("\n".join(_describe(e) for e in exc.errors)) from None
-    except (CommandError, migrations.SchemaConflict) as exc:
+    except migrations.SchemaConflict as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -90,8 +89,13 @@ def _report() -> None:
 
 
 def _migration_command(run: Callable[[], None]) -> None:
+    from alembic.util import CommandError  # Alembic only when a migration command runs
+
     with _as_click_errors():
-        run()
+        try:
+            run()
+        except CommandError as exc:
+            raise click.ClickException(str(exc)) from None
     _report()
 
 

@@ -8,6 +8,7 @@ at start-up instead of failing later in a request.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -134,6 +135,10 @@ class UserCoreConfig:
     oauth2_jwt_key: str = ""
     #: Limits on the OAuth2 token endpoint, per client address and per client; empty: off.
     oauth2_ratelimit: str = "60/minute;1000/hour"
+    #: One structured record per request under the prefix on ``flask_usercore.request``.
+    request_log: bool = True
+    #: Header of the request id: read when a safe token, else generated; always echoed.
+    request_id_header: str = "X-Request-ID"
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -170,6 +175,9 @@ class UserCoreConfig:
                                   f"'https://app.example.com', not {origin!r}")
         if self.cookie_samesite not in get_args(SameSite):
             raise ConfigError("USERCORE_COOKIE_SAMESITE must be one of Lax, Strict, None")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", self.request_id_header):
+            raise ConfigError("USERCORE_REQUEST_ID_HEADER must be a header name such as "
+                              "'X-Request-ID'")
         self._check_resources()
         self._check_oauth2()
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, Flask
 
-from . import auth
+from . import auth, request_log
 from .cli import usercore_cli
 from .config import load_config
 from .hooks import (
@@ -150,6 +150,7 @@ class UserCore:
         for child in CAPABILITIES:
             bp.register_blueprint(child)
         bp.add_url_rule("/openapi.json", "openapi", openapi_view, methods=["GET"])
+        bp.record(request_log.install)  # before the guard: its refusals are logged too
         bp.record(guard_prefix(auth.max_body_bytes))
         register_error_handlers(bp, rollback=self.db.session.rollback)
         return bp

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
 from . import __version__
@@ -108,6 +106,9 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
 
 def build_spec(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route our blueprints mounted on ``app``."""
+    from apispec import APISpec  # built on the first request for the document only
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     marshmallow = MarshmallowPlugin()
     spec = APISpec(title="flask-usercore", version=VERSION, openapi_version="3.1.0",
                    plugins=[marshmallow],

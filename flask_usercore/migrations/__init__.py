@@ -26,23 +26,24 @@ Writing a new revision (library developers): change the models, then, on a datab
 
 from __future__ import annotations
 
+import functools
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
-from sqlalchemy import MetaData, Table, inspect
+from sqlalchemy import MetaData, String, Table, column, inspect, select, table
 from sqlalchemy.engine import Connection, Engine
 
 from ..models import Base
 from ..models.sqlite import foreign_keys_off
+
+if TYPE_CHECKING:  # Alembic (with Mako) is imported only when a migration runs
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
 __all__ = [
     "VERSION_TABLE",
@@ -55,12 +56,16 @@ __all__ = [
     "include_name",
     "migration_context",
     "schema_differences",
+    "shipped_heads",
     "upgrade",
 ]
 
 #: The library's own Alembic version table (the host's Alembic keeps ``alembic_version``).
 VERSION_TABLE = "usercore_alembic_version"
 SCRIPT_LOCATION = Path(__file__).resolve().parent
+#: ``revision = "..."`` and ``down_revision = ...`` (annotated or not) in a revision script.
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
 
 
 class SchemaConflict(RuntimeError):
@@ -79,6 +84,8 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 
 def alembic_config(connection: Connection) -> Config:
     """An Alembic :class:`Config` for this package's scripts, running on ``connection``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
@@ -88,6 +95,8 @@ def alembic_config(connection: Connection) -> Config:
 
 def migration_context(connection: Connection) -> MigrationContext:
     """A :class:`MigrationContext` on ``connection`` that knows our version table."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(
         connection, opts={"version_table": VERSION_TABLE, "include_name": include_name})
 
@@ -99,6 +108,8 @@ def _engine() -> Engine:
 
 def head() -> str:
     """The newest revision shipped with this version of flask-usercore."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(SCRIPT_LOCATION))
     revision = script.get_current_head()
     if revision is None:
@@ -119,10 +130,51 @@ def upgrade(revision: str = "head") -> None:
     so on PostgreSQL a failing step leaves the database as it was. Raises
     :class:`SchemaConflict` for usercore tables that no migration made and that differ from
     the models.
+
+    A database already at head is recognised with one query, without importing Alembic: an
+    app that calls this at start-up (every gunicorn worker does) does not pay Alembic's and
+    Mako's memory for nothing.
     """
+    if revision == "head" and _at_head():
+        return
+    from alembic import command
+
     with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
         _adopt_create_all_schema(connection)
         command.upgrade(alembic_config(connection), revision)
+
+
+@functools.cache
+def shipped_heads() -> frozenset[str] | None:
+    """The head revisions of ``versions/``, read from the scripts' text without Alembic.
+
+    None when a script does not state its revision in the usual form, so that the caller
+    falls back to Alembic rather than guessing.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (SCRIPT_LOCATION / "versions").glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        down = _DOWN_REVISION.search(text)
+        if found is None or down is None:
+            return None
+        revisions.add(found.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return frozenset(revisions - parents) or None
+
+
+def _at_head() -> bool:
+    """Whether the version table holds exactly the shipped heads (one query)."""
+    heads = shipped_heads()
+    if heads is None:
+        return False
+    with _engine().connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return False
+        stored = connection.scalars(
+            select(column("version_num", String)).select_from(table(VERSION_TABLE))).all()
+    return set(stored) == heads
 
 
 def downgrade(revision: str) -> None:
@@ -130,6 +182,8 @@ def downgrade(revision: str) -> None:
 
     ``base`` drops every flask-usercore table, the version table included.
     """
+    from alembic import command
+
     with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
         command.downgrade(alembic_config(connection), revision)
         if migration_context(connection).get_current_revision() is None:
@@ -150,6 +204,8 @@ def expression_index_warnings_silenced() -> Iterator[None]:
 
 def schema_differences(connection: Connection) -> list[Any]:
     """What autogenerate finds between the database and ``Base.metadata`` (empty: equal)."""
+    from alembic.autogenerate import compare_metadata
+
     with expression_index_warnings_silenced():
         diffs: list[Any] = compare_metadata(migration_context(connection), Base.metadata)
     return diffs
@@ -170,4 +226,6 @@ def _adopt_create_all_schema(connection: Connection) -> None:
             f"the database holds flask-usercore tables ({', '.join(sorted(found))}) that no "
             f"usercore migration created and that differ from the models: bring them in line "
             f"by hand, or drop them, then run the upgrade again")
+    from alembic import command
+
     command.stamp(alembic_config(connection), "head")

@@ -9,9 +9,8 @@ and ``invalid_client`` is a 400 (the document lists it among the 400 errors; Aut
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Response, jsonify, request
 
 from ..errors import NotFound
@@ -21,10 +20,14 @@ from ..services.access import SESSION_ONLY
 from ..services.context import rollback
 from ..state import usercore_state
 from ..views.routing import CapabilityBlueprint, Page, current_auth, deps
-from . import consents, pages
-from .grants import user_info
-from .metadata import discovery, metadata
-from .server import authorization_server, signing_key
+from . import consents
+
+if TYPE_CHECKING:
+    from .keys import SigningKey
+    from .server import UserCoreAuthorizationServer
+
+# Authlib, joserfc and cryptography (pages, grants, server, metadata) are imported by the
+# first OAuth2 request, not by every worker at start: most requests never need them.
 
 bp = CapabilityBlueprint("oauth2", __name__)
 _OURS = ("OAuth2",)
@@ -32,6 +35,8 @@ _OURS = ("OAuth2",)
 
 def _limit() -> None:
     """The token endpoints' limits, per client address and per claimed client id."""
+    from authlib.oauth2.rfc6749.util import extract_basic_authorization
+
     limiter = usercore_state().cache.get("oauth2_limiter")
     if limiter is None:
         return
@@ -53,11 +58,34 @@ def _finish(response: Response) -> Response:
     return response
 
 
+def authorization_server() -> UserCoreAuthorizationServer:
+    """The current app's Authlib server (``server.authorization_server``)."""
+    from .server import authorization_server as server
+
+    return server()
+
+
+def signing_key() -> SigningKey | None:
+    """The JWT signing key, or None (:func:`flask_usercore.oauth2.server.signing_key`)."""
+    from .server import signing_key as key
+
+    return key()
+
+
+def metadata() -> Response:
+    """RFC 8414 metadata (:func:`flask_usercore.oauth2.metadata.metadata`)."""
+    from .metadata import metadata as document
+
+    return document()
+
+
 @bp.operation("GET", "/oauth2/authorize", operation_id="user-oauth-get-authorization",
               summary="Obtain authorization from the resource owner.", status=302, kinds=(),
               writes=True,
               error_format="oauth2")
 def authorize() -> Response:
+    from . import pages
+
     return pages.authorize()
 
 
@@ -104,6 +132,8 @@ def jwks() -> Response:
               kinds={CredentialKind.OAUTH2}, scopes=("openid",),
               summary="OpenID Connect UserInfo of the token's user.")
 def userinfo() -> dict[str, Any]:
+    from .grants import user_info
+
     auth = current_auth()
     return dict(user_info(auth.user, " ".join(sorted(auth.scopes))))
 
@@ -115,6 +145,8 @@ def openid_configuration() -> Response:
     authorization_server()
     if signing_key() is None:
         raise NotFound("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
+    from .metadata import discovery
+
     return discovery()
 
 
@@ -137,6 +169,8 @@ def withdraw_consent(clientId: str) -> None:
               summary="The sign-in page of the authorization flow (HTML).",
               error_format="oauth2")
 def login_page() -> Response:
+    from . import pages
+
     return pages.login_page()
 
 
@@ -145,6 +179,8 @@ def login_page() -> Response:
               rate_limit_group="login",
               error_format="oauth2")
 def login() -> Response:
+    from . import pages
+
     return pages.login()
 
 
@@ -152,6 +188,8 @@ def login() -> Response:
               tags=_OURS, summary="The consent page of the authorization flow (HTML).",
               error_format="oauth2")
 def consent_page() -> Response:
+    from . import pages
+
     return pages.consent_page()
 
 
@@ -159,6 +197,8 @@ def consent_page() -> Response:
               summary="Allow or deny from the consent page (HTML form).", body_format="form",
               error_format="oauth2")
 def consent() -> Response:
+    from . import pages
+
     return pages.consent()
 
 

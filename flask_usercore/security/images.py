@@ -15,8 +15,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:  # Pillow is imported by the first upload, not by every worker at start
+    from PIL import Image
 
 #: Pillow format name -> (mime type, file extension).
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"),
@@ -52,6 +54,8 @@ def clean_image(data: bytes, *, mime_types: tuple[str, ...], min_pixels: int,
     ``mime_types`` are the accepted types; width and height must each lie in
     ``[min_pixels, max_pixels]``.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     allowed = [name for name, (mime, _) in FORMATS.items() if mime in mime_types]
     try:
         with warnings.catch_warnings():
@@ -85,6 +89,8 @@ def clean_image(data: bytes, *, mime_types: tuple[str, ...], min_pixels: int,
 
 def _encode(image: Image.Image, image_format: str) -> CleanImage:
     """Write ``image``'s pixels, and nothing else, into a new file of ``image_format``."""
+    from PIL import Image
+
     mime_type, extension = FORMATS[image_format]
     if image_format == "JPEG":
         pixels = image.convert("RGB") if image.mode not in ("RGB", "L") else image

@@ -7,6 +7,8 @@ pasted from another source (``ﬁ`` or ``fi``, full-width digits, a composed or 
 
 from __future__ import annotations
 
+import base64
+import secrets
 import unicodedata
 
 from argon2 import PasswordHasher as _Argon2
@@ -18,14 +20,26 @@ class PasswordHasher:
     """Hashes and verifies passwords with argon2id.
 
     ``verify_dummy`` spends the same time as a real verify, so that a login for an unknown
-    e-mail address costs what a login with a wrong password costs.
+    e-mail address costs what a login with a wrong password costs. Its hash is written, not
+    computed: a PHC string with the current parameters, a random salt and a random digest,
+    which no password matches and whose verify costs exactly one real one. So building a
+    hasher (every worker does at start) allocates none of argon2's memory (19 MiB by default).
     """
 
     def __init__(self, *, time_cost: int = 2, memory_cost: int = 19 * 1024,
                  parallelism: int = 1) -> None:
         self._argon2 = _Argon2(time_cost=time_cost, memory_cost=memory_cost,
                                parallelism=parallelism, type=Type.ID)
-        self._dummy = self._argon2.hash("usercore-dummy-password")
+        self._dummy = self._unmatchable_hash()
+
+    def _unmatchable_hash(self) -> str:
+        """An argon2id PHC string with the current parameters and random salt and digest."""
+        def encoded(size: int) -> str:
+            return base64.b64encode(secrets.token_bytes(size)).decode("ascii").rstrip("=")
+
+        argon2 = self._argon2
+        return (f"$argon2id$v=19$m={argon2.memory_cost},t={argon2.time_cost},"
+                f"p={argon2.parallelism}${encoded(argon2.salt_len)}${encoded(argon2.hash_len)}")
 
     def hash(self, password: str) -> str:
         """Return the PHC string of ``password`` in NFKC."""

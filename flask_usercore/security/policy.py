@@ -9,6 +9,9 @@ Policies are registered by name (:func:`register_policy`); ``mittwald`` is regis
 and is the default of ``USERCORE_PASSWORD_POLICY``. Beyond its rules, every policy refuses a
 password equal to the user's e-mail address (``PasswordEqualsEmail``) or built from the
 user's e-mail, names or nickname (zxcvbn's user inputs).
+
+zxcvbn and the leaked-password list are loaded when the first password is checked, as files
+that every process maps and shares (:mod:`.strength`, :mod:`.leaked`), never at import.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from zxcvbn import zxcvbn
-
 from .policy_rules import (
     HibpRule,
     LengthRule,
@@ -30,12 +31,11 @@ from .policy_rules import (
     SequenceRule,
     rule_from_json,
 )
+from .strength import MAX_LENGTH, estimate
 
 __all__ = ["POLICIES", "PasswordPolicy", "PolicyViolation", "check_password", "get_policy",
            "register_policy"]
 
-#: zxcvbn refuses longer input (its default ``max_length``).
-_ZXCVBN_MAX = 72
 #: A password whose characters are at least this share of user-input matches is "built
 #: from" the user's own data.
 _PERSONAL_SHARE = 0.5
@@ -102,7 +102,7 @@ class PasswordPolicy:
         words = _user_words(email, user_inputs)
         if not words and not self.min_complexity:
             return None
-        result = zxcvbn(normalized[:_ZXCVBN_MAX], user_inputs=words)
+        result = estimate(normalized[:MAX_LENGTH], user_inputs=words)
         if words and _personal_share(result["sequence"], len(normalized)) >= _PERSONAL_SHARE:
             return PolicyViolation("PasswordTooWeak", "the password is built from your "
                                    "e-mail address, name or nickname", "personalData")

@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import bindparam, delete, literal_column, or_, select, text, update
+from sqlalchemy import (
+    Executable,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.sql.schema import Table
 
 from .. import signals
 from ..errors import (
@@ -19,6 +32,7 @@ from ..errors import (
     WrongCredentials,
 )
 from ..models import Credential, CredentialKind, User, utcnow
+from ..models.mfa import MfaSecret
 from ..security.identity import email_key
 from ..security.tokens import hash_token, new_token
 from .access import BEARER_KINDS
@@ -40,6 +54,39 @@ _BY_TOKEN_HASH = (select(Credential)
                                               for kind in sorted(BEARER_KINDS)])))
 
 
+#: The login's lookup: the columns a password check reads and whether MFA is on, as one row
+#: (no ORM objects; a user with MFA is loaded as an object only for the second factor).
+_LOGIN_BY_EMAIL = (select(User.id, User.password_hash, User.email_key, User.email_verified_at,
+                          MfaSecret.confirmed_at.label("mfa_confirmed_at"))
+                   .outerjoin(MfaSecret, MfaSecret.user_id == User.id)
+                   .where(User.email_key == bindparam("key")))
+_USER_WITH_MFA = select(User).options(joinedload(User.mfa)).where(User.id == bindparam("uid"))
+_REHASH = (update(User).where(User.id == bindparam("uid"))
+           .values(password_hash=bindparam("new_hash")))
+#: A new session's row, one Core ``INSERT``. On PostgreSQL its ``RETURNING`` also turns the
+#: WAL flush wait off for this transaction (:func:`_without_flush_wait`) in the same round
+#: trip: ``set_config(..., true)`` is ``SET LOCAL``.
+_INSERT_SESSION = insert(cast(Table, Credential.__table__))
+_INSERT_SESSION_PG = _INSERT_SESSION.returning(
+    func.set_config("synchronous_commit", "off", True))
+
+
+class _PasswordHolder(Protocol):
+    """A user, or its login row: what a password check reads."""
+
+    @property
+    def password_hash(self) -> str: ...
+    @property
+    def email_verified_at(self) -> dt.datetime | None: ...
+
+
+_Found = TypeVar("_Found", bound=_PasswordHolder)
+
+
+def _postgresql(deps: Deps) -> bool:
+    return deps.session.get_bind(Credential).dialect.name == "postgresql"
+
+
 def _without_flush_wait(deps: Deps) -> None:
     """Let this transaction's commit return before PostgreSQL flushes its WAL to disk.
 
@@ -47,7 +94,7 @@ def _without_flush_wait(deps: Deps) -> None:
     logs in again) and last-access bookkeeping. The database stays consistent either way;
     revocations, password and account changes keep the full durability.
     """
-    if deps.session.get_bind(Credential).dialect.name == "postgresql":
+    if _postgresql(deps):
         deps.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
@@ -55,11 +102,30 @@ def _without_flush_wait(deps: Deps) -> None:
 class IssuedSession:
     """A new session: its row and the two secrets, shown once."""
 
+    #: The session's row as it was stored (a new session's is not attached to the ORM
+    #: session: it was written with one Core ``INSERT``).
     credential: Credential
     token: str
     refresh_token: str
     #: When the access token expires (kept here: reading the committed row would cost a query).
     expires: dt.datetime
+
+
+def _check_password(deps: Deps, email: str, password: str, found: _Found | None) -> _Found:
+    """Raise 401 ``WrongCredentials`` unless ``found`` (a user, or its login row) exists and
+    ``password`` is its password: one argon2 verify either way; a failure is counted and
+    signalled. Then the ``EmailAddressNotVerified`` check."""
+    if found is None:
+        deps.hasher.verify_dummy(password)
+    if found is None or not deps.hasher.verify(found.password_hash, password):
+        deps.lockout.failed(email_key(email))
+        signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
+        raise WrongCredentials()
+    if deps.config.require_verified_email and found.email_verified_at is None:
+        signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
+        raise WrongCredentials("EmailAddressNotVerified",
+                               "the e-mail address is not verified yet")
+    return found
 
 
 def check_password_login(deps: Deps, email: str, password: str) -> User:
@@ -70,61 +136,76 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
     (:class:`~flask_usercore.lockout.Lockout`), known or not; while it is locked, the login is
     refused with 429 before anything is looked up or compared (the right password too).
     """
-    account = email_key(email)
-    deps.lockout.check(account)
-    user = find_by_email(deps, email)
-    if user is None:
-        deps.hasher.verify_dummy(password)
-    if user is None or not deps.hasher.verify(user.password_hash, password):
-        deps.lockout.failed(account)
-        signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
-        raise WrongCredentials()
+    deps.lockout.check(email_key(email))
+    user = _check_password(deps, email, password, find_by_email(deps, email))
     if deps.hasher.needs_rehash(user.password_hash):
         user.password_hash = deps.hasher.hash(password)
-    if deps.config.require_verified_email and user.email_verified_at is None:
-        signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
-        raise WrongCredentials("EmailAddressNotVerified",
-                               "the e-mail address is not verified yet")
     return user
 
 
-def start_session(deps: Deps, user: User, client: ClientInfo) -> IssuedSession:
-    """Create a session credential with an access and a refresh token."""
+def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> IssuedSession:
+    """Create a session credential with an access and a refresh token for ``user`` (the
+    user, or only its id: the ``login_succeeded`` receivers then get the user loaded after
+    the commit, by one query made only when a receiver is connected).
+
+    One Core ``INSERT`` (no unit of work), which on PostgreSQL also skips the WAL flush wait
+    (:func:`_without_flush_wait`) in the same round trip.
+    """
     now = utcnow()
     token, refresh = new_token(), new_token()
     expires = expiry(now, deps.config.access_token_ttl)
-    credential = Credential(  # the id is set here, not at flush: family_id repeats it
-        id=uuid.uuid4(), user_id=user.id, kind=CredentialKind.SESSION,
-        token_hash=hash_token(token), refresh_hash=hash_token(refresh), expires_at=expires,
-        refresh_expires_at=expiry(now, deps.config.refresh_token_ttl), last_used_at=now,
-        user_agent=(client.user_agent or "")[:512] or None, ip_address=client.ip_address,
-        created_at=now)
-    credential.family_id = credential.id
-    deps.session.add(credential)
-    _without_flush_wait(deps)
-    after_commit(deps, lambda: signals.login_succeeded.send(deps.sender, user=user,
-                                                            credential=credential))
+    session_id = uuid.uuid4()
+    row = {"id": session_id, "family_id": session_id,
+           "user_id": user if isinstance(user, uuid.UUID) else user.id,
+           "kind": CredentialKind.SESSION.value, "token_hash": hash_token(token),
+           "refresh_hash": hash_token(refresh), "expires_at": expires,
+           "refresh_expires_at": expiry(now, deps.config.refresh_token_ttl),
+           "last_used_at": now, "user_agent": (client.user_agent or "")[:512] or None,
+           "ip_address": client.ip_address, "created_at": now,
+           "description": None, "roles": None}
+    statement: Executable = _INSERT_SESSION_PG if _postgresql(deps) else _INSERT_SESSION
+    deps.session.execute(statement, row)
+    credential = Credential(**row)  # transient: the row as stored, for the caller and signal
+    after_commit(deps, lambda: _announce_login(deps, user, credential))
     return IssuedSession(credential, token, refresh, expires)
+
+
+def _announce_login(deps: Deps, user: User | uuid.UUID, credential: Credential) -> None:
+    if not signals.login_succeeded.receivers:  # nobody listens: no query for the payload
+        return
+    if isinstance(user, uuid.UUID):
+        user = deps.session.get_one(User, user)
+    signals.login_succeeded.send(deps.sender, user=user, credential=credential)
 
 
 def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                  multi_factor_code: str | None = None) -> IssuedSession:
     """Log in with e-mail and password: a new session, or 202 when MFA asks for a code.
 
+    The password check reads one row of columns (no ORM object; the user is loaded as an
+    object only when MFA is on), and the session is one ``INSERT``: two statements.
     The 202 (:class:`SecondFactorRequired`) leaves the remembered first factor
     (:func:`~.mfa.remember_first_factor`) in the session: the operation commits it with its
     answer, for :func:`authenticate_mfa`. Only the completed login (password and, with MFA,
     the second factor) forgets the account's failures, after the commit: a right password
     followed by a wrong code forgets nothing.
     """
-    user = check_password_login(deps, email, password)
-    if user.mfa_active and multi_factor_code is None:
-        remember_first_factor(deps, user)
-        _without_flush_wait(deps)  # lost in a crash, the user logs in again
-        raise SecondFactorRequired("multi factor authentication is active for this user: "
-                                   "call POST /v2/authenticate-mfa with multiFactorCode")
-    check_second_factor(deps, user, multi_factor_code)
-    account = user.email_key
+    account = email_key(email)
+    deps.lockout.check(account)
+    found = _check_password(deps, email, password,
+                            deps.session.execute(_LOGIN_BY_EMAIL, {"key": account}).first())
+    if deps.hasher.needs_rehash(found.password_hash):
+        deps.session.execute(_REHASH, {"uid": found.id, "new_hash": deps.hasher.hash(password)})
+    user: User | uuid.UUID = found.id
+    if found.mfa_confirmed_at is not None:
+        user = deps.session.scalars(_USER_WITH_MFA, {"uid": found.id}).one()
+        if multi_factor_code is None:
+            remember_first_factor(deps, user)
+            _without_flush_wait(deps)  # lost in a crash, the user logs in again
+            raise SecondFactorRequired("multi factor authentication is active for this "
+                                       "user: call POST /v2/authenticate-mfa with "
+                                       "multiFactorCode")
+        check_second_factor(deps, user, multi_factor_code)
     after_commit(deps, lambda: deps.lockout.succeeded(account))
     return start_session(deps, user, client)
 

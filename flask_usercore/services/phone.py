@@ -16,10 +16,8 @@ import logging
 import math
 import time
 
-import phonenumbers
 from limits import parse_many
 from limits.strategies import MovingWindowRateLimiter
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from sqlalchemy import select, update
 
 from .. import signals
@@ -32,11 +30,13 @@ logger = logging.getLogger("flask_usercore")
 
 PATH = ".phoneNumber"
 CODE_DIGITS = 6
-_SMS_CAPABLE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def normalize(raw: str) -> str:
     """``raw`` in E.164 (``+491701234567``); 400 when it is no valid, SMS-capable number."""
+    import phonenumbers  # its metadata is loaded by the first phone operation, not at start
+    from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
     try:
         number = phonenumbers.parse(raw, None)
     except NumberParseException:
@@ -44,7 +44,8 @@ def normalize(raw: str) -> str:
                                       "form, such as +491701234567") from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationFailed.single(PATH, "format", "this phone number does not exist")
-    if phonenumbers.number_type(number) not in _SMS_CAPABLE:
+    if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE,
+                                                PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise ValidationFailed.single(PATH, "NotAMobileNumber",
                                       "this number cannot receive text messages; give a "
                                       "mobile number")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-
-from sqlalchemy.dialects import postgresql, sqlite
+from typing import Any
 
 from .. import signals
 from ..errors import ValidationFailed
@@ -33,6 +32,11 @@ def decode_settings(deps: Deps, settings: str) -> bytes:
                                       "(RFC 4648, with padding)") from None
 
 
+def _new_values(excluded: Any) -> dict[str, Any]:
+    """What an upsert's ``ON CONFLICT DO UPDATE`` writes: the row it could not insert."""
+    return {"settings": excluded.settings, "updated_at": excluded.updated_at}
+
+
 def put_settings(deps: Deps, user: User, settings: str) -> None:
     """Replace the user's settings (one upsert, safe against a parallel PUT)."""
     document = decode_settings(deps, settings)
@@ -42,13 +46,19 @@ def put_settings(deps: Deps, user: User, settings: str) -> None:
     now = utcnow()
     values = {"user_id": user.id, "settings": settings, "updated_at": now}
     dialect = deps.session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(UserSettings).values(values)
+    # the dialect's own module only: an app on SQLite never imports PostgreSQL's (2 MiB)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        upsert = pg_insert(UserSettings).values(values)
+        deps.session.execute(upsert.on_conflict_do_update(
+            index_elements=[UserSettings.user_id], set_=_new_values(upsert.excluded)))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(UserSettings).values(values)
         deps.session.execute(statement.on_conflict_do_update(
-            index_elements=[UserSettings.user_id],
-            set_={"settings": statement.excluded.settings,
-                  "updated_at": statement.excluded.updated_at}))
+            index_elements=[UserSettings.user_id], set_=_new_values(statement.excluded)))
     else:  # another database: read, then write
         row = deps.session.get(UserSettings, user.id)
         if row is None:

@@ -16,13 +16,6 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_ssh_public_key,
-)
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -63,6 +56,14 @@ def fingerprint(blob: bytes) -> str:
 
 def parse_public_key(line: str) -> ParsedKey:
     """Parse one ``<type> <base64> [comment]`` line; raise a 400 naming what is wrong."""
+    # cryptography (about 8 MiB per process) is imported by the first key, not at start
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_ssh_public_key,
+    )
+
     parts = line.split(None, 2)
     if len(parts) < 2:
         raise _refuse("InvalidSshKey", "not an OpenSSH public key: expected "
@@ -98,6 +99,8 @@ def parse_public_key(line: str) -> ParsedKey:
 
 
 def _check_strength(key: object) -> None:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+
     if isinstance(key, ed25519.Ed25519PublicKey):
         return
     if isinstance(key, ec.EllipticCurvePublicKey):

@@ -25,6 +25,7 @@ from ..errors import (
     UserCoreError,
     ValidationFailed,
 )
+from ..request_log import note_error
 
 logger = logging.getLogger("flask_usercore")
 
@@ -55,6 +56,7 @@ def from_http(exc: HTTPException) -> UserCoreError:
 
 def error_response(error: UserCoreError) -> Response:
     """Render ``error`` as the JSON body and status of the wire rules."""
+    note_error(error)
     response = jsonify(error.to_json())
     response.status_code = error.status
     response.headers.update(error.headers())

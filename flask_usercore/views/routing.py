@@ -21,10 +21,20 @@ from marshmallow import Schema
 
 from ..config import UserCoreConfig
 from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
+from ..request_log import note_caller
 from ..schemas.base import load
+from ..schemas.compiled import Dumper, compiled_dumper
 from ..services.access import USER_KINDS, check_access
 from ..services.authentication import resolve_token
-from ..services.context import Auth, ClientInfo, Deps, commit, rollback, run_after_commit
+from ..services.context import (
+    AnySession,
+    Auth,
+    ClientInfo,
+    Deps,
+    commit,
+    rollback,
+    run_after_commit,
+)
 from ..state import usercore_state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,6 +128,8 @@ class CapabilityBlueprint(Blueprint):
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
+        #: The response schema's dump of one item, compiled (schemas/compiled.py), if it can be.
+        dump_one = compiled_dumper(response()) if response else None
         #: A safe method never writes (DESIGN.md: no database write inside a read request),
         #: unless declared with ``writes=True`` (``GET .../support-code`` issues a code).
         read_only = method in _SAFE and not writes
@@ -136,9 +148,9 @@ class CapabilityBlueprint(Blueprint):
                         kwargs["query"] = load(query_schema, request.args.to_dict())
                     if body_schema is not None:
                         kwargs["body"] = load(body_schema, _raw_body(op.body_format))
-                    response = _respond(op, response_schema, view(**kwargs))
-                    if read_only:  # nothing to commit: the transaction only read
-                        run_after_commit(session)
+                    response = _respond(op, response_schema, dump_one, view(**kwargs))
+                    if read_only:
+                        end_read(session)
                     else:
                         commit(session)
                 except BaseException:
@@ -153,18 +165,38 @@ class CapabilityBlueprint(Blueprint):
         return decorator
 
 
-def _respond(op: Operation, schema: Schema | None, result: Any) -> Response:
+def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
+             result: Any) -> Response:
     if isinstance(result, Response):
         return result
     if result is None:
         return empty(op.status)
     if isinstance(result, Page):
-        response = jsonify(schema.dump(result.items) if schema else list(result.items))
+        if dump_one is not None:
+            response = jsonify([dump_one(item) for item in result.items])
+        else:
+            response = jsonify(schema.dump(result.items) if schema else list(result.items))
         response.headers.update(result.headers())
+    elif dump_one is not None:
+        response = jsonify(dump_one(result))
     else:
         response = jsonify(schema.dump(result) if schema else result)
     response.status_code = op.status
     return response
+
+
+def end_read(session: AnySession) -> None:
+    """End a read-only operation's transaction, then run its after-commit actions.
+
+    A COMMIT, although nothing was written: on the server it costs what a ROLLBACK costs, but
+    psycopg 3 drops every prepared statement of the connection on a ROLLBACK, so a read that
+    ended in one had its query parsed and planned again on every request (about 0.5 ms of
+    PostgreSQL's CPU per token-authenticated read, benchmarks/README.md). Changes a read made
+    to loaded objects by mistake are not committed: the request's teardown drops them.
+    """
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
+    run_after_commit(session)
 
 
 def deps() -> Deps:
@@ -209,6 +241,7 @@ def authenticate_request(kinds: Collection[str], scopes: Collection[str]) -> Aut
     if auth is None:
         raise Unauthorized("a valid access token is required" if token is None
                            else "the access token is invalid or expired")
+    note_caller(auth)  # the request log names the caller of a refused call too
     if from_cookie and request.method in _UNSAFE and not _trusted_origin():
         raise Forbidden("a cookie-authenticated change must come from a trusted origin")
     check_access(auth, kinds=kinds, scopes=scopes, method=request.method)

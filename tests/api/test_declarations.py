@@ -140,22 +140,28 @@ def test_errors_do_not_import_flask() -> None:
     assert not {m for m in imported if m.split(".")[0] in ("flask", "werkzeug")}
 
 
-def test_an_authenticated_read_is_one_statement_and_no_commit(
+def test_an_authenticated_read_is_one_statement_and_ends_in_a_commit(
         app: Flask, user: dict[str, Any]) -> None:
+    """One SELECT, and a COMMIT rather than a ROLLBACK: psycopg 3 drops the connection's
+    prepared statements on every ROLLBACK (routing.end_read)."""
     from sqlalchemy import event
 
     client = app.test_client()
     assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
     statements: list[str] = []
     commits: list[bool] = []
+    rollbacks: list[bool] = []
     with app.app_context():
         engine = app.extensions["sqlalchemy"].engine
     event.listen(engine, "before_cursor_execute",
                  lambda conn, cursor, statement, *a: statements.append(statement))
     event.listen(engine, "commit", lambda conn: commits.append(True))
+    event.listen(engine, "rollback", lambda conn: rollbacks.append(True))
     assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
     assert [s.split()[0] for s in statements] == ["SELECT"]
-    assert commits == []
+    assert commits == [True]
+    assert rollbacks == []
+    commits.clear()
     assert client.put("/v2/users/self", headers=user["headers"],
                       json={"company": "ACME"}).status_code == 204
     assert commits == [True]  # a write commits, once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lzma
+import mmap
 import socket
 from importlib.resources import files
 from typing import Any
@@ -31,14 +32,30 @@ def test_loaded_once_without_the_network(monkeypatch: pytest.MonkeyPatch) -> Non
         raise AssertionError("the leaked-password check must not use the network")
 
     monkeypatch.setattr(socket, "socket", no_network)
-    monkeypatch.setattr(leaked, "_hashes", None)
-    loads: list[bytes] = []
-    real = leaked.load_hashes
-    monkeypatch.setattr(leaked, "load_hashes", lambda data: loads.append(data) or real(data))
+    monkeypatch.setattr(leaked, "_lines", None)
     assert leaked.is_leaked("dragon")
-    assert not leaked.is_leaked("Vb7#kLm2!qXz")
+    first = leaked._lines
+    assert first is not None and not leaked.is_leaked("Vb7#kLm2!qXz")
     assert leaked.is_leaked("monkey")
-    assert len(loads) == 1
+    assert leaked._lines is first
+
+
+def test_the_index_is_mapped_read_only() -> None:
+    lines = leaked._load()
+    assert isinstance(lines, mmap.mmap)
+    with pytest.raises(TypeError):
+        lines[0:1] = b"x"
+
+
+@pytest.mark.parametrize("word", [b"", b"a", b"m", b"mm", b"z", b"\xff"])
+def test_binary_search_finds_exactly_the_lines(word: bytes) -> None:
+    lines = b"a\nab\nb\nmm\nz\n"
+    assert leaked.contains(lines, word) is (word in lines.split(b"\n")[:-1])
+
+
+def test_an_empty_or_multi_line_password_is_not_leaked() -> None:
+    assert not leaked.is_leaked("")
+    assert not leaked.is_leaked("dragon\nmonkey")
 
 
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "password")
@@ -51,6 +68,7 @@ def test_matching_ignores_case_and_width(variant: str) -> None:
 
 def test_every_shipped_password_is_found_and_the_store_is_small() -> None:
     lines = shipped_lines()
-    assert all(leaked.is_leaked(line) for line in lines[::97])
+    assert all(leaked.is_leaked(line) for line in lines)
+    assert not any(leaked.is_leaked(line + "\u00e9") for line in lines[::97])
     assert 90_000 < leaked.list_size() <= 100_000  # distinct ignoring case
-    assert leaked._loaded().itemsize == 8
+    assert len(leaked._load()) < 800_000

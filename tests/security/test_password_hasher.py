@@ -79,3 +79,14 @@ def test_verify_dummy_returns_none_and_costs_one_real_verify(
 def test_verify_dummy_never_matches_even_the_dummy_password(hasher: PasswordHasher) -> None:
     assert hasher.verify_dummy("usercore-dummy-password") is None
     assert hasher.verify_dummy("") is None
+
+
+def test_a_new_hasher_computes_no_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a hasher (every worker does at start) allocates none of argon2's memory: the
+    dummy hash is written, not computed, and still costs one verify with these parameters."""
+    calls: list[str] = []
+    monkeypatch.setattr(Argon2, "hash", lambda self, *a, **k: calls.append("hash"))
+    hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    assert calls == []
+    assert hasher.verify_dummy("usercore-dummy-password") is None
+    assert hasher.needs_rehash(hasher._dummy) is False

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event, select, update
 
 from flask_usercore.last_access import LastAccess
 from flask_usercore.models import Credential, utcnow
@@ -42,3 +43,47 @@ def test_close_writes_what_is_buffered_and_detaches(app: Flask, user: dict[str, 
     assert client.get("/v2/users/self", headers=user["headers"]).status_code == 200
     assert buffer.pending  # recorded in the buffer only
     assert buffer.flush() == 0
+
+
+def test_one_flush_writes_many_credentials_in_one_statement_never_back(
+        app: Flask, user: dict[str, Any], login: Any) -> None:
+    for _ in range(3):
+        login(user["email"])
+    session = app.extensions["usercore"].core.db.session
+    now = utcnow()
+    with app.app_context():
+        ids = session.scalars(select(Credential.id).where(
+            Credential.user_id == uuid.UUID(user["userId"]))).all()
+        session.execute(update(Credential).values(last_used_at=now - dt.timedelta(hours=1)))
+        session.commit()
+        engine = session.get_bind(Credential)
+    assert len(ids) == 4
+    later = now + dt.timedelta(minutes=5)  # another worker wrote a later use of the first one
+    with app.app_context():
+        session.execute(update(Credential).where(Credential.id == ids[0])
+                        .values(last_used_at=later))
+        session.commit()
+    buffer = app.extensions["usercore"].deps.last_access
+    buffer.close()
+    fresh = LastAccess()
+    with app.app_context():
+        for index, credential_id in enumerate(ids):
+            fresh.record(credential_id, now + dt.timedelta(seconds=index), session)
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]).split(None, 1)[0])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert fresh.close() == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements.count("UPDATE") == 1
+    with app.app_context():
+        stored = dict(session.execute(select(Credential.id, Credential.last_used_at)
+                                      .where(Credential.id.in_(ids))).all())
+    assert abs(stored[ids[0]] - later) < dt.timedelta(milliseconds=1)  # not moved back
+    for index, credential_id in enumerate(ids[1:], start=1):
+        expected = now + dt.timedelta(seconds=index)
+        assert abs(stored[credential_id] - expected) < dt.timedelta(milliseconds=1)
