@@ -301,20 +301,21 @@ def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) ->
         raise _refresh_refused("the refresh token belongs to another session")
     token, refresh = new_token(), new_token()
     expires = expiry(now, deps.config.access_token_ttl)
-    rotated = deps.session.execute(
+    # The rotated row comes back by RETURNING (no second SELECT). The commit keeps the full
+    # durability: it revokes the old access and refresh tokens.
+    credential = deps.session.scalars(
         update(Credential)
         .where(Credential.id == current.id, Credential.refresh_hash == old_hash)
         .values(token_hash=hash_token(token), refresh_hash=hash_token(refresh),
                 expires_at=expires, last_used_at=now,
                 refresh_expires_at=expiry(now, deps.config.refresh_token_ttl))
-        .execution_options(synchronize_session=False))
-    if getattr(rotated, "rowcount", 0) != 1:  # a concurrent refresh rotated it first
+        .returning(Credential)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if credential is None:  # a concurrent refresh rotated it first
         raise _refresh_refused("the refresh token was used already")
     deps.session.add(Credential(
         user_id=current.user_id, kind=CredentialKind.SPENT_REFRESH, token_hash=old_hash,
         family_id=current.id, expires_at=current.refresh_expires_at, created_at=now))
-    _without_flush_wait(deps)
-    credential = deps.session.get_one(Credential, current.id)
     return IssuedSession(credential, token, refresh, expires)
 
 

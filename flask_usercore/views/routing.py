@@ -18,9 +18,11 @@ from typing import Any, Literal, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema
+from sqlalchemy.orm import scoped_session
 
 from ..config import UserCoreConfig
 from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
+from ..models import Credential
 from ..request_log import note_caller
 from ..schemas.base import load
 from ..schemas.compiled import Dumper, compiled_dumper
@@ -42,6 +44,8 @@ BodyFormat = Literal["json", "form", "multipart"]
 COOKIE_NAME = "x-access-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+#: ``UserCoreState.cache`` key: whether reads end with a COMMIT (:func:`end_read`).
+_COMMIT_READS = "commit_reads"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +154,7 @@ class CapabilityBlueprint(Blueprint):
                         kwargs["body"] = load(body_schema, _raw_body(op.body_format))
                     response = _respond(op, response_schema, dump_one, view(**kwargs))
                     if read_only:
-                        end_read(session)
+                        end_read(session, state.cache)
                     else:
                         commit(session)
                 except BaseException:
@@ -185,17 +189,30 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
     return response
 
 
-def end_read(session: AnySession) -> None:
+def end_read(session: AnySession, cache: dict[str, Any]) -> None:
     """End a read-only operation's transaction, then run its after-commit actions.
 
-    A COMMIT, although nothing was written: on the server it costs what a ROLLBACK costs, but
-    psycopg 3 drops every prepared statement of the connection on a ROLLBACK, so a read that
-    ended in one had its query parsed and planned again on every request (about 0.5 ms of
-    PostgreSQL's CPU per token-authenticated read, benchmarks/README.md). Changes a read made
-    to loaded objects by mistake are not committed: the request's teardown drops them.
+    With psycopg 3 a COMMIT, although nothing was written: on the server it costs what a
+    ROLLBACK costs, but psycopg drops every prepared statement of the connection on a
+    ROLLBACK, so a read that ended in one had its query parsed and planned again on every
+    request (about 0.4 ms of PostgreSQL's CPU per token-authenticated read,
+    benchmarks/README.md). The loaded objects are not expired by it (nothing changed). With
+    other drivers the request's teardown ends the transaction (on SQLite that is cheaper
+    than a commit). Changes a read made to loaded objects by mistake are never committed:
+    the teardown drops them.
     """
-    if not (session.new or session.dirty or session.deleted):
-        session.commit()
+    commits = cache.get(_COMMIT_READS)
+    if commits is None:
+        dialect = session.get_bind(Credential).dialect
+        commits = cache[_COMMIT_READS] = (dialect.name, dialect.driver) == ("postgresql",
+                                                                            "psycopg")
+    if commits and not (session.new or session.dirty or session.deleted):
+        plain = session() if isinstance(session, scoped_session) else session
+        expire, plain.expire_on_commit = plain.expire_on_commit, False
+        try:
+            plain.commit()
+        finally:
+            plain.expire_on_commit = expire
     run_after_commit(session)
 
 

@@ -222,6 +222,29 @@ class TestRefresh:
         assert client.get("/v2/users/self", headers=fresh).status_code == 200
         assert session_id(app, body["token"]) == before
 
+    def test_is_four_statements_and_keeps_full_durability(
+            self, client: FlaskClient, app: Flask, ada: dict[str, Any]) -> None:
+        """Two lookups, the rotation's UPDATE ... RETURNING (no re-reading SELECT), the spent
+        token's INSERT; no ``synchronous_commit`` switch: a refresh revokes tokens."""
+        me = log_in(client)
+        seen: list[str] = []
+        with app.app_context():
+            engine = db_session(app).get_bind()
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(" ".join(statement.split()).upper())
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = self.refresh(client, me["refreshToken"], me["headers"])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert response.status_code == 200
+        assert [statement.split()[0] for statement in seen] == [
+            "SELECT", "SELECT", "UPDATE", "INSERT"], seen
+        assert "RETURNING" in seen[2]
+        assert not any("SYNCHRONOUS_COMMIT" in statement for statement in seen)
+
     def test_works_after_the_access_token_expired_and_without_one(
             self, client: FlaskClient, app: Flask, ada: dict[str, Any]) -> None:
         me = log_in(client)
