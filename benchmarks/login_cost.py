@@ -17,12 +17,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import delete, event
+
+#: example_app lives in the repository, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PASSWORD = "correct horse battery staple 9"
 

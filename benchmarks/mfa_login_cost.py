@@ -18,12 +18,16 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pyotp
 from sqlalchemy import delete
+
+#: example_app lives in the repository, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PASSWORD = "correct horse battery staple 9"
 

@@ -27,6 +27,7 @@ from .hooks import (
     Visibility,
 )
 from .last_access import LastAccess
+from .last_access_redis import from_storage as last_use_in
 from .lockout import Lockout
 from .mail import MailRenderer
 from .models import User
@@ -131,7 +132,8 @@ class UserCore:
             mails=MailRenderer(app.jinja_env, product=config.mfa_issuer),
             lockout=Lockout(limiter.storage, config), sender=app,
             location=self.location or NoLocation(),
-            last_access=LastAccess(config.last_access_flush_seconds))
+            last_access=LastAccess(config.last_access_flush_seconds,
+                                   shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db)
         if config.register_blueprint:

@@ -11,6 +11,10 @@ buffer is flushed once more when the process exits. An in-memory SQLite database
 connection shared by all threads) is never flushed to: the buffer is its record. Losing a few
 seconds of last-use times in a crash is harmless: nothing is decided on them.
 
+With a Redis rate-limit storage the pending times live in Redis instead, shared by every
+worker and host (:class:`~.last_access_redis.RedisLastUse`); this process's memory is then
+only the fallback while Redis cannot be reached.
+
 Why not the earlier "write at most once a minute, after the commit": with many users most
 tokens were not used in the last minute, so nearly every request paid a second transaction,
 and the commit expired the objects the view still needed (benchmarks/README.md).
@@ -26,7 +30,7 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, or_, text, update
 from sqlalchemy.engine import Connection, Engine
@@ -34,6 +38,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from .models.credentials import Credential
+
+if TYPE_CHECKING:
+    from .last_access_redis import RedisLastUse
 
 logger = logging.getLogger("flask_usercore")
 
@@ -46,9 +53,13 @@ _TICK = 1.0
 class LastAccess:
     """This process's buffer of last-use times, for one app's credentials table."""
 
-    def __init__(self, interval: float = 5.0) -> None:
+    def __init__(self, interval: float = 5.0, shared: RedisLastUse | None = None) -> None:
         #: Seconds between two flushes.
         self.interval = interval
+        #: Where pending uses live when the rate-limit storage is Redis (shared by every
+        #: worker and host, ``last_access_redis.py``); None: this process's memory.
+        self.shared = shared
+        self._shared_failing = False
         self._pending: dict[uuid.UUID, dt.datetime] = {}
         self._lock = threading.Lock()
         #: Held for a whole flush, so that :meth:`close` waits for one in progress.
@@ -65,16 +76,56 @@ class LastAccess:
         """
         if self._pid != os.getpid():  # the first use in this process (or after a fork)
             self._start(session)
+        if self.shared is not None and self._engine is not None:
+            try:
+                self.shared.record(credential_id, when)
+            except Exception as exc:  # Redis down: keep it here, the request goes on
+                self._shared_failed(exc)
+            else:
+                self._shared_failing = False
+                return
         with self._lock:
             self._pending[credential_id] = when
 
     def pending(self, credential_id: uuid.UUID) -> dt.datetime | None:
-        """The use of ``credential_id`` recorded here and not yet flushed, if any."""
-        return self._pending.get(credential_id)
+        """The use of ``credential_id`` recorded and not yet flushed, if any (by any worker,
+        with a shared buffer)."""
+        here = self._pending.get(credential_id)
+        if self.shared is None or self._engine is None:
+            return here
+        try:
+            there = self.shared.pending(credential_id)
+        except Exception as exc:
+            self._shared_failed(exc)
+            return here
+        return there if here is None or (there is not None and there > here) else here
+
+    def pending_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
+        """:meth:`pending` of several credentials (a page of a list) at once."""
+        found = {credential_id: when for credential_id in ids
+                 if (when := self._pending.get(credential_id)) is not None}
+        if self.shared is None or self._engine is None:
+            return found
+        try:
+            there = self.shared.pending_many(ids)
+        except Exception as exc:
+            self._shared_failed(exc)
+            return found
+        for credential_id, when in there.items():
+            if credential_id not in found or found[credential_id] < when:
+                found[credential_id] = when
+        return found
+
+    def _shared_failed(self, exc: Exception) -> None:
+        if not self._shared_failing:
+            logger.warning("last-use times kept in this worker: Redis unreachable (%s)",
+                           type(exc).__name__)
+        self._shared_failing = True
 
     def due(self) -> bool:
-        """Whether there is something to flush and the interval has passed."""
-        return bool(self._pending) and time.monotonic() >= self._next_flush
+        """Whether the interval has passed and there may be something to flush."""
+        return ((bool(self._pending) or self.shared is not None)
+                and time.monotonic() >= self._next_flush)
 
     def close(self) -> int:
         """Write what is buffered and detach from the engine (before it is disposed: an
@@ -98,9 +149,17 @@ class LastAccess:
         if self._engine is None:  # nothing recorded yet, or an in-memory database
             return 0
         with self._lock:
-            items = sorted(self._pending.items())
+            taken = self._pending
             self._pending = {}
             self._next_flush = time.monotonic() + self.interval
+        if self.shared is not None:
+            try:
+                for credential_id, when in self.shared.take():
+                    if credential_id not in taken or taken[credential_id] < when:
+                        taken[credential_id] = when
+            except Exception as exc:
+                self._shared_failed(exc)
+        items = sorted(taken.items())
         if not items:
             return 0
         try:
@@ -129,6 +188,8 @@ class LastAccess:
             # After a fork the parent's entries are the parent's to write.
             self._pending = {}
             engine = session.get_bind(Credential)
+            if self.shared is not None:
+                self.shared.bind(engine.url.render_as_string(hide_password=True))
             self._next_flush = time.monotonic() + self.interval
             self._pid = os.getpid()
             # One connection shared by every thread (an in-memory SQLite database): a flush

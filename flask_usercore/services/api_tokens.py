@@ -38,9 +38,8 @@ class ApiTokenInfo:
     last_used: dt.datetime | None
 
 
-def _info(deps: Deps, row: Credential) -> ApiTokenInfo:
+def _info(row: Credential, pending: dt.datetime | None) -> ApiTokenInfo:
     last = row.last_used_at
-    pending = deps.last_access.pending(row.id)
     if pending is not None and (last is None or pending > last):
         last = pending
     return ApiTokenInfo(row.id, row.created_at, row.description or "",
@@ -94,7 +93,8 @@ def list_api_tokens(deps: Deps, auth: Auth, *, limit: int,
             select(Credential).where(_own(auth))
             .order_by(Credential.created_at.desc(), Credential.id)
             .offset(skip).limit(limit)).all()
-    return [_info(deps, row) for row in rows], int(total or 0)
+    pending = deps.last_access.pending_many([row.id for row in rows])
+    return [_info(row, pending.get(row.id)) for row in rows], int(total or 0)
 
 
 def get_api_token(deps: Deps, auth: Auth, api_token_id: str) -> ApiTokenInfo:
@@ -103,7 +103,7 @@ def get_api_token(deps: Deps, auth: Auth, api_token_id: str) -> ApiTokenInfo:
         Credential.id == _parse_id(api_token_id), _own(auth))).first()
     if row is None:
         raise NotFound("there is no such API token")
-    return _info(deps, row)
+    return _info(row, deps.last_access.pending(row.id))
 
 
 def update_api_token(deps: Deps, auth: Auth, api_token_id: str, *, description: str,

@@ -150,6 +150,7 @@ def _ip_address(value: str | None) -> str | None:
 def _describe(deps: Deps, rows: Sequence[Any]) -> list[SessionInfo]:
     """``rows``: ``Row`` objects of the :data:`_LISTED` columns."""
     located: dict[str, dict[str, str]] = {}
+    pending_uses = deps.last_access.pending_many([row.id for row in rows])
     out = []
     for row in rows:
         location: dict[str, str] | None = None
@@ -160,7 +161,7 @@ def _describe(deps: Deps, rows: Sequence[Any]) -> list[SessionInfo]:
                 where["ipAddress"] = _ip_address(row.ip_address)
                 located[row.ip_address] = {k: v for k, v in where.items() if v}
             location = located[row.ip_address]
-        pending = deps.last_access.pending(row.id)
+        pending = pending_uses.get(row.id)
         last = row.last_used_at
         if pending is not None and (last is None or pending > last):
             last = pending
