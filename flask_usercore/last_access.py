@@ -90,15 +90,9 @@ class LastAccess:
     def pending(self, credential_id: uuid.UUID) -> dt.datetime | None:
         """The use of ``credential_id`` recorded and not yet flushed, if any (by any worker,
         with a shared buffer)."""
-        here = self._pending.get(credential_id)
-        if self.shared is None or self._engine is None:
-            return here
-        try:
-            there = self.shared.pending(credential_id)
-        except Exception as exc:
-            self._shared_failed(exc)
-            return here
-        return there if here is None or (there is not None and there > here) else here
+        if self.shared is None:
+            return self._pending.get(credential_id)
+        return self.pending_many([credential_id]).get(credential_id)
 
     def pending_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
         """:meth:`pending` of several credentials (a page of a list) at once."""

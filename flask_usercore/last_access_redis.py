@@ -61,11 +61,6 @@ class RedisLastUse:
         """Note a use, unless a later one of that credential is pending."""
         self.client.zadd(self.key, {str(credential_id): _micros(when)}, gt=True)
 
-    def pending(self, credential_id: uuid.UUID) -> dt.datetime | None:
-        """The pending use of ``credential_id``, if any."""
-        score = self.client.zscore(self.key, str(credential_id))
-        return None if score is None else _time(score)
-
     def pending_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
         """The pending uses of ``ids`` (one round trip: ``ZMSCORE``)."""
         if not ids:
