@@ -15,6 +15,8 @@ milliseconds.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import statistics
 import sys
@@ -22,8 +24,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, event
+from werkzeug.test import EnvironBuilder
 
 #: example_app lives in the repository, not in the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,6 +42,34 @@ def median_ms(run: Callable[[], object], rounds: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
+
+
+def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of one login through the raw WSGI app (no test
+    client) with the argon2 verify answered at once: what the library does besides the
+    verify, without the cache misses that argon2's 19 MiB leave for the code after it."""
+    payload = json.dumps(body).encode()
+    environ = EnvironBuilder(path="/v2/authenticate", method="POST", data=payload,
+                             content_type="application/json").get_environ()
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: object, exc_info: object = None) -> None:
+        statuses.append(status)
+
+    verify = deps.hasher.verify
+    deps.hasher.verify = lambda password_hash, password: True
+    wall, cpu = [], []
+    try:
+        for _ in range(rounds * 5):
+            call = dict(environ, **{"wsgi.input": io.BytesIO(payload)})
+            start, start_cpu = time.perf_counter(), time.process_time()
+            b"".join(app.wsgi_app(call, start_response))
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    finally:
+        deps.hasher.verify = verify
+    assert set(statuses) == {"200 OK"}, set(statuses)
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
 def main() -> None:
@@ -100,6 +132,7 @@ def main() -> None:
         totals.append(time.perf_counter() - start)
         totals_cpu.append(time.process_time() - start_cpu)
     deps.hasher.verify = verify
+    own, own_cpu = own_work(app, deps, body, args.rounds)
     login = statistics.median(totals) * 1000
     overhead = statistics.median(t - v for t, v in zip(totals, inside, strict=True)) * 1000
     overhead_cpu = statistics.median(
@@ -113,6 +146,9 @@ def main() -> None:
           f"differences; target < 3 ms: {verdict})")
     print(f"the same in CPU time of this process: {overhead_cpu:5.2f} ms (median; steadier "
           f"than the wall clock on a shared machine)")
+    verdict = "met" if own < 3 else "MISSED"
+    print(f"the login's own work: {own:5.2f} ms wall, {own_cpu:5.2f} ms CPU (median; raw WSGI "
+          f"call, no test client, the verify answered at once; target < 3 ms: {verdict})")
     with app.app_context():
         for table in reversed(Base.metadata.sorted_tables):
             if "user_id" in table.c:
