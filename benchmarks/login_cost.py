@@ -44,6 +44,19 @@ def median_ms(run: Callable[[], object], rounds: int) -> float:
     return statistics.median(times) * 1000
 
 
+def delete_user(app: Any, db: Any, user_id: object) -> None:
+    """Remove the benchmark's user and its rows from the database (it may be the host's)."""
+    from flask_usercore.models import Base
+
+    with app.app_context():
+        for table in reversed(Base.metadata.sorted_tables):
+            if "user_id" in table.c:
+                db.session.execute(delete(table).where(table.c.user_id == user_id))
+        users = Base.metadata.tables["usercore_users"]
+        db.session.execute(delete(users).where(users.c.id == user_id))
+        db.session.commit()
+
+
 def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[float, float]:
     """Median wall and CPU milliseconds of one login through the raw WSGI app (no test
     client) with the argon2 verify answered at once: what the library does besides the
@@ -80,7 +93,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'login.db'}")
 
     from example_app import create_app, db
-    from flask_usercore.models import Base, utcnow
+    from flask_usercore.models import utcnow
     from flask_usercore.services.context import commit
     from flask_usercore.services.registration import create_user
 
@@ -149,13 +162,7 @@ def main() -> None:
     verdict = "met" if own < 3 else "MISSED"
     print(f"the login's own work: {own:5.2f} ms wall, {own_cpu:5.2f} ms CPU (median; raw WSGI "
           f"call, no test client, the verify answered at once; target < 3 ms: {verdict})")
-    with app.app_context():
-        for table in reversed(Base.metadata.sorted_tables):
-            if "user_id" in table.c:
-                db.session.execute(delete(table).where(table.c.user_id == user_id))
-        db.session.execute(delete(Base.metadata.tables["usercore_users"])
-                           .where(Base.metadata.tables["usercore_users"].c.id == user_id))
-        db.session.commit()
+    delete_user(app, db, user_id)
 
 
 if __name__ == "__main__":
