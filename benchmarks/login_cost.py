@@ -57,10 +57,8 @@ def delete_user(app: Any, db: Any, user_id: object) -> None:
         db.session.commit()
 
 
-def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of one login through the raw WSGI app (no test
-    client) with the argon2 verify answered at once: what the library does besides the
-    verify, without the cache misses that argon2's 19 MiB leave for the code after it."""
+def wsgi_login(app: Any, body: dict[str, str]) -> Callable[[], str]:
+    """One ``POST /v2/authenticate`` through the raw WSGI app (no test client): its status."""
     payload = json.dumps(body).encode()
     environ = EnvironBuilder(path="/v2/authenticate", method="POST", data=payload,
                              content_type="application/json").get_environ()
@@ -69,19 +67,36 @@ def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[fl
     def start_response(status: str, headers: object, exc_info: object = None) -> None:
         statuses.append(status)
 
+    def call() -> str:
+        b"".join(app.wsgi_app(dict(environ, **{"wsgi.input": io.BytesIO(payload)}),
+                              start_response))
+        return statuses.pop()
+
+    return call
+
+
+def timed_logins(login: Callable[[], str], rounds: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``rounds`` logins, each answered 200."""
+    wall, cpu = [], []
+    for _ in range(rounds):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        status = login()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        assert status.startswith("200"), status
+    return wall, cpu
+
+
+def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of one login through the raw WSGI app with the argon2
+    verify answered at once, logins back to back: what the library does besides the verify
+    when nothing else (a 40 ms verify, another process) has cooled the CPU's caches."""
     verify = deps.hasher.verify
     deps.hasher.verify = lambda password_hash, password: True
-    wall, cpu = [], []
     try:
-        for _ in range(rounds * 5):
-            call = dict(environ, **{"wsgi.input": io.BytesIO(payload)})
-            start, start_cpu = time.perf_counter(), time.process_time()
-            b"".join(app.wsgi_app(call, start_response))
-            wall.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
+        wall, cpu = timed_logins(wsgi_login(app, body), rounds * 5)
     finally:
         deps.hasher.verify = verify
-    assert set(statuses) == {"200 OK"}, set(statuses)
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
@@ -138,18 +153,21 @@ def main() -> None:
             inside_cpu.append(time.process_time() - start_cpu)
 
     deps.hasher.verify = timed_verify
-    totals, totals_cpu = [], []
-    for _ in range(args.rounds):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        assert client.post("/v2/authenticate", json=body).status_code == 200
-        totals.append(time.perf_counter() - start)
-        totals_cpu.append(time.process_time() - start_cpu)
+    test_client = timed_logins(
+        lambda: client.post("/v2/authenticate", json=body).status, args.rounds)
+    by_client = (inside[:], inside_cpu[:])
+    del inside[:], inside_cpu[:]
+    raw = timed_logins(wsgi_login(app, body), args.rounds)
     deps.hasher.verify = verify
     own, own_cpu = own_work(app, deps, body, args.rounds)
-    login = statistics.median(totals) * 1000
-    overhead = statistics.median(t - v for t, v in zip(totals, inside, strict=True)) * 1000
-    overhead_cpu = statistics.median(
-        t - v for t, v in zip(totals_cpu, inside_cpu, strict=True)) * 1000
+
+    def minus_verify(totals: list[float], verifies: list[float]) -> float:
+        return statistics.median(t - v for t, v in zip(totals, verifies, strict=True)) * 1000
+
+    login = statistics.median(test_client[0]) * 1000
+    overhead = minus_verify(test_client[0], by_client[0])
+    overhead_cpu = minus_verify(test_client[1], by_client[1])
+    raw_wall, raw_cpu = minus_verify(raw[0], inside), minus_verify(raw[1], inside_cpu)
     print(f"database: {url.split(':', 1)[0]}; rounds: {args.rounds}; "
           f"SQL statements per login: {len(statements)} ({', '.join(statements)})")
     print(f"one argon2id verify alone:        {argon2:7.2f} ms (median)")
@@ -159,6 +177,9 @@ def main() -> None:
           f"differences; target < 3 ms: {verdict})")
     print(f"the same in CPU time of this process: {overhead_cpu:5.2f} ms (median; steadier "
           f"than the wall clock on a shared machine)")
+    verdict = "met" if raw_wall < 3 else "MISSED"
+    print(f"raw WSGI call minus its verify: {raw_wall:5.2f} ms wall, {raw_cpu:5.2f} ms CPU "
+          f"(median; no test client; target < 3 ms: {verdict})")
     verdict = "met" if own < 3 else "MISSED"
     print(f"the login's own work: {own:5.2f} ms wall, {own_cpu:5.2f} ms CPU (median; raw WSGI "
           f"call, no test client, the verify answered at once; target < 3 ms: {verdict})")
