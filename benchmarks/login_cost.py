@@ -44,6 +44,30 @@ def median_ms(run: Callable[[], object], rounds: int) -> float:
     return statistics.median(times) * 1000
 
 
+def app_with_user(name: str) -> tuple[Any, str, str, Any, str]:
+    """example_app (``DATABASE_URL``, else SQLite in a temporary folder; the login rate limit
+    raised) with one verified user of password :data:`PASSWORD`: the app, the database URL,
+    the user's e-mail address, id and password hash."""
+    from example_app import create_app
+    from flask_usercore.models import utcnow
+    from flask_usercore.services.context import commit
+    from flask_usercore.services.registration import create_user
+
+    folder = Path(tempfile.mkdtemp(prefix=f"usercore-{name}-"))
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'login.db'}")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "USERCORE_MAIL_OUTBOX": str(folder),
+                      "USERCORE_RATELIMIT_AUTH": "1000000/minute"})
+    deps = app.extensions["usercore"].deps
+    email = f"{name}-{time.time_ns()}@example.com"
+    with app.app_context():
+        user = create_user(deps, email=email, password=PASSWORD,
+                           person={"first_name": "Ada", "last_name": "Lovelace"},
+                           verified_at=utcnow())
+        user_id, password_hash = user.id, user.password_hash
+        commit(deps.session)
+    return app, url, email, user_id, password_hash
+
+
 def delete_user(app: Any, db: Any, user_id: object) -> None:
     """Remove the benchmark's user and its rows from the database (it may be the host's)."""
     from flask_usercore.models import Base
@@ -104,24 +128,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="usercore-login-"))
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'login.db'}")
+    from example_app import db
 
-    from example_app import create_app, db
-    from flask_usercore.models import utcnow
-    from flask_usercore.services.context import commit
-    from flask_usercore.services.registration import create_user
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "USERCORE_MAIL_OUTBOX": str(folder),
-                      "USERCORE_RATELIMIT_AUTH": "1000000/minute"})
+    app, url, email, user_id, password_hash = app_with_user("login-cost")
     deps = app.extensions["usercore"].deps
-    email = f"login-cost-{time.time_ns()}@example.com"
-    with app.app_context():
-        user = create_user(deps, email=email, password=PASSWORD,
-                           person={"first_name": "Ada", "last_name": "Lovelace"},
-                           verified_at=utcnow())
-        password_hash, user_id = user.password_hash, user.id
-        commit(deps.session)
     client = app.test_client()
     body = {"email": email, "password": PASSWORD}
     assert client.post("/v2/authenticate", json=body).status_code == 200

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,39 +26,27 @@ import pyotp
 #: example_app lives in the repository, not in the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PASSWORD = "correct horse battery staple 9"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="usercore-mfa-login-"))
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'login.db'}")
+    from login_cost import PASSWORD, app_with_user, delete_user
 
-    from login_cost import delete_user
-
-    from example_app import create_app, db
-    from flask_usercore.models import utcnow
+    from example_app import db
+    from flask_usercore.models import User, utcnow
     from flask_usercore.services import mfa as mfa_service
     from flask_usercore.services import mfa_setup
     from flask_usercore.services.context import commit
-    from flask_usercore.services.registration import create_user
 
     now = utcnow()
     mfa_service.utcnow = lambda: now  # type: ignore[assignment]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "USERCORE_MAIL_OUTBOX": str(folder),
-                      "USERCORE_RATELIMIT_AUTH": "1000000/minute"})
+    app, url, email, user_id, _ = app_with_user("mfa-login-cost")
     deps = app.extensions["usercore"].deps
-    email = f"mfa-login-cost-{time.time_ns()}@example.com"
     with app.app_context():
-        user = create_user(deps, email=email, password=PASSWORD,
-                           person={"first_name": "Ada", "last_name": "Lovelace"},
-                           verified_at=utcnow())
-        commit(deps.session)
+        user = deps.session.get_one(User, user_id)
         secret = pyotp.parse_uri(mfa_setup.init_mfa(deps, user).url).secret
         mfa_setup.confirm_mfa(deps, user, pyotp.TOTP(secret).at(now))
-        user_id = user.id
         commit(deps.session)
     client = app.test_client()
     body = {"email": email, "password": PASSWORD}
