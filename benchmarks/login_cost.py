@@ -81,10 +81,11 @@ def delete_user(app: Any, db: Any, user_id: object) -> None:
         db.session.commit()
 
 
-def wsgi_login(app: Any, body: dict[str, str]) -> Callable[[], str]:
-    """One ``POST /v2/authenticate`` through the raw WSGI app (no test client): its status."""
+def wsgi_login(app: Any, body: dict[str, str],
+               path: str = "/v2/authenticate") -> Callable[[], str]:
+    """One ``POST path`` through the raw WSGI app (no test client): its status."""
     payload = json.dumps(body).encode()
-    environ = EnvironBuilder(path="/v2/authenticate", method="POST", data=payload,
+    environ = EnvironBuilder(path=path, method="POST", data=payload,
                              content_type="application/json").get_environ()
     statuses: list[str] = []
 
@@ -124,6 +125,76 @@ def own_work(app: Any, deps: Any, body: dict[str, str], rounds: int) -> tuple[fl
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
+def timed_verifies(hasher: Any) -> tuple[Any, list[float], list[float]]:
+    """A stand-in for ``hasher`` whose ``verify`` (the one ``hasher`` has now) times each
+    call (wall, CPU) into the two lists it returns with it."""
+    verify = hasher.verify
+    wall: list[float] = []
+    cpu: list[float] = []
+
+    class Timed:
+        def verify(self, *verify_args: str) -> bool:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            try:
+                return bool(verify(*verify_args))
+            finally:
+                wall.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+
+    return Timed(), wall, cpu
+
+
+def minus_verify(totals: list[float], verifies: list[float]) -> float:
+    """Median of the per-request differences, in milliseconds."""
+    return statistics.median(t - v for t, v in zip(totals, verifies, strict=True)) * 1000
+
+
+def bare_login_cost(url: str, body: dict[str, str], rounds: int) -> tuple[float, float]:
+    """``bare_app.py``'s ``POST /login`` (plain Flask + Flask-SQLAlchemy: one indexed
+    lookup, one argon2id verify with the same parameters, one ``INSERT``, one commit) through
+    its raw WSGI app, on the same database and user: median wall and CPU milliseconds beyond
+    its verify, measured like the library's. Its table and tokens are removed afterwards."""
+    os.environ.setdefault("SECRET_KEY", "example-app-secret-change-me!")
+    os.environ["DATABASE_URL"] = url
+    import bare_app
+
+    app = bare_app.create_app()
+    login = wsgi_login(app, body, "/login")
+    assert login().startswith("200")
+    hasher = bare_app.hasher
+    bare_app.hasher, inside, inside_cpu = timed_verifies(hasher)
+    try:
+        wall, cpu = timed_logins(login, rounds)
+    finally:
+        bare_app.hasher = hasher
+        with app.app_context():
+            bare_app.BareCredential.__table__.drop(bare_app.db.engine)
+            bare_app.db.engine.dispose()
+    return minus_verify(wall, inside), minus_verify(cpu, inside_cpu)
+
+
+def round_trip_ms(engine: Any, rounds: int) -> tuple[float, float]:
+    """Median milliseconds of one ``SELECT 1`` on a pooled connection in autocommit (one
+    round trip to the server, no transaction): back to back, and after the process paused
+    for 30 ms (the server's process idle meanwhile, as during a login's verify)."""
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    driver.autocommit = True
+    try:
+        def select_one() -> None:
+            driver.execute("SELECT 1").fetchall()
+
+        back_to_back = median_ms(select_one, rounds)
+        paused = []
+        for _ in range(rounds):
+            time.sleep(0.03)
+            paused.append(median_ms(select_one, 1))
+        return back_to_back, statistics.median(paused)
+    finally:
+        driver.autocommit = False
+        connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
@@ -150,19 +221,9 @@ def main() -> None:
     argon2 = median_ms(lambda: deps.hasher.verify(password_hash, PASSWORD), args.rounds)
     # Time the verify *inside* each login too: the difference is paired per request, so
     # noise and the cache effects of argon2's 19 MiB do not count as login overhead.
-    inside: list[float] = []
-    inside_cpu: list[float] = []
     verify = deps.hasher.verify
-
-    def timed_verify(*verify_args: str) -> bool:
-        start, start_cpu = time.perf_counter(), time.process_time()
-        try:
-            return bool(verify(*verify_args))
-        finally:
-            inside.append(time.perf_counter() - start)
-            inside_cpu.append(time.process_time() - start_cpu)
-
-    deps.hasher.verify = timed_verify
+    timed, inside, inside_cpu = timed_verifies(deps.hasher)
+    deps.hasher.verify = timed.verify
     test_client = timed_logins(
         lambda: client.post("/v2/authenticate", json=body).status, args.rounds)
     by_client = (inside[:], inside_cpu[:])
@@ -170,9 +231,7 @@ def main() -> None:
     raw = timed_logins(wsgi_login(app, body), args.rounds)
     deps.hasher.verify = verify
     own, own_cpu = own_work(app, deps, body, args.rounds)
-
-    def minus_verify(totals: list[float], verifies: list[float]) -> float:
-        return statistics.median(t - v for t, v in zip(totals, verifies, strict=True)) * 1000
+    bare_wall, bare_cpu = bare_login_cost(url, body, args.rounds)
 
     login = statistics.median(test_client[0]) * 1000
     overhead = minus_verify(test_client[0], by_client[0])
@@ -190,6 +249,14 @@ def main() -> None:
     verdict = "met" if raw_wall < 3 else "MISSED"
     print(f"raw WSGI call minus its verify: {raw_wall:5.2f} ms wall, {raw_cpu:5.2f} ms CPU "
           f"(median; no test client; target < 3 ms: {verdict})")
+    print(f"bare Flask + Flask-SQLAlchemy login, raw WSGI call minus its verify: "
+          f"{bare_wall:5.2f} ms wall, {bare_cpu:5.2f} ms CPU (median; the same user, "
+          f"database and measurement: what this machine allows)")
+    if engine.dialect.name == "postgresql":
+        hot, paused = round_trip_ms(engine, args.rounds)
+        print(f"one PostgreSQL round trip (SELECT 1): {hot:5.2f} ms back to back, "
+              f"{paused:5.2f} ms after a 30 ms pause (median; a login makes two, one of "
+              f"them right after its verify)")
     verdict = "met" if own < 3 else "MISSED"
     print(f"the login's own work: {own:5.2f} ms wall, {own_cpu:5.2f} ms CPU (median; raw WSGI "
           f"call, no test client, the verify answered at once; target < 3 ms: {verdict})")

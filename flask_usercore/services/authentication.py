@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     Executable,
@@ -36,7 +36,16 @@ from ..models.mfa import MfaSecret
 from ..security.identity import email_key
 from ..security.tokens import hash_token, new_token
 from .access import BEARER_KINDS
-from .context import Auth, ClientInfo, Deps, after_commit, commit_alone, expiry
+from .context import (
+    Auth,
+    ClientInfo,
+    Deps,
+    after_commit,
+    begin_transaction,
+    commit_alone,
+    expiry,
+    single_statements,
+)
 from .mfa import check_second_factor, remember_first_factor, use_first_factor
 from .users import find_by_email
 
@@ -102,13 +111,21 @@ def _without_flush_wait(deps: Deps) -> None:
 class IssuedSession:
     """A new session: its row and the two secrets, shown once."""
 
-    #: The session's row as it was stored (a new session's is not attached to the ORM
-    #: session: it was written with one Core ``INSERT``).
-    credential: Credential
+    #: The credential, or a new session's column values as stored (written with one Core
+    #: ``INSERT``, no ORM object: :attr:`credential` builds one when asked).
+    stored: Credential | dict[str, Any]
     token: str
     refresh_token: str
     #: When the access token expires (kept here: reading the committed row would cost a query).
     expires: dt.datetime
+
+    @property
+    def credential(self) -> Credential:
+        """The credential; a new session's as a transient :class:`Credential` (not attached
+        to the ORM session), built on each access: a login that nobody asks about builds
+        none."""
+        stored = self.stored
+        return stored if isinstance(stored, Credential) else Credential(**stored)
 
 
 def _check_password(deps: Deps, email: str, password: str, found: _Found | None) -> _Found:
@@ -165,17 +182,17 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
            "description": None, "roles": None}
     statement: Executable = _INSERT_SESSION_PG if _postgresql(deps) else _INSERT_SESSION
     deps.session.execute(statement, row)
-    credential = Credential(**row)  # transient: the row as stored, for the caller and signal
-    after_commit(deps, lambda: _announce_login(deps, user, credential))
-    return IssuedSession(credential, token, refresh, expires)
+    issued = IssuedSession(row, token, refresh, expires)
+    after_commit(deps, lambda: _announce_login(deps, user, issued))
+    return issued
 
 
-def _announce_login(deps: Deps, user: User | uuid.UUID, credential: Credential) -> None:
-    if not signals.login_succeeded.receivers:  # nobody listens: no query for the payload
+def _announce_login(deps: Deps, user: User | uuid.UUID, issued: IssuedSession) -> None:
+    if not signals.login_succeeded.receivers:  # nobody listens: no query, no object
         return
     if isinstance(user, uuid.UUID):
         user = deps.session.get_one(User, user)
-    signals.login_succeeded.send(deps.sender, user=user, credential=credential)
+    signals.login_succeeded.send(deps.sender, user=user, credential=issued.credential)
 
 
 def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
@@ -183,7 +200,9 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
     """Log in with e-mail and password: a new session, or 202 when MFA asks for a code.
 
     The password check reads one row of columns (no ORM object; the user is loaded as an
-    object only when MFA is on), and the session is one ``INSERT``: two statements.
+    object only when MFA is on), and the session is one ``INSERT``: two statements, each its
+    own transaction (:func:`~.context.single_statements`: on PostgreSQL two round trips in
+    all, no ``BEGIN`` or ``COMMIT``). A rehash or MFA writes more, in one transaction.
     The 202 (:class:`SecondFactorRequired`) leaves the remembered first factor
     (:func:`~.mfa.remember_first_factor`) in the session: the operation commits it with its
     answer, for :func:`authenticate_mfa`. Only the completed login (password and, with MFA,
@@ -192,9 +211,13 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
     """
     account = email_key(email)
     deps.lockout.check(account)
+    single_statements(deps)  # the lookup, then (most logins) the session's one INSERT
     found = _check_password(deps, email, password,
                             deps.session.execute(_LOGIN_BY_EMAIL, {"key": account}).first())
-    if deps.hasher.needs_rehash(found.password_hash):
+    rehash = deps.hasher.needs_rehash(found.password_hash)
+    if rehash or found.mfa_confirmed_at is not None:
+        begin_transaction(deps)  # more than one write: one transaction
+    if rehash:
         deps.session.execute(_REHASH, {"uid": found.id, "new_hash": deps.hasher.hash(password)})
     user: User | uuid.UUID = found.id
     if found.mfa_confirmed_at is not None:

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.pool import Pool
 from sqlalchemy.sql.expression import Executable
 
 from .. import signals
@@ -32,8 +34,15 @@ from ..security.passwords import PasswordHasher
 
 logger = logging.getLogger("flask_usercore")
 
+#: psycopg's "no transaction open" status (``psycopg.pq.TransactionStatus.IDLE``; psycopg
+#: is optional, its value is fixed by libpq).
+_IDLE = 0
+
 #: Key of the after-commit queue in ``Session.info``.
 _AFTER_COMMIT = "usercore_after_commit"
+#: Key, in ``Session.info`` and in the pooled connection's ``info``, of the psycopg
+#: connection that :func:`single_statements` put into autocommit.
+_SINGLE = "usercore_single_statements"
 
 AnySession = scoped_session[Any] | Session
 
@@ -137,6 +146,7 @@ def commit_alone(deps: Deps, statement: Executable) -> int:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("commit_alone() must run before the operation changes anything")
     result = session.execute(statement)
+    _end_single_statements(session.info)
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
@@ -145,12 +155,68 @@ def commit_alone(deps: Deps, statement: Executable) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
+def single_statements(deps: Deps) -> None:
+    """Until :func:`begin_transaction` or the operation's end, run each statement as a
+    transaction of its own: on PostgreSQL (psycopg 3) no ``BEGIN`` and no ``COMMIT`` round
+    trip, which a login, one read and one ``INSERT``, would otherwise pay on top of its two
+    statements. Anywhere else (SQLite is in-process) nothing changes.
+
+    Only at the start of an operation, before its first statement, and only for reads and
+    one write: a single statement is atomic by itself, two are not, so a service that
+    writes more calls :func:`begin_transaction` first. The operation's commit or rollback
+    (and, as a safety net, the connection's return to the pool) turn it off again.
+    """
+    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    if session.info.get(_SINGLE) is not None or not session.is_active:
+        return
+    connection = session.connection()
+    if connection.dialect.driver != "psycopg":
+        return
+    driver = connection.connection.driver_connection
+    if driver is None or driver.info.transaction_status != _IDLE:
+        return  # something ran already: its transaction stays one
+    driver.autocommit = True
+    record_info = connection.connection.info
+    record_info[_SINGLE] = driver
+    session.info[_SINGLE] = (driver, record_info)
+
+
+def begin_transaction(deps: Deps) -> None:
+    """End :func:`single_statements`: the next statements share one transaction again,
+    committed by the operation (a no-op when it was not on)."""
+    _end_single_statements(deps.session.info)
+
+
+def _end_single_statements(info: dict[Any, Any]) -> None:
+    """Turn :func:`single_statements` off (``info``: the session's)."""
+    entry = info.pop(_SINGLE, None)
+    if entry is not None:
+        driver, record_info = entry
+        if record_info.get(_SINGLE) is driver:  # else the pool has taken it back already
+            _autocommit_off(record_info)
+
+
+def _autocommit_off(record_info: dict[Any, Any]) -> None:
+    driver = record_info.pop(_SINGLE)
+    if driver.autocommit and not driver.closed:
+        driver.autocommit = False  # never fails: in autocommit no transaction is left open
+
+
+@event.listens_for(Pool, "checkin")
+def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+    """The safety net of :func:`single_statements`: a connection goes back into the pool
+    as it came out, whatever path the operation took."""
+    if record is not None and _SINGLE in record.info:
+        _autocommit_off(record.info)
+
+
 def commit(session: AnySession) -> None:
     """Commit the transaction, then run its after-commit callbacks.
 
     A callback that fails is logged and does not undo the commit (the user can ask again:
     resend operations); the remaining callbacks still run.
     """
+    _end_single_statements(session.info)
     session.commit()
     run_after_commit(session)
 
@@ -169,4 +235,5 @@ def run_after_commit(session: AnySession) -> None:
 def rollback(session: AnySession) -> None:
     """Roll the transaction back and drop its after-commit callbacks."""
     session.info.pop(_AFTER_COMMIT, None)
+    _end_single_statements(session.info)
     session.rollback()
