@@ -169,7 +169,7 @@ def single_statements(deps: Deps) -> None:
     session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
     if session.info.get(_SINGLE) is not None or not session.is_active:
         return
-    connection = session.connection()
+    connection = session.connection(bind_arguments={"mapper": Credential})  # the library's bind
     if connection.dialect.driver != "psycopg":
         return
     driver = connection.connection.driver_connection
