@@ -199,7 +199,11 @@ def _end_single_statements(info: dict[Any, Any]) -> None:
 def _autocommit_off(record_info: dict[Any, Any]) -> None:
     driver = record_info.pop(_SINGLE)
     if driver.autocommit and not driver.closed:
-        driver.autocommit = False  # never fails: in autocommit no transaction is left open
+        try:
+            driver.autocommit = False  # in autocommit no transaction is left open, but a
+        except Exception:              # query cut off midway leaves the connection busy:
+            logger.warning("closing a database connection left busy in autocommit")
+            driver.close()             # closed, the pool replaces it rather than reuse it
 
 
 @event.listens_for(Pool, "checkin")
