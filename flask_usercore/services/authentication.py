@@ -43,6 +43,7 @@ from .context import (
     after_commit,
     begin_transaction,
     commit_alone,
+    core_connection,
     expiry,
     single_statements,
 )
@@ -165,7 +166,8 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
     user, or only its id: the ``login_succeeded`` receivers then get the user loaded after
     the commit, by one query made only when a receiver is connected).
 
-    One Core ``INSERT`` (no unit of work), which on PostgreSQL also skips the WAL flush wait
+    One Core ``INSERT`` on the transaction's connection (no unit of work, no ORM
+    execution), which on PostgreSQL also skips the WAL flush wait
     (:func:`_without_flush_wait`) in the same round trip.
     """
     now = utcnow()
@@ -181,7 +183,7 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
            "ip_address": client.ip_address, "created_at": now,
            "description": None, "roles": None}
     statement: Executable = _INSERT_SESSION_PG if _postgresql(deps) else _INSERT_SESSION
-    deps.session.execute(statement, row)
+    core_connection(deps).execute(statement, row)
     issued = IssuedSession(row, token, refresh, expires)
     after_commit(deps, lambda: _announce_login(deps, user, issued))
     return issued
@@ -212,8 +214,8 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
     account = email_key(email)
     deps.lockout.check(account)
     single_statements(deps)  # the lookup, then (most logins) the session's one INSERT
-    found = _check_password(deps, email, password,
-                            deps.session.execute(_LOGIN_BY_EMAIL, {"key": account}).first())
+    row = core_connection(deps).execute(_LOGIN_BY_EMAIL, {"key": account}).first()
+    found = _check_password(deps, email, password, row)
     rehash = deps.hasher.needs_rehash(found.password_hash)
     if rehash or found.mfa_confirmed_at is not None:
         begin_transaction(deps)  # more than one write: one transaction

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql.expression import Executable
@@ -37,6 +37,9 @@ logger = logging.getLogger("flask_usercore")
 #: psycopg's "no transaction open" status (``psycopg.pq.TransactionStatus.IDLE``; psycopg
 #: is optional, its value is fixed by libpq).
 _IDLE = 0
+
+#: ``Session.get_bind`` arguments naming the library's tables (a host may bind them apart).
+_LIBRARY_BIND: dict[str, Any] = {"mapper": Credential}
 
 #: Key of the after-commit queue in ``Session.info``.
 _AFTER_COMMIT = "usercore_after_commit"
@@ -155,6 +158,16 @@ def commit_alone(deps: Deps, statement: Executable) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
+def core_connection(deps: Deps) -> Connection:
+    """The connection of the operation's transaction for the library's tables (its bind),
+    for Core statements that need no ORM: ``execute`` on it skips the ORM's work per
+    statement, 0.1 - 0.3 ms of a login's two on PostgreSQL. Pending ORM changes are
+    flushed first, as ``Session.execute`` would."""
+    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    session.flush()
+    return session.connection(bind_arguments=_LIBRARY_BIND)
+
+
 def single_statements(deps: Deps) -> None:
     """Until :func:`begin_transaction` or the operation's end, run each statement as a
     transaction of its own: on PostgreSQL (psycopg 3) no ``BEGIN`` and no ``COMMIT`` round
@@ -169,7 +182,7 @@ def single_statements(deps: Deps) -> None:
     session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
     if session.info.get(_SINGLE) is not None or not session.is_active:
         return
-    connection = session.connection(bind_arguments={"mapper": Credential})  # the library's bind
+    connection = session.connection(bind_arguments=_LIBRARY_BIND)
     if connection.dialect.driver != "psycopg":
         return
     driver = connection.connection.driver_connection
