@@ -95,6 +95,11 @@ class Auth:
     scopes: frozenset[str] = field(default_factory=frozenset)
 
 
+def plain_session(session: AnySession) -> Session:
+    """The request's :class:`Session` behind a ``scoped_session`` (or ``session`` itself)."""
+    return session() if isinstance(session, scoped_session) else session
+
+
 def expiry(now: dt.datetime, seconds: int) -> dt.datetime:
     """``now`` plus ``seconds``."""
     return now + dt.timedelta(seconds=seconds)
@@ -145,7 +150,7 @@ def commit_alone(deps: Deps, statement: Executable) -> int:
     change is a programming error, not something to commit early. Loaded objects stay
     loaded; after-commit actions already queued wait for the operation's commit.
     """
-    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    session = plain_session(deps.session)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("commit_alone() must run before the operation changes anything")
     result = session.execute(statement)
@@ -163,7 +168,7 @@ def core_connection(deps: Deps) -> Connection:
     for Core statements that need no ORM: ``execute`` on it skips the ORM's work per
     statement, 0.1 - 0.3 ms of a login's two on PostgreSQL. Pending ORM changes are
     flushed first, as ``Session.execute`` would."""
-    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    session = plain_session(deps.session)
     session.flush()
     return session.connection(bind_arguments=_LIBRARY_BIND)
 
@@ -179,7 +184,7 @@ def single_statements(deps: Deps) -> None:
     writes more calls :func:`begin_transaction` first. The operation's commit or rollback
     (and, as a safety net, the connection's return to the pool) turn it off again.
     """
-    session = deps.session() if isinstance(deps.session, scoped_session) else deps.session
+    session = plain_session(deps.session)
     if session.info.get(_SINGLE) is not None or not session.is_active:
         return
     connection = session.connection(bind_arguments=_LIBRARY_BIND)

@@ -18,7 +18,6 @@ from typing import Any, Literal, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema
-from sqlalchemy.orm import scoped_session
 
 from ..config import UserCoreConfig
 from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
@@ -34,6 +33,7 @@ from ..services.context import (
     ClientInfo,
     Deps,
     commit,
+    plain_session,
     rollback,
     run_after_commit,
 )
@@ -207,7 +207,7 @@ def end_read(session: AnySession, cache: dict[str, Any]) -> None:
         commits = cache[_COMMIT_READS] = (dialect.name, dialect.driver) == ("postgresql",
                                                                             "psycopg")
     if commits and not (session.new or session.dirty or session.deleted):
-        plain = session() if isinstance(session, scoped_session) else session
+        plain = plain_session(session)
         expire, plain.expire_on_commit = plain.expire_on_commit, False
         try:
             plain.commit()
