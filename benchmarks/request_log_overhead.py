@@ -1,4 +1,4 @@
-"""What the request log (``flask_usercore/request_log.py``) costs per request, in-process.
+"""What the request log (``flask_usercore/runtime/request_log.py``) costs per request, in-process.
 
     python benchmarks/request_log_overhead.py                  # SQLite in a temp dir
     DATABASE_URL=postgresql+psycopg://... python benchmarks/request_log_overhead.py
@@ -54,7 +54,7 @@ def main() -> None:
 
     from example_app import create_app
     from flask_usercore.models import utcnow
-    from flask_usercore.request_log import LOGGER_NAME, JsonFormatter
+    from flask_usercore.runtime.request_log import LOGGER_NAME, JsonFormatter
     from flask_usercore.services.context import commit
     from flask_usercore.services.registration import create_user
 

@@ -64,7 +64,7 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
 
     The check is the one our operations use. Errors answer with our JSON bodies (401/403),
     whatever the host's own error handlers do. The last-use time of the credential goes into
-    the process's buffer (``flask_usercore/last_access.py``): no database write.
+    the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
 

@@ -176,7 +176,7 @@ class RateLimited(UserCoreError):
 
 class ServiceUnavailable(RateLimited):
     """503: the rate-limit storage (Redis) is unreachable and ``USERCORE_RATELIMIT_FAIL_OPEN``
-    is off (see ``flask_usercore/guarded_storage.py``)."""
+    is off (see ``flask_usercore/runtime/guarded_storage.py``)."""
 
     status, type = 503, "ServiceUnavailable"
     message = "the service is temporarily unavailable, try again later"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, Flask
 
-from . import auth, request_log
+from . import auth
 from .cli import usercore_cli
 from .config import load_config
 from .hooks import (
@@ -26,15 +26,16 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
-from .last_access import LastAccess
-from .last_access_redis import from_storage as last_use_in
-from .lockout import Lockout
 from .mail import MailRenderer
 from .models import User
 from .models.sqlite import enforce_foreign_keys
 from .oauth2 import views as oauth2_views
 from .openapi import openapi_view
-from .ratelimit import RateLimiter
+from .runtime import request_log
+from .runtime.last_access import LastAccess
+from .runtime.last_access_redis import from_storage as last_use_in
+from .runtime.lockout import Lockout
+from .runtime.ratelimit import RateLimiter
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
 from .services.access import USER_KINDS

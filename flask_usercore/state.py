@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask, current_app
 
 from .config import UserCoreConfig
-from .ratelimit import RateLimiter
+from .runtime.ratelimit import RateLimiter
 from .services.context import Deps
 
 if TYPE_CHECKING:

@@ -208,7 +208,7 @@ def _install(state: Any) -> None:
     metadata at the well-known location for the issuer (outside our prefix)."""
     from urllib.parse import urlsplit
 
-    from ..ratelimit import RateLimiter
+    from ..runtime.ratelimit import RateLimiter
 
     core = usercore_state(state.app)
     prefix = state.url_prefix or ""

@@ -151,7 +151,8 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
 
     Costs one argon2 verify whether or not the account exists. Rehashes the password when the
     argon2 parameters changed. A wrong password counts as a failure of the address's account
-    (:class:`~flask_usercore.lockout.Lockout`), known or not; while it is locked, the login is
+    (:class:`~flask_usercore.runtime.lockout.Lockout`), known or not; while it is locked, the
+    login is
     refused with 429 before anything is looked up or compared (the right password too).
     """
     deps.lockout.check(email_key(email))
@@ -262,7 +263,7 @@ def resolve_token(deps: Deps, token: str) -> Auth | None:
 
     One query (credential, user and MFA state joined) through the unique token-hash index,
     and no write: the last-use time goes into this process's buffer
-    (:class:`~flask_usercore.last_access.LastAccess`), which a background thread writes
+    (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background thread writes
     every few seconds.
     """
     now = utcnow()

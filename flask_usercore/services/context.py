@@ -25,10 +25,10 @@ from ..hooks import (
     SmsSender,
     Visibility,
 )
-from ..last_access import LastAccess
-from ..lockout import Lockout
 from ..mail import MailRenderer
 from ..models import Credential, User
+from ..runtime.last_access import LastAccess
+from ..runtime.lockout import Lockout
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
 

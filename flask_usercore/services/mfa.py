@@ -62,7 +62,7 @@ def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, path: str 
 
     A TOTP code is accepted one time step early or late, and only for a step after the last
     one used; a recovery code only while unused. A wrong code counts as a failure of the
-    account (:class:`~flask_usercore.lockout.Lockout`) and sends ``mfa-failed``; while the
+    account (:class:`~flask_usercore.runtime.lockout.Lockout`) and sends ``mfa-failed``; while the
     account is locked every code is refused with 429 before it is compared. A success forgets
     nothing: the caller does that once the whole operation succeeded.
     """

@@ -22,7 +22,7 @@ def check_current_password(deps: Deps, user: User, password: str, *, path: str) 
     """Pass when ``password`` is the user's password, else 400 ``WrongPassword`` on ``path``.
 
     A wrong password counts as a failure of the account, like a wrong login
-    (:class:`~flask_usercore.lockout.Lockout`); while the account is locked, 429 before the
+    (:class:`~flask_usercore.runtime.lockout.Lockout`); while the account is locked, 429 before the
     password is compared.
     """
     deps.lockout.check(user.email_key)

@@ -25,7 +25,7 @@ from ..errors import (
     UserCoreError,
     ValidationFailed,
 )
-from ..request_log import note_error
+from ..runtime.request_log import note_error
 
 logger = logging.getLogger("flask_usercore")
 

@@ -22,7 +22,7 @@ from marshmallow import Schema
 from ..config import UserCoreConfig
 from ..errors import Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed
 from ..models import Credential
-from ..request_log import note_caller
+from ..runtime.request_log import note_caller
 from ..schemas.base import load
 from ..schemas.compiled import Dumper, compiled_dumper
 from ..services.access import USER_KINDS, check_access

@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from flask_usercore.last_access_redis import RedisLastUse
 from flask_usercore.models import Credential, CredentialKind, utcnow
+from flask_usercore.runtime.last_access_redis import RedisLastUse
 from tests.api.test_shared_storage import unreachable_redis
 from tests.conftest import PASSWORD
 from tests.redis_support import redis_url_fixture  # noqa: F401 (the redis_url fixture)

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_usercore import lockout
+from flask_usercore.runtime import lockout
 from tests.conftest import PASSWORD, enable_mfa
 
 Register = Callable[..., dict[str, Any]]

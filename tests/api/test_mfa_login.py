@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_usercore import lockout, signals
+from flask_usercore import signals
+from flask_usercore.runtime import lockout
 from tests.api.mfa_flow import MFA, TotpClock, enable, first_factor, second_factor
 from tests.api.mfa_flow import totp_clock as totp_clock  # the fixture
 from tests.conftest import PASSWORD, Mailbox

@@ -1,4 +1,4 @@
-"""One structured record per request under the prefix (flask_usercore/request_log.py)."""
+"""One structured record per request under the prefix (flask_usercore/runtime/request_log.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-import flask_usercore.request_log as request_log
+import flask_usercore.runtime.request_log as request_log
 import flask_usercore.services.users as users_service
 from flask_usercore import ConfigError
-from flask_usercore.request_log import FIELDS, LOGGER_NAME, JsonFormatter
+from flask_usercore.runtime.request_log import FIELDS, LOGGER_NAME, JsonFormatter
 from tests.conftest import PASSWORD
 
 

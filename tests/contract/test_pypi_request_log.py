@@ -11,7 +11,7 @@ from mittwald_api_client import Client
 from mittwald_api_client.api.user import user_get_user
 from mittwald_api_client.models import DeMittwaldV1UserUser
 
-from flask_usercore.request_log import LOGGER_NAME, JsonFormatter
+from flask_usercore.runtime.request_log import LOGGER_NAME, JsonFormatter
 from tests.conftest import PASSWORD
 from tests.contract.served import Served, authenticated, log_in, register_verified
 

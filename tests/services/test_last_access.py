@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import create_engine, event, select, update
 
-from flask_usercore.last_access import LastAccess
 from flask_usercore.models import Credential, utcnow
+from flask_usercore.runtime.last_access import LastAccess
 
 
 class FakeSession:

@@ -11,8 +11,8 @@ from limits.storage import MemoryStorage
 
 from flask_usercore.config import UserCoreConfig, load_config
 from flask_usercore.errors import RateLimited, ValidationFailed, WrongCredentials
-from flask_usercore.lockout import Lockout
 from flask_usercore.models import User
+from flask_usercore.runtime.lockout import Lockout
 from flask_usercore.services.authentication import authenticate
 from flask_usercore.services.context import ClientInfo, Deps, commit, rollback
 from flask_usercore.services.mfa import check_second_factor

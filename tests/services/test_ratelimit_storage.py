@@ -7,7 +7,7 @@ import time
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
-from flask_usercore.ratelimit import RateLimiter, SweepingMemoryStorage
+from flask_usercore.runtime.ratelimit import RateLimiter, SweepingMemoryStorage
 
 
 def test_memory_uri_gets_the_sweeping_storage() -> None:

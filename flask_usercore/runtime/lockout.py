@@ -1,6 +1,6 @@
 """Per-account lockout after repeated wrong passwords or second-factor codes.
 
-The per-address rate limits (:mod:`flask_usercore.ratelimit`) do not stop a guesser who
+The per-address rate limits (:mod:`flask_usercore.runtime.ratelimit`) do not stop a guesser who
 spreads the guesses over many addresses. This counts the failures per *account*, keyed by
 the e-mail key (:func:`~flask_usercore.security.identity.email_key`), whether or not an
 account has that address, so that an unknown address is answered exactly like a known one.
@@ -26,8 +26,8 @@ import time
 
 from limits.storage import Storage
 
-from .config import UserCoreConfig
-from .errors import RateLimited
+from ..config import UserCoreConfig
+from ..errors import RateLimited
 
 _PREFIX = "usercore/lockout"
 

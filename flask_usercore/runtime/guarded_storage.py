@@ -20,7 +20,7 @@ import time
 from limits.errors import StorageError
 from limits.storage import MovingWindowSupport, Storage
 
-from .errors import ServiceUnavailable
+from ..errors import ServiceUnavailable
 
 logger = logging.getLogger("flask_usercore")
 

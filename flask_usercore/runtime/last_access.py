@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
-from .models.credentials import Credential
+from ..models.credentials import Credential
 
 if TYPE_CHECKING:
     from .last_access_redis import RedisLastUse

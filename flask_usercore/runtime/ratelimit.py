@@ -18,8 +18,8 @@ from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from .config import ConfigError
-from .errors import RateLimited
+from ..config import ConfigError
+from ..errors import RateLimited
 from .guarded_storage import GuardedStorage
 
 #: Seconds between two sweeps of expired entries in the in-process storage.

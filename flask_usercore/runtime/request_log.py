@@ -36,10 +36,10 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .errors import UserCoreError, ValidationFailed
+from ..errors import UserCoreError, ValidationFailed
 
 if TYPE_CHECKING:
-    from .services.context import Auth
+    from ..services.context import Auth
 
 LOGGER_NAME = "flask_usercore.request"
 logger = logging.getLogger(LOGGER_NAME)
@@ -69,7 +69,7 @@ def install(state: BlueprintSetupState) -> None:
     Registered before the prefix guard, so that a request the guard refuses (routing 404/405,
     413) is logged too.
     """
-    from .state import usercore_state
+    from ..state import usercore_state
 
     config = usercore_state(cast(Flask, state.app)).config
     if not config.request_log:
