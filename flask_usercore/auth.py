@@ -1,5 +1,6 @@
 """Protecting the host's own views with our tokens: ``current_user``, ``current_auth``,
-``@auth_required`` and the Flask-Login bridge.
+``@auth_required`` and the Flask-Login bridge. Every one of them authenticates through the
+one authenticator of the operations (``flask_usercore/web/authenticator.py``).
 
 ::
 
@@ -24,24 +25,21 @@ from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, has_request_context
 from werkzeug.local import LocalProxy
 
 from .errors import UserCoreError
 from .models import User
 from .services.access import USER_KINDS
-from .services.context import Auth, run_after_commit
+from .services.context import Auth
 from .state import usercore_state
 from .views.handlers import error_response
-from .views.routing import authenticate_request, request_body_limit
+from .web.authenticator import authenticate, request_auth
+from .web.loading import request_body_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def request_auth() -> Auth | None:
-    """The :class:`Auth` of the current request, or None when nothing authenticated it."""
-    return g.get("usercore_auth") if has_request_context() else None
-
+__all__ = ["LoginUser", "auth_required", "current_auth", "current_user",
+           "init_login_manager", "max_body_bytes", "request_auth"]
 
 #: Proxy to the :class:`~flask_usercore.services.context.Auth` of the current request. It is
 #: falsy when nothing authenticated the request (``if current_auth:``; a proxy is never
@@ -58,6 +56,19 @@ def max_body_bytes() -> int:
     return request_body_limit()
 
 
+def _authenticated(kinds: Collection[str], scopes: Collection[str]) -> Auth:
+    """Authenticate a host's request; the transaction goes on into the host's view."""
+    uow = usercore_state().deps.uow
+    try:
+        auth = authenticate(kinds, scopes)
+    except BaseException:
+        uow.rollback()
+        raise
+    uow.run_after_commit()
+    assert auth is not None  # noqa: S101 ("api" mode raises rather than answer None)
+    return auth
+
+
 def auth_required(*, kinds: Collection[str] = USER_KINDS,
                   scopes: Collection[str] = ()) -> Callable[[F], F]:
     """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
@@ -72,11 +83,9 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
-                g.usercore_auth = authenticate_request(kinds, scopes)
+                _authenticated(kinds, scopes)
             except UserCoreError as exc:
-                usercore_state().deps.session.rollback()
                 return error_response(exc)
-            run_after_commit(usercore_state().deps.session)
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -117,10 +126,8 @@ def init_login_manager(login_manager: Any, *, kinds: Collection[str] = USER_KIND
 
     def load(request: Any) -> LoginUser | None:
         try:
-            g.usercore_auth = authenticate_request(kinds, ())
+            return LoginUser(_authenticated(kinds, ()))
         except UserCoreError:
             return None
-        run_after_commit(usercore_state().deps.session)
-        return LoginUser(g.usercore_auth)
 
     login_manager.request_loader(load)

@@ -14,15 +14,25 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One item of ``validationErrors``: a JavaScript-notation path, a message and a type."""
+    """One item of ``validationErrors``: a JavaScript-notation path, a message and a type.
+
+    A service names the field as its command does (``field="multi_factor_code"``, no
+    path); the operation gives it the wire path the client sent (``.multiFactorCode``).
+    """
 
     path: str
     message: str
     type: str
     context: dict[str, str] = field(default_factory=dict)
+    #: The command field this error is about, when a service raised it.
+    field: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"path": self.path, "message": self.message, "type": self.type}
+        path = self.path
+        if not path and self.field:  # not through an operation: the field's camelCase
+            head, *rest = self.field.split("_")
+            path = "." + head + "".join(part.title() for part in rest)
+        body: dict[str, Any] = {"path": path, "message": self.message, "type": self.type}
         if self.context:
             body["context"] = self.context
         return body
@@ -60,8 +70,14 @@ class ValidationFailed(UserCoreError):
 
     @classmethod
     def single(cls, path: str, type_: str, message: str) -> ValidationFailed:
-        """One domain error, such as ``EmailInUse`` on ``.email``."""
+        """One error on the wire path ``path`` (``.email``, or ``""`` for the whole body)."""
         return cls([FieldError(path, message, type_)], message)
+
+    @classmethod
+    def on(cls, field: str, type_: str, message: str) -> ValidationFailed:
+        """One domain error on the command field ``field``, such as ``EmailInUse`` on
+        ``email``: what services raise (the operation derives the wire path)."""
+        return cls([FieldError("", message, type_, field=field)], message)
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "validationErrors": [e.to_json() for e in self.errors]}

@@ -28,6 +28,7 @@ from .hooks import (
 )
 from .mail import MailRenderer
 from .models import User
+from .models.base import Base
 from .models.sqlite import enforce_foreign_keys
 from .oauth2 import views as oauth2_views
 from .openapi import openapi_view
@@ -36,11 +37,12 @@ from .runtime.last_access import LastAccess
 from .runtime.last_access_redis import from_storage as last_use_in
 from .runtime.lockout import Lockout
 from .runtime.ratelimit import RateLimiter
+from .runtime.unit_of_work import UnitOfWork
 from .security.crypto import SecretBox
 from .security.passwords import PasswordHasher
 from .services.access import USER_KINDS
 from .services.context import Auth, Deps
-from .state import EXTENSION_KEY, UserCoreState
+from .state import EXTENSION_KEY, UserCoreState, usercore_state
 from .views import (
     api_tokens,
     authentication,
@@ -61,7 +63,7 @@ from .views import (
     users,
 )
 from .views.handlers import guard_prefix, register_error_handlers
-from .views.routing import CapabilityBlueprint
+from .web.operation import CapabilityBlueprint
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -113,14 +115,21 @@ class UserCore:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Read and validate the ``USERCORE_*`` config, then register blueprint and CLI."""
+        """Read and validate the ``USERCORE_*`` config, then register blueprint and CLI.
+
+        Raises ``RuntimeError`` when the extension is initialised on ``app`` already (a
+        second set of routes, limiters and listeners would be silently half-used).
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("flask-usercore is initialised on this app already: call "
+                               "UserCore(app, db=db) or init_app(app) once per app")
         config = load_config(app.config)
         mailer = self.mailer or (FileOutboxMailer(config.outbox_path, config.mail_sender)
                                  if config.outbox_path else LoggingMailer())
         limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth,
                               fail_open=config.ratelimit_fail_open)
         deps = Deps(
-            session=self.db.session, config=config,
+            session=self.db.session, uow=UnitOfWork(self.db.session), config=config,
             hasher=PasswordHasher(time_cost=config.argon2_time_cost,
                                   memory_cost=config.argon2_memory_cost,
                                   parallelism=config.argon2_parallelism),
@@ -137,6 +146,7 @@ class UserCore:
                                    shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db)
+        _bind_unit_of_work(app, self.db, deps.uow)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
         app.cli.add_command(usercore_cli)
@@ -155,7 +165,7 @@ class UserCore:
         bp.add_url_rule("/openapi.json", "openapi", openapi_view, methods=["GET"])
         bp.record(request_log.install)  # before the guard: its refusals are logged too
         bp.record(guard_prefix(auth.max_body_bytes))
-        register_error_handlers(bp, rollback=self.db.session.rollback)
+        register_error_handlers(bp, rollback=lambda: usercore_state().deps.uow.rollback())
         return bp
 
     @property
@@ -195,12 +205,22 @@ class UserCore:
         False (then commit it yourself). Raises :class:`~flask_usercore.errors.NotFound` for
         an unknown user.
         """
-        from .services.context import commit as commit_session
         from .services.retrieval_keys import create_retrieval_key
-        from .state import usercore_state
 
         deps = usercore_state().deps
         key = create_retrieval_key(deps, user_id)
         if commit:
-            commit_session(deps.session)
+            deps.uow.commit()
         return key
+
+
+def _bind_unit_of_work(app: Flask, db: SQLAlchemy, uow: UnitOfWork) -> None:
+    """Choose the unit of work's database strategy from the engine of the library's models,
+    now; when ``db.init_app(app)`` has not run yet, at its first use."""
+    with app.app_context():
+        try:
+            engine = db.engines.get(Base.metadata.info.get("bind_key"))
+        except RuntimeError:  # this SQLAlchemy object does not know the app yet
+            engine = None
+    if engine is not None:
+        uow.bind(engine)

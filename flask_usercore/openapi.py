@@ -11,7 +11,7 @@ from . import __version__
 from .schemas.base import Email
 from .schemas.users import HttpUrl
 from .state import usercore_state
-from .views.routing import Operation
+from .web.operation import Operation
 
 VERSION = __version__
 _PATH_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -142,6 +142,6 @@ def build_spec(app: Flask) -> dict[str, Any]:
 def openapi_view() -> Response:
     """``GET {prefix}/openapi.json``: built once per app, on first request."""
     state = usercore_state()
-    if "openapi" not in state.cache:
-        state.cache["openapi"] = build_spec(current_app)
-    return jsonify(state.cache["openapi"])
+    if state.built.openapi is None:
+        state.built.openapi = build_spec(current_app)
+    return jsonify(state.built.openapi)

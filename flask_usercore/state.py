@@ -13,8 +13,26 @@ from .services.context import Deps
 
 if TYPE_CHECKING:
     from .extension import UserCore
+    from .oauth2.keys import SigningKey
+    from .oauth2.server import UserCoreAuthorizationServer
 
 EXTENSION_KEY = "usercore"
+
+
+@dataclass(slots=True)
+class Built:
+    """Per-app parts built once, when first needed or when the blueprint is registered."""
+
+    #: Our OpenAPI document (``/openapi.json``), built by its first request.
+    openapi: dict[str, Any] | None = None
+    #: The URL prefix the OAuth2 blueprint was registered under.
+    oauth2_prefix: str | None = None
+    #: The limiter of the OAuth2 token endpoints (``USERCORE_OAUTH2_RATELIMIT``).
+    oauth2_limiter: RateLimiter | None = None
+    #: The Authlib authorization server, built by the first OAuth2 request.
+    oauth2_server: UserCoreAuthorizationServer | None = None
+    #: The JWT signing key (``USERCORE_OAUTH2_JWT_KEY``), loaded with the server.
+    oauth2_signing_key: SigningKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +43,8 @@ class UserCoreState:
     config: UserCoreConfig
     deps: Deps
     limiter: RateLimiter
-    #: Per-app values built once on first use (the OpenAPI document).
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: Per-app parts built once on first use (the OpenAPI document, the OAuth2 server).
+    built: Built = field(default_factory=Built)
 
 
 def usercore_state(app: Flask | None = None) -> UserCoreState:

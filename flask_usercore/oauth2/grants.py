@@ -20,8 +20,9 @@ from sqlalchemy import select
 from ..errors import SecondFactorRequired, ValidationFailed, WrongCredentials
 from ..models import Credential, OAuth2AuthorizationCode, OAuth2Client, User, utcnow
 from ..services.authentication import check_password_login
-from ..services.context import Deps, after_commit
+from ..services.context import Deps
 from ..services.mfa import check_second_factor
+from ..services.passwords import forget_failures
 from ..state import usercore_state
 from . import store
 
@@ -145,8 +146,7 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: igno
                                     "send multi_factor_code") from None
         except ValidationFailed:
             raise InvalidGrantError("the multi factor code is not valid") from None
-        account = user.email_key
-        after_commit(services, lambda: services.lockout.succeeded(account))
+        forget_failures(services, user.email_key)
         return user
 
 
@@ -171,6 +171,14 @@ def user_info(user: User, scope: str) -> UserInfo:
     return UserInfo(claims).filter(scope)
 
 
+def _signing_key() -> Any:
+    """The loaded JWT signing key (the server loads it before it registers this grant)."""
+    key = usercore_state().built.oauth2_signing_key
+    if key is None:
+        raise RuntimeError("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
+    return key
+
+
 class OpenIDConnectCode(OpenIDCode):  # type: ignore[misc]
     """``openid`` in the scope adds an ``id_token`` signed with ``USERCORE_OAUTH2_JWT_KEY``."""
 
@@ -179,14 +187,13 @@ class OpenIDConnectCode(OpenIDCode):  # type: ignore[misc]
         self.issuer = issuer  # a callable: the issuer of the current request
 
     def resolve_client_private_key(self, client: OAuth2Client) -> Any:
-        key = usercore_state().cache["oauth2_signing_key"]
-        return key.key
+        return _signing_key().key
 
     def get_client_algorithm(self, client: OAuth2Client) -> str:
-        return str(usercore_state().cache["oauth2_signing_key"].alg)
+        return str(_signing_key().alg)
 
     def get_encode_header(self, client: OAuth2Client) -> dict[str, str]:
-        key = usercore_state().cache["oauth2_signing_key"]
+        key = _signing_key()
         return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client: OAuth2Client) -> dict[str, Any]:

@@ -20,19 +20,15 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from flask import Response, current_app, jsonify, redirect, render_template, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..errors import (
-    Forbidden,
-    RateLimited,
-    SecondFactorRequired,
-    Unauthorized,
-    ValidationFailed,
-    WrongCredentials,
-)
-from ..models import CredentialKind, OAuth2Client, User
+from ..errors import RateLimited, ValidationFailed, WrongCredentials
+from ..models import OAuth2Client, User
 from ..services import authentication
-from ..services.context import rollback
+from ..services.access import SESSION_ONLY
+from ..services.authentication import SecondFactorChallenge
 from ..state import usercore_state
-from ..views.routing import COOKIE_NAME, client_info, presented_token
+from ..web.authenticator import authenticate
+from ..web.loading import client_info
+from ..web.transport import presented_token, set_session_cookie, trusted_origin
 from . import consents
 from .server import authorization_server
 
@@ -51,18 +47,11 @@ def _owner() -> tuple[User | None, bool]:
     A header token that is unknown answers 401, a valid one of another kind 403 (an API
     client); a stale cookie means "not signed in" (a browser: the login page).
     """
-    token, from_cookie = presented_token(cookie=True)  # the browser's login, always
-    from_header = token is not None and not from_cookie
-    if token is None:
+    auth = authenticate(SESSION_ONLY, mode="page")  # only a login may consent
+    if auth is None:
         return None, False
-    auth = authentication.resolve_token(usercore_state().deps, token)
-    if auth is None or auth.kind != CredentialKind.SESSION:
-        if from_header and auth is None:
-            raise Unauthorized("the access token is invalid or expired")
-        if from_header:  # a valid credential of another kind: only a login may consent
-            raise Forbidden("only a session may authorize an OAuth2 client")
-        return None, False
-    return auth.user, from_header
+    presented = presented_token(usercore_state().config, cookie=True)
+    return auth.user, presented is not None and not presented.from_cookie
 
 
 def error_response(error: OAuth2Error) -> Response:
@@ -84,7 +73,9 @@ def _query() -> str:
 
 
 def _to(path: str) -> str:
-    prefix = usercore_state().cache.get("oauth2_prefix", usercore_state().config.url_prefix)
+    state = usercore_state()
+    prefix = state.built.oauth2_prefix
+    prefix = state.config.url_prefix if prefix is None else prefix
     return f"{prefix}/oauth2/{path}?{_query()}"
 
 
@@ -149,10 +140,7 @@ def _csrf_pair() -> tuple[str, str | None]:
 def csrf_ok() -> bool:
     """The form's token belongs to this browser's cookie, and the form came from our origin
     (or a trusted one) when the browser says where it came from."""
-    origin = request.headers.get("Origin")
-    config = usercore_state().config
-    if origin not in (None, "null") and origin != request.host_url.rstrip("/") \
-            and origin not in config.trusted_origins:
+    if not trusted_origin(usercore_state().config, allow_null=True):
         return False
     cookie = request.cookies.get(CSRF_COOKIE, "")
     try:
@@ -225,23 +213,19 @@ def login() -> Response:
     email = form.get("email", "").strip()
     code = form.get("multi_factor_code", "").strip() or None
     page: dict[str, Any] = {"email": email, "mfa_required": code is not None}
+    # A refused login answers 401 or 429: the operation rolls it back.
     try:
         issued = authentication.authenticate(services, email, form.get("password", ""),
-                                             client_info(), code)
-    except SecondFactorRequired:
-        rollback(services.session)
-        return _page("login.html", grant.client, error=None, **{**page, "mfa_required": True})
+                                             client_info(), code, remember=False)
     except (WrongCredentials, ValidationFailed) as exc:
-        rollback(services.session)
         return _page("login.html", grant.client, status=401, error=exc.message, **page)
     except RateLimited:
-        rollback(services.session)
         return _page("login.html", grant.client, status=429, **page,
                      error="too many attempts: wait a moment and try again")
+    if isinstance(issued, SecondFactorChallenge):  # the form asks for the code too
+        return _page("login.html", grant.client, error=None, **{**page, "mfa_required": True})
     response = _go(_to("authorize"), 303)
-    response.set_cookie(COOKIE_NAME, issued.token, max_age=services.config.access_token_ttl,
-                        expires=issued.expires, httponly=True, secure=request.is_secure,
-                        samesite=services.config.cookie_samesite, path="/")
+    set_session_cookie(response, services.config, issued.token, issued.expires)
     return response
 
 

@@ -24,12 +24,9 @@ from joserfc import jwt
 from ..models import OAuth2Client
 from ..security.tokens import new_token
 from ..state import usercore_state
-from ..views.routing import client_info
+from ..web.loading import client_info
 from . import clients, grants, store
 from .keys import SigningKey, load_signing_key
-
-_SERVER_KEY = "oauth2_server"
-_SIGNING_KEY = "oauth2_signing_key"
 
 
 def issuer() -> str:
@@ -40,7 +37,7 @@ def issuer() -> str:
 
 def signing_key() -> SigningKey | None:
     """The JWT signing key of the current app, or None (opaque tokens, no OpenID Connect)."""
-    return usercore_state().cache.get(_SIGNING_KEY)
+    return usercore_state().built.oauth2_signing_key
 
 
 def scopes_supported() -> list[str]:
@@ -189,10 +186,10 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 def authorization_server() -> UserCoreAuthorizationServer:
     """The current app's server, built on first use."""
     state = usercore_state()
-    server: UserCoreAuthorizationServer | None = state.cache.get(_SERVER_KEY)
+    server = state.built.oauth2_server
     if server is None:
         if state.config.oauth2_jwt_key:
-            state.cache[_SIGNING_KEY] = load_signing_key(state.config.oauth2_jwt_key)
+            state.built.oauth2_signing_key = load_signing_key(state.config.oauth2_jwt_key)
         server = UserCoreAuthorizationServer()
         extensions: list[Any] = [grants.S256CodeChallenge(required=True)]
         if state.config.oauth2_jwt_key:
@@ -202,5 +199,5 @@ def authorization_server() -> UserCoreAuthorizationServer:
         server.register_grant(grants.PasswordGrant)
         server.register_endpoint(Revocation)
         server.register_endpoint(Introspection)
-        state.cache[_SERVER_KEY] = server
+        state.built.oauth2_server = server
     return server

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from .. import signals
 from ..models import Credential, CredentialKind, OAuth2AuthorizationCode, User, utcnow
 from ..security.tokens import hash_token
-from ..services.context import ClientInfo, Deps, after_commit, commit_alone, expiry
+from ..services.context import ClientInfo, Deps, after_commit, expiry
 
 _TOKEN_KINDS = (CredentialKind.OAUTH2, CredentialKind.OAUTH2_SPENT_REFRESH)
 
@@ -141,7 +141,7 @@ def revoke_family(deps: Deps, user_id: uuid.UUID, client_id: str, family_id: uui
                   reason: str) -> None:
     """Revoke the live tokens of one family, committed at once (the request that found the
     reuse fails with ``invalid_grant``), and signal it."""
-    commit_alone(deps, delete(Credential).where(
+    deps.uow.durable(delete(Credential).where(
         Credential.user_id == user_id, Credential.family_id == family_id,
         Credential.kind == CredentialKind.OAUTH2))
     signals.oauth2_token_revoked.send(deps.sender, user_id=user_id, client_id=client_id,

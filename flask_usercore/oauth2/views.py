@@ -17,9 +17,8 @@ from ..errors import NotFound
 from ..models import CredentialKind
 from ..schemas.oauth2 import AuthorizedAppSchema
 from ..services.access import SESSION_ONLY
-from ..services.context import rollback
 from ..state import usercore_state
-from ..views.routing import CapabilityBlueprint, Page, current_auth, deps
+from ..web import CapabilityBlueprint, Page, current_auth, deps
 from . import consents
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def _limit() -> None:
     """The token endpoints' limits, per client address and per claimed client id."""
     from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
-    limiter = usercore_state().cache.get("oauth2_limiter")
+    limiter = usercore_state().built.oauth2_limiter
     if limiter is None:
         return
     limiter.hit("oauth2-address", request.remote_addr or "")
@@ -48,10 +47,8 @@ def _limit() -> None:
 
 
 def _finish(response: Response) -> Response:
-    """Undo what a failed request wrote (revocations of reuse are committed already) and
-    answer ``invalid_client`` with mittwald's 400."""
-    if response.status_code >= 400:
-        rollback(deps().session)
+    """Answer ``invalid_client`` with mittwald's 400. (The operation rolls back what a
+    refused request wrote; revocations of reuse are durable writes, committed already.)"""
     if response.status_code == 401 and (response.get_json(silent=True) or {}).get(
             "error") == "invalid_client":
         response.status_code = 400
@@ -212,9 +209,9 @@ def _install(state: Any) -> None:
 
     core = usercore_state(state.app)
     prefix = state.url_prefix or ""
-    core.cache["oauth2_prefix"] = prefix
+    core.built.oauth2_prefix = prefix
     if core.config.oauth2_ratelimit:
-        core.cache["oauth2_limiter"] = RateLimiter(core.config.ratelimit_storage_uri,
+        core.built.oauth2_limiter = RateLimiter(core.config.ratelimit_storage_uri,
                                                    core.config.oauth2_ratelimit)
     path = urlsplit(core.config.oauth2_issuer).path if core.config.oauth2_issuer else prefix
     state.app.add_url_rule(f"/.well-known/oauth-authorization-server{path}",

@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from ..models.credentials import Credential
+from .unit_of_work import choose_strategy
 
 if TYPE_CHECKING:
     from .last_access_redis import RedisLastUse
@@ -158,8 +159,7 @@ class LastAccess:
             return 0
         try:
             with self._engine.begin() as connection:
-                if connection.dialect.name == "postgresql":  # bookkeeping: no WAL flush wait
-                    connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                choose_strategy(self._engine).relax(connection)  # bookkeeping: no flush wait
                 for first in range(0, len(items), FLUSH_CHUNK):
                     _write(connection, items[first:first + FLUSH_CHUNK])
         except SQLAlchemyError as exc:

@@ -40,3 +40,11 @@ class SessionStatus(ResponseSchema):
     token_id = UuidString(required=True, data_key="tokenId")
     is_impersonated = fields.Boolean(required=True, data_key="isImpersonated")
     is_employee = fields.Boolean(required=True, data_key="isEmployee")
+
+
+class SecondFactorRequiredSchema(ResponseSchema):
+    """The login's 202 (``signup.DomainError``): MFA is on, repeat with a code."""
+
+    name = fields.Constant("SecondFactorRequired", dump_only=True)
+    message = fields.Constant("multi factor authentication is active for this user: call "
+                              "POST /v2/authenticate-mfa with multiFactorCode", dump_only=True)

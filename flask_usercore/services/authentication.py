@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
-    Executable,
     bindparam,
     delete,
-    func,
     insert,
     literal_column,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import joinedload, load_only
@@ -26,28 +24,19 @@ from .. import signals
 from ..errors import (
     FieldError,
     FirstFactorExpired,
-    SecondFactorRequired,
     Unauthorized,
     ValidationFailed,
     WrongCredentials,
 )
 from ..models import Credential, CredentialKind, User, utcnow
 from ..models.mfa import MfaSecret
+from ..runtime.unit_of_work import CLOSING_WRITE
 from ..security.identity import email_key
 from ..security.tokens import hash_token, new_token
 from .access import BEARER_KINDS
-from .context import (
-    Auth,
-    ClientInfo,
-    Deps,
-    after_commit,
-    begin_transaction,
-    commit_alone,
-    core_connection,
-    expiry,
-    single_statements,
-)
+from .context import Auth, ClientInfo, Deps, after_commit, expiry
 from .mfa import check_second_factor, remember_first_factor, use_first_factor
+from .passwords import forget_failures, verify_password
 from .users import find_by_email
 
 #: The token lookup, built once: building the statement and its cache key on every request
@@ -73,16 +62,14 @@ _LOGIN_BY_EMAIL = (select(User.id, User.password_hash, User.email_key, User.emai
 _USER_WITH_MFA = select(User).options(joinedload(User.mfa)).where(User.id == bindparam("uid"))
 _REHASH = (update(User).where(User.id == bindparam("uid"))
            .values(password_hash=bindparam("new_hash")))
-#: A new session's row, one Core ``INSERT``. On PostgreSQL its ``RETURNING`` also turns the
-#: WAL flush wait off for this transaction (:func:`_without_flush_wait`) in the same round
-#: trip: ``set_config(..., true)`` is ``SET LOCAL``.
-_INSERT_SESSION = insert(cast(Table, Credential.__table__))
-_INSERT_SESSION_PG = _INSERT_SESSION.returning(
-    func.set_config("synchronous_commit", "off", True))
+#: A new session's row, one Core ``INSERT``: the operation's closing write, which need not
+#: wait for the disk (lost in a server crash, the client logs in again).
+_INSERT_SESSION = (insert(cast(Table, Credential.__table__))
+                   .execution_options(**{CLOSING_WRITE: True}))
 
 
-class _PasswordHolder(Protocol):
-    """A user, or its login row: what a password check reads."""
+class _LoginHolder(Protocol):
+    """A user, or its login row: what a password login reads."""
 
     @property
     def password_hash(self) -> str: ...
@@ -90,22 +77,15 @@ class _PasswordHolder(Protocol):
     def email_verified_at(self) -> dt.datetime | None: ...
 
 
-_Found = TypeVar("_Found", bound=_PasswordHolder)
+_Found = TypeVar("_Found", bound=_LoginHolder)
 
 
-def _postgresql(deps: Deps) -> bool:
-    return deps.session.get_bind(Credential).dialect.name == "postgresql"
+@dataclass(frozen=True, slots=True)
+class SecondFactorChallenge:
+    """The login's answer when the account has MFA on and no code came: the first factor
+    is remembered (:func:`~.mfa.remember_first_factor`), complete it with a second one."""
 
-
-def _without_flush_wait(deps: Deps) -> None:
-    """Let this transaction's commit return before PostgreSQL flushes its WAL to disk.
-
-    Only for writes whose loss in a server crash is harmless: a new session (the client
-    logs in again) and last-access bookkeeping. The database stays consistent either way;
-    revocations, password and account changes keep the full durability.
-    """
-    if _postgresql(deps):
-        deps.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    user_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +109,14 @@ class IssuedSession:
         return stored if isinstance(stored, Credential) else Credential(**stored)
 
 
-def _check_password(deps: Deps, email: str, password: str, found: _Found | None) -> _Found:
-    """Raise 401 ``WrongCredentials`` unless ``found`` (a user, or its login row) exists and
-    ``password`` is its password: one argon2 verify either way; a failure is counted and
-    signalled. Then the ``EmailAddressNotVerified`` check."""
+def _check_password(deps: Deps, email: str, password: str,
+                    find: Callable[[], _Found | None]) -> _Found:
+    """Raise 401 ``WrongCredentials`` unless what ``find`` gives (a user, or its login row)
+    exists and ``password`` is its password (:func:`~.passwords.verify_password`: 429 while
+    the account is locked, before ``find``); a failure is signalled. Then the
+    ``EmailAddressNotVerified`` check."""
+    found = verify_password(deps, email_key(email), password, find)
     if found is None:
-        deps.hasher.verify_dummy(password)
-    if found is None or not deps.hasher.verify(found.password_hash, password):
-        deps.lockout.failed(email_key(email))
         signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
         raise WrongCredentials()
     if deps.config.require_verified_email and found.email_verified_at is None:
@@ -155,8 +135,7 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
     login is
     refused with 429 before anything is looked up or compared (the right password too).
     """
-    deps.lockout.check(email_key(email))
-    user = _check_password(deps, email, password, find_by_email(deps, email))
+    user = _check_password(deps, email, password, lambda: find_by_email(deps, email))
     if deps.hasher.needs_rehash(user.password_hash):
         user.password_hash = deps.hasher.hash(password)
     return user
@@ -167,9 +146,9 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
     user, or only its id: the ``login_succeeded`` receivers then get the user loaded after
     the commit, by one query made only when a receiver is connected).
 
-    One Core ``INSERT`` on the transaction's connection (no unit of work, no ORM
-    execution), which on PostgreSQL also skips the WAL flush wait
-    (:func:`_without_flush_wait`) in the same round trip.
+    One Core ``INSERT`` on the transaction's connection (no ORM execution), the
+    operation's closing write, which need not wait for the disk
+    (:meth:`~flask_usercore.runtime.unit_of_work.UnitOfWork.relaxed`).
     """
     now = utcnow()
     token, refresh = new_token(), new_token()
@@ -183,8 +162,7 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
            "last_used_at": now, "user_agent": (client.user_agent or "")[:512] or None,
            "ip_address": client.ip_address, "created_at": now,
            "description": None, "roles": None}
-    statement: Executable = _INSERT_SESSION_PG if _postgresql(deps) else _INSERT_SESSION
-    core_connection(deps).execute(statement, row)
+    deps.uow.connection().execute(deps.uow.relaxed(_INSERT_SESSION), row)
     issued = IssuedSession(row, token, refresh, expires)
     after_commit(deps, lambda: _announce_login(deps, user, issued))
     return issued
@@ -199,40 +177,34 @@ def _announce_login(deps: Deps, user: User | uuid.UUID, issued: IssuedSession) -
 
 
 def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
-                 multi_factor_code: str | None = None) -> IssuedSession:
-    """Log in with e-mail and password: a new session, or 202 when MFA asks for a code.
+                 multi_factor_code: str | None = None, *,
+                 remember: bool = True) -> IssuedSession | SecondFactorChallenge:
+    """Log in with e-mail and password: a new session, or a :class:`SecondFactorChallenge`
+    when MFA is on and no code came (``remember``: the first factor is remembered for
+    :func:`authenticate_mfa`; a form that sends both again needs none).
 
     The password check reads one row of columns (no ORM object; the user is loaded as an
-    object only when MFA is on), and the session is one ``INSERT``: two statements, each its
-    own transaction (:func:`~.context.single_statements`: on PostgreSQL two round trips in
-    all, no ``BEGIN`` or ``COMMIT``). A rehash or MFA writes more, in one transaction.
-    The 202 (:class:`SecondFactorRequired`) leaves the remembered first factor
-    (:func:`~.mfa.remember_first_factor`) in the session: the operation commits it with its
-    answer, for :func:`authenticate_mfa`. Only the completed login (password and, with MFA,
+    object only when MFA is on), and the session is one ``INSERT``, the closing write of an
+    operation run as single statements (on PostgreSQL two round trips in all). A rehash or
+    MFA writes more, in one transaction. Only the completed login (password and, with MFA,
     the second factor) forgets the account's failures, after the commit: a right password
     followed by a wrong code forgets nothing.
     """
     account = email_key(email)
-    deps.lockout.check(account)
-    single_statements(deps)  # the lookup, then (most logins) the session's one INSERT
-    row = core_connection(deps).execute(_LOGIN_BY_EMAIL, {"key": account}).first()
-    found = _check_password(deps, email, password, row)
-    rehash = deps.hasher.needs_rehash(found.password_hash)
-    if rehash or found.mfa_confirmed_at is not None:
-        begin_transaction(deps)  # more than one write: one transaction
-    if rehash:
+    found = _check_password(deps, email, password, lambda: deps.uow.connection().execute(
+        _LOGIN_BY_EMAIL, {"key": account}).first())
+    if deps.hasher.needs_rehash(found.password_hash):
         deps.session.execute(_REHASH, {"uid": found.id, "new_hash": deps.hasher.hash(password)})
     user: User | uuid.UUID = found.id
     if found.mfa_confirmed_at is not None:
         user = deps.session.scalars(_USER_WITH_MFA, {"uid": found.id}).one()
         if multi_factor_code is None:
-            remember_first_factor(deps, user)
-            _without_flush_wait(deps)  # lost in a crash, the user logs in again
-            raise SecondFactorRequired("multi factor authentication is active for this "
-                                       "user: call POST /v2/authenticate-mfa with "
-                                       "multiFactorCode")
+            if remember:
+                remember_first_factor(deps, user)
+                deps.uow.relax_durability()  # lost in a crash, the user logs in again
+            return SecondFactorChallenge(found.id)
         check_second_factor(deps, user, multi_factor_code)
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, account)
     return start_session(deps, user, client)
 
 
@@ -253,8 +225,7 @@ def authenticate_mfa(deps: Deps, email: str, password: str, multi_factor_code: s
     if not user.mfa_active or not use_first_factor(deps, user):
         raise FirstFactorExpired()
     check_second_factor(deps, user, multi_factor_code)
-    account = user.email_key
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, user.email_key)
     return start_session(deps, user, client)
 
 
@@ -356,7 +327,7 @@ def _refuse_spent(deps: Deps, spent_hash: str, now: dt.datetime) -> None:
         return
     if now - spent.created_at <= REFRESH_REUSE_GRACE:
         raise _refresh_refused("the refresh token was used already")
-    commit_alone(deps, delete(Credential).where(
+    deps.uow.durable(delete(Credential).where(
         Credential.user_id == spent.user_id,
         or_(Credential.id == spent.family_id, Credential.family_id == spent.family_id)))
     signals.session_reused.send(deps.sender, user_id=spent.user_id,

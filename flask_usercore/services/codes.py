@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from ..models import OneTimeCode, utcnow
 from ..security.codes import CODE_DIGITS, code_matches, hash_code, new_code
-from .context import Deps, commit_alone, expiry
+from .context import Deps, expiry
 
 
 def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
@@ -38,13 +38,13 @@ def _reserve_attempt(deps: Deps, code_id: uuid.UUID) -> bool:
     """Count one guess at the code, durably and atomically; False when none is left.
 
     One conditional UPDATE (``attempts < max``), committed at once on its own
-    (:func:`~.context.commit_alone`): however many guesses run in parallel, the counter
-    reaches the limit and stops there.
+    (:meth:`~flask_usercore.runtime.unit_of_work.UnitOfWork.durable`): however many
+    guesses run in parallel, the counter reaches the limit and stops there.
     """
-    counted = commit_alone(deps, update(OneTimeCode)
-                           .where(OneTimeCode.id == code_id,
-                                  OneTimeCode.attempts < deps.config.code_max_attempts)
-                           .values(attempts=OneTimeCode.attempts + 1))
+    counted = deps.uow.durable(update(OneTimeCode)
+                               .where(OneTimeCode.id == code_id,
+                                      OneTimeCode.attempts < deps.config.code_max_attempts)
+                               .values(attempts=OneTimeCode.attempts + 1))
     return counted == 1
 
 

@@ -9,11 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, event
-from sqlalchemy.orm import Session, scoped_session
-from sqlalchemy.pool import Pool
-from sqlalchemy.sql.expression import Executable
-
 from .. import signals
 from ..config import UserCoreConfig
 from ..hooks import (
@@ -29,32 +24,20 @@ from ..mail import MailRenderer
 from ..models import Credential, User
 from ..runtime.last_access import LastAccess
 from ..runtime.lockout import Lockout
+from ..runtime.unit_of_work import AnySession, UnitOfWork
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
 
 logger = logging.getLogger("flask_usercore")
-
-#: psycopg's "no transaction open" status (``psycopg.pq.TransactionStatus.IDLE``; psycopg
-#: is optional, its value is fixed by libpq).
-_IDLE = 0
-
-#: ``Session.get_bind`` arguments naming the library's tables (a host may bind them apart).
-_LIBRARY_BIND: dict[str, Any] = {"mapper": Credential}
-
-#: Key of the after-commit queue in ``Session.info``.
-_AFTER_COMMIT = "usercore_after_commit"
-#: Key, in ``Session.info`` and in the pooled connection's ``info``, of the psycopg
-#: connection that :func:`single_statements` put into autocommit.
-_SINGLE = "usercore_single_statements"
-
-AnySession = scoped_session[Any] | Session
-
 
 @dataclass(frozen=True, slots=True)
 class Deps:
     """The long-lived collaborators of the services, built once by ``init_app``."""
 
     session: AnySession
+    #: The operation's unit of work: after-commit actions, durable writes, the strategy of
+    #: the database (``runtime/unit_of_work.py``).
+    uow: UnitOfWork
     config: UserCoreConfig
     hasher: PasswordHasher
     box: SecretBox
@@ -95,11 +78,6 @@ class Auth:
     scopes: frozenset[str] = field(default_factory=frozenset)
 
 
-def plain_session(session: AnySession) -> Session:
-    """The request's :class:`Session` behind a ``scoped_session`` (or ``session`` itself)."""
-    return session() if isinstance(session, scoped_session) else session
-
-
 def expiry(now: dt.datetime, seconds: int) -> dt.datetime:
     """``now`` plus ``seconds``."""
     return now + dt.timedelta(seconds=seconds)
@@ -111,7 +89,7 @@ def after_commit(deps: Deps, callback: Callable[[], object]) -> None:
     Services never commit: the operation does, once, and then runs these in order. When the
     transaction is rolled back they are dropped, so nothing is announced that did not happen.
     """
-    deps.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+    deps.uow.after_commit(callback)
 
 
 def deliver(deps: Deps, mail: Mail) -> None:
@@ -140,122 +118,13 @@ def send_mail(deps: Deps, template: str, to: str, **context: Any) -> None:
     deliver(deps, deps.mails.render(template, to, **context))
 
 
-def commit_alone(deps: Deps, statement: Executable) -> int:
-    """Execute one write and commit it at once, whatever becomes of the operation; returns
-    the number of rows it touched.
-
-    For the one write that must survive a failing request: a counter of wrong guesses. It
-    runs on the operation's own connection (a second connection per request could exhaust
-    the pool under load), so it must come before the operation writes anything: a pending
-    change is a programming error, not something to commit early. Loaded objects stay
-    loaded; after-commit actions already queued wait for the operation's commit.
-    """
-    session = plain_session(deps.session)
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("commit_alone() must run before the operation changes anything")
-    result = session.execute(statement)
-    _end_single_statements(session.info)
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-    return int(getattr(result, "rowcount", 0))
-
-
-def core_connection(deps: Deps) -> Connection:
-    """The connection of the operation's transaction for the library's tables (its bind),
-    for Core statements that need no ORM: ``execute`` on it skips the ORM's work per
-    statement, 0.1 - 0.3 ms of a login's two on PostgreSQL. Pending ORM changes are
-    flushed first, as ``Session.execute`` would."""
-    session = plain_session(deps.session)
-    session.flush()
-    return session.connection(bind_arguments=_LIBRARY_BIND)
-
-
-def single_statements(deps: Deps) -> None:
-    """Until :func:`begin_transaction` or the operation's end, run each statement as a
-    transaction of its own: on PostgreSQL (psycopg 3) no ``BEGIN`` and no ``COMMIT`` round
-    trip, which a login, one read and one ``INSERT``, would otherwise pay on top of its two
-    statements. Anywhere else (SQLite is in-process) nothing changes.
-
-    Only at the start of an operation, before its first statement, and only for reads and
-    one write: a single statement is atomic by itself, two are not, so a service that
-    writes more calls :func:`begin_transaction` first. The operation's commit or rollback
-    (and, as a safety net, the connection's return to the pool) turn it off again.
-    """
-    session = plain_session(deps.session)
-    if session.info.get(_SINGLE) is not None or not session.is_active:
-        return
-    connection = session.connection(bind_arguments=_LIBRARY_BIND)
-    if connection.dialect.driver != "psycopg":
-        return
-    driver = connection.connection.driver_connection
-    if driver is None or driver.info.transaction_status != _IDLE:
-        return  # something ran already: its transaction stays one
-    driver.autocommit = True
-    record_info = connection.connection.info
-    record_info[_SINGLE] = driver
-    session.info[_SINGLE] = (driver, record_info)
-
-
-def begin_transaction(deps: Deps) -> None:
-    """End :func:`single_statements`: the next statements share one transaction again,
-    committed by the operation (a no-op when it was not on)."""
-    _end_single_statements(deps.session.info)
-
-
-def _end_single_statements(info: dict[Any, Any]) -> None:
-    """Turn :func:`single_statements` off (``info``: the session's)."""
-    entry = info.pop(_SINGLE, None)
-    if entry is not None:
-        driver, record_info = entry
-        if record_info.get(_SINGLE) is driver:  # else the pool has taken it back already
-            _autocommit_off(record_info)
-
-
-def _autocommit_off(record_info: dict[Any, Any]) -> None:
-    driver = record_info.pop(_SINGLE)
-    if driver.autocommit and not driver.closed:
-        try:
-            driver.autocommit = False  # in autocommit no transaction is left open, but a
-        except Exception:              # query cut off midway leaves the connection busy:
-            logger.warning("closing a database connection left busy in autocommit")
-            driver.close()             # closed, the pool replaces it rather than reuse it
-
-
-@event.listens_for(Pool, "checkin")
-def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-    """The safety net of :func:`single_statements`: a connection goes back into the pool
-    as it came out, whatever path the operation took."""
-    if record is not None and _SINGLE in record.info:
-        _autocommit_off(record.info)
-
-
 def commit(session: AnySession) -> None:
-    """Commit the transaction, then run its after-commit callbacks.
-
-    A callback that fails is logged and does not undo the commit (the user can ask again:
-    resend operations); the remaining callbacks still run.
-    """
-    _end_single_statements(session.info)
-    session.commit()
-    run_after_commit(session)
-
-
-def run_after_commit(session: AnySession) -> None:
-    """Run the queued after-commit callbacks (after :func:`commit`, or after a read-only
-    operation that had nothing to commit)."""
-    for callback in session.info.pop(_AFTER_COMMIT, []):
-        try:
-            callback()
-        except Exception:
-            logger.exception("an after-commit action failed: %s",
-                             getattr(callback, "__qualname__", callback))
+    """Commit work done by services outside an operation (a script, the CLI, a test),
+    then run its after-commit actions: the operation wrapper does this for requests."""
+    UnitOfWork(session).commit()
 
 
 def rollback(session: AnySession) -> None:
-    """Roll the transaction back and drop its after-commit callbacks."""
-    session.info.pop(_AFTER_COMMIT, None)
-    _end_single_statements(session.info)
-    session.rollback()
+    """Roll back work done by services outside an operation, dropping its after-commit
+    actions."""
+    UnitOfWork(session).rollback()

@@ -17,7 +17,7 @@ from ..models import CodePurpose, OneTimeCode, User, utcnow
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
-from .password_change import check_current_password
+from .passwords import check_current_password
 from .registration import resend_registration
 from .users import UNIQUE, find_by_email, flush_unique
 
@@ -54,7 +54,7 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -
     as it is written. An earlier pending change stops working.
     """
     user = auth.user
-    check_current_password(deps, user, password, path=".password")
+    check_current_password(deps, user, password)
     if email == user.email and user.email_verified_at is not None:
         raise ValidationFailed.single(".email", "EmailAddressAlreadyVerified",
                                       "this is already your verified e-mail address")

@@ -14,21 +14,14 @@ from ..security.tokens import hash_token, new_token
 from .authentication import IssuedSession, start_session
 from .context import Auth, ClientInfo, Deps, after_commit, expiry, send_mail
 from .mfa import check_second_factor
-from .passwords import check_new_password, personal_names, store_password_hash
+from .passwords import (
+    check_current_password,
+    check_new_password,
+    forget_failures,
+    personal_names,
+    store_password_hash,
+)
 from .sessions import revoke_for_password_change
-
-
-def check_current_password(deps: Deps, user: User, password: str, *, path: str) -> None:
-    """Pass when ``password`` is the user's password, else 400 ``WrongPassword`` on ``path``.
-
-    A wrong password counts as a failure of the account, like a wrong login
-    (:class:`~flask_usercore.runtime.lockout.Lockout`); while the account is locked, 429 before the
-    password is compared.
-    """
-    deps.lockout.check(user.email_key)
-    if not deps.hasher.verify(user.password_hash, password):
-        deps.lockout.failed(user.email_key)
-        raise ValidationFailed.single(path, "WrongPassword", "the password is wrong")
 
 
 def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: str,
@@ -44,7 +37,7 @@ def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: 
     presented ones. The user gets a "password changed" mail.
     """
     user = auth.user
-    check_current_password(deps, user, old_password, path=".oldPassword")
+    check_current_password(deps, user, old_password, field="old_password")
     if unicodedata.normalize("NFKC", new_password) == unicodedata.normalize("NFKC", old_password):
         raise ValidationFailed.single(".newPassword", "SamePassword",
                                       "the new password must differ from the old one")
@@ -52,8 +45,7 @@ def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: 
                        path=".newPassword")
     check_second_factor(deps, user, multi_factor_code)
     store_password_hash(deps, user, deps.hasher.hash(new_password))
-    account = user.email_key
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, user.email_key)
     announce_password_change(deps, user, how="change")
     if auth.kind == CredentialKind.OAUTH2:  # its own grant stays, with new tokens
         revoke_for_password_change(

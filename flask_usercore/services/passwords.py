@@ -3,14 +3,60 @@ new password ends (reset codes, sessions)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
 
 from ..errors import FieldError, NotFound, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User, utcnow
 from ..security.policy import PasswordPolicy, get_policy
-from .context import Deps
+from .context import Deps, after_commit
+
+
+class _PasswordHolder(Protocol):
+    """A user, or its login row: what a password check reads."""
+
+    @property
+    def password_hash(self) -> str: ...
+
+
+_Found = TypeVar("_Found", bound=_PasswordHolder)
+
+
+def verify_password(deps: Deps, account: str, password: str,
+                    find: Callable[[], _Found | None]) -> _Found | None:
+    """What ``find`` gives (a user, or its login row) when ``password`` is its password,
+    else None: the one password check under the per-account lockout.
+
+    While ``account`` (an e-mail key) is locked, 429 before ``find`` is called or anything
+    compared (the right password too). One argon2 verify whether or not ``find`` found
+    anything (a dummy one when not). A mismatch counts as a failure of the account
+    (:class:`~flask_usercore.runtime.lockout.Lockout`); a success forgets nothing: the
+    operation does that once it completed (:func:`forget_failures`).
+    """
+    deps.lockout.check(account)
+    found = find()
+    if found is None:
+        deps.hasher.verify_dummy(password)
+    elif deps.hasher.verify(found.password_hash, password):
+        return found
+    deps.lockout.failed(account)
+    return None
+
+
+def forget_failures(deps: Deps, account: str) -> None:
+    """Forget the account's failed passwords and codes once the operation has committed (a
+    completed login or confirmation)."""
+    after_commit(deps, lambda: deps.lockout.succeeded(account))
+
+
+def check_current_password(deps: Deps, user: User, password: str, *,
+                           field: str = "password") -> None:
+    """Pass when ``password`` is the user's password, else 400 ``WrongPassword`` on the
+    command field ``field`` (:func:`verify_password`: counted, 429 while locked)."""
+    if verify_password(deps, user.email_key, password, lambda: user) is None:
+        raise ValidationFailed.on(field, "WrongPassword", "the password is wrong")
 
 
 def enforced_policy(deps: Deps) -> PasswordPolicy:

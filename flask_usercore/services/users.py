@@ -18,6 +18,7 @@ from ..security.identity import email_key
 from .context import Auth, Deps, after_commit
 from .files import forget_after_commit, storage_keys
 from .mfa import check_second_factor
+from .passwords import check_current_password, forget_failures
 
 UNIQUE = {
     "email_key": (".email", "EmailInUse", "the e-mail address is already in use"),
@@ -63,8 +64,7 @@ def flush_unique(deps: Deps) -> None:
     """Flush pending rows; a clash on e-mail or nickname becomes a 400 naming the field."""
     try:
         deps.session.flush()
-    except IntegrityError as exc:
-        deps.session.rollback()
+    except IntegrityError as exc:  # the operation rolls back
         text = str(exc.orig)
         for key, (path, kind, message) in UNIQUE.items():
             if key in text:  # the index name (PostgreSQL) or the column (SQLite)
@@ -171,13 +171,9 @@ def delete_account(deps: Deps, auth: Auth, password: str,
     429 before the password is compared.
     """
     user = auth.user
-    account = user.email_key
-    deps.lockout.check(account)
-    if not deps.hasher.verify(user.password_hash, password):
-        deps.lockout.failed(account)
-        raise ValidationFailed.single(".password", "WrongPassword", "the password is wrong")
+    check_current_password(deps, user, password)
     check_second_factor(deps, user, multi_factor_code, announce=False)  # the account goes
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, user.email_key)
     user_id, email = user.id, user.email
     # the stored avatar files go after the commit; their rows, like every row that belongs
     # to the user, with it: ON DELETE CASCADE, which SQLite enforces too on the extension's

@@ -14,7 +14,7 @@ from ..schemas.pagination import PageQuery
 from ..services import api_tokens
 from ..services.access import SESSION_ONLY
 from ..services.api_tokens import ApiTokenInfo
-from .routing import CapabilityBlueprint, Page, current_auth, deps
+from ..web import CapabilityBlueprint, Page, current_auth, deps
 
 bp = CapabilityBlueprint("api_tokens", __name__)
 

@@ -4,54 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
-from ..errors import SecondFactorRequired
+from ..runtime.unit_of_work import RunMode
 from ..schemas.authentication import (
     AuthenticateQuery,
     AuthenticateSchema,
     CheckTokenResult,
+    SecondFactorRequiredSchema,
     SessionStatus,
     TokenResult,
 )
 from ..schemas.base import EmptySchema
 from ..services import authentication
 from ..services.access import SESSION_ONLY
-from ..services.authentication import IssuedSession
-from .handlers import error_response
-from .routing import COOKIE_NAME, CapabilityBlueprint, client_info, current_auth, deps, empty
+from ..services.authentication import IssuedSession, SecondFactorChallenge
+from ..web import CapabilityBlueprint, Reply, client_info, current_auth, deps, empty
+from ..web.transport import clear_session_cookie, set_session_cookie
 
 bp = CapabilityBlueprint("authentication", __name__)
-_TOKEN = TokenResult()
 
 
 def session_reply(issued: IssuedSession, cookie_only: bool) -> Response | dict[str, Any]:
-    """``{token, refreshToken, expires}``, or 204 with only the HttpOnly cookie set.
-
-    The cookie lives as long as the access token (``Max-Age`` and ``Expires``); it is
-    ``Secure`` when the request came over HTTPS (behind a proxy: ``ProxyFix``).
-    """
+    """``{token, refreshToken, expires}``, or 204 with only the HttpOnly cookie set."""
     if not cookie_only:
         return {"token": issued.token, "refresh_token": issued.refresh_token,
                 "expires": issued.expires}
     response = empty(204)
-    response.set_cookie(COOKIE_NAME, issued.token, max_age=deps().config.access_token_ttl,
-                        expires=issued.expires, httponly=True, secure=request.is_secure,
-                        samesite=deps().config.cookie_samesite, path="/")
+    set_session_cookie(response, deps().config, issued.token, issued.expires)
     return response
 
 
 @bp.operation("POST", "/authenticate", operation_id="user-authenticate", kinds=(),
               summary="Authenticate yourself to get an access token.", body=AuthenticateSchema,
               query=AuthenticateQuery, response=TokenResult, extra_statuses=(202, 204, 401),
-              rate_limit_group="login")
-def authenticate(body: dict[str, Any], query: dict[str, Any]) -> Response | dict[str, Any]:
-    try:
-        issued = authentication.authenticate(deps(), body["email"], body["password"],
-                                             client_info())
-    except SecondFactorRequired as asked:  # a reply, not a failure: commit the remembered
-        return error_response(asked)       # first factor (services.mfa) with the 202
-    return session_reply(issued, query["cookie_only"])
+              alternatives={202: SecondFactorRequiredSchema},
+              rate_limit_group="login", runs=RunMode.SINGLE_STATEMENTS)
+def authenticate(body: dict[str, Any], query: dict[str, Any]) -> Response | Reply | dict[str, Any]:
+    outcome = authentication.authenticate(deps(), body["email"], body["password"],
+                                          client_info())
+    if isinstance(outcome, SecondFactorChallenge):
+        return Reply(outcome, 202)
+    return session_reply(outcome, query["cookie_only"])
 
 
 @bp.operation("PUT", "/logout", operation_id="user-logout", status=204, kinds=SESSION_ONLY,
@@ -59,9 +53,7 @@ def authenticate(body: dict[str, Any], query: dict[str, Any]) -> Response | dict
 def logout(body: dict[str, Any]) -> Response:
     authentication.logout(deps(), current_auth())
     response = empty()
-    if COOKIE_NAME in request.cookies:
-        response.delete_cookie(COOKIE_NAME, path="/", secure=request.is_secure,
-                               httponly=True, samesite=deps().config.cookie_samesite)
+    clear_session_cookie(response, deps().config)
     return response
 
 

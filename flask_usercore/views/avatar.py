@@ -7,7 +7,7 @@ from ..schemas.base import EmptySchema
 from ..services import avatar
 from ..services.access import own_resources
 from ..services.avatar import UploadRequest
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("avatar", __name__)
 

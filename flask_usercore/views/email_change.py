@@ -13,8 +13,8 @@ from ..schemas.email_change import (
 )
 from ..services import email_change
 from ..services.access import SESSION_ONLY
+from ..web import CapabilityBlueprint, current_auth, deps
 from .passwords import password_from
-from .routing import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("email_change", __name__)
 

@@ -10,7 +10,7 @@ from ..models import Feedback
 from ..schemas.feedback import FeedbackCreated, FeedbackOut, FeedbackQuery, FeedbackSchema
 from ..services import feedback
 from ..services.access import own_resources
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("feedback", __name__)
 _LIST = FeedbackOut(many=True)

@@ -19,7 +19,7 @@ from ..errors import FieldError, NotFound, ValidationFailed
 from ..models import StoredFile
 from ..schemas.files import FileMetaSchema, FileUploadSchema
 from ..services import files
-from .routing import CapabilityBlueprint, deps
+from ..web import CapabilityBlueprint, deps
 
 bp = CapabilityBlueprint("files", __name__)
 #: Multipart framing around the file (boundaries, part headers, a long file name).

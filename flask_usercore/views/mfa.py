@@ -18,8 +18,8 @@ from ..schemas.mfa import (
 from ..services import authentication, mfa_setup
 from ..services.access import SESSION_ONLY
 from ..services.mfa_setup import MfaSetup
+from ..web import CapabilityBlueprint, client_info, current_auth, deps
 from .authentication import session_reply
-from .routing import CapabilityBlueprint, client_info, current_auth, deps
 
 bp = CapabilityBlueprint("mfa", __name__)
 _CODES = "/users/self/credentials/mfa"

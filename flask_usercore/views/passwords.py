@@ -22,7 +22,7 @@ from ..services import password_change, password_reset
 from ..services.access import SESSION_ONLY
 from ..services.context import Deps, commit, deliver_now, rollback
 from ..services.passwords import policy_document
-from .routing import CapabilityBlueprint, client_info, current_auth, deps
+from ..web import CapabilityBlueprint, client_info, current_auth, deps
 
 bp = CapabilityBlueprint("passwords", __name__)
 logger = logging.getLogger("flask_usercore")

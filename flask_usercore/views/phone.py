@@ -7,7 +7,7 @@ from typing import Any
 from ..schemas.phone import PhoneSchema, VerifyPhoneSchema
 from ..services import phone
 from ..services.access import own_resources
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("phone", __name__)
 

@@ -10,7 +10,7 @@ from ..schemas.poll_settings import PollAnswerSchema, PollSettingsSchema
 from ..services import poll_settings
 from ..services.access import own_resources
 from ..services.poll_settings import PollView
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("poll_settings", __name__)
 

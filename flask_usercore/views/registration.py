@@ -6,7 +6,7 @@ from typing import Any
 
 from ..schemas.registration import RegisterResult, RegisterSchema, VerifyRegistrationSchema
 from ..services import registration
-from .routing import CapabilityBlueprint, deps
+from ..web import CapabilityBlueprint, deps
 
 bp = CapabilityBlueprint("registration", __name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 from ..schemas.retrieval_keys import RetrievalKeySchema
 from ..schemas.sessions import RefreshResult
 from ..services import retrieval_keys
-from .routing import CapabilityBlueprint, client_info, deps
+from ..web import CapabilityBlueprint, client_info, deps
 
 bp = CapabilityBlueprint("retrieval_keys", __name__)
 

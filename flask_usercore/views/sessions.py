@@ -9,7 +9,8 @@ from ..schemas.sessions import RefreshResult, RefreshSchema, SessionSchema
 from ..services import authentication, sessions
 from ..services.access import SESSION_ONLY
 from ..services.sessions import SessionInfo
-from .routing import CapabilityBlueprint, Page, current_auth, deps, presented_token
+from ..web import CapabilityBlueprint, Page, current_auth, deps
+from ..web.authenticator import presented_access_token
 
 bp = CapabilityBlueprint("sessions", __name__)
 
@@ -29,8 +30,8 @@ def list_sessions(query: dict[str, int]) -> Page:
 def refresh_session(body: dict[str, Any]) -> dict[str, Any]:
     # Not declared with kinds: the access token may have expired (or be absent); the
     # service checks that a presented one belongs to the refresh token's session.
-    token, _ = presented_token()
-    issued = authentication.refresh_session(deps(), body["refresh_token"], token)
+    issued = authentication.refresh_session(deps(), body["refresh_token"],
+                                            presented_access_token())
     return {"token": issued.token, "refresh_token": issued.refresh_token,
             "expires_at": issued.expires}
 

@@ -8,7 +8,7 @@ from ..config import UserCoreConfig
 from ..schemas.settings import SettingsOut, SettingsSchema
 from ..services import settings
 from ..services.access import own_resources
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("settings", __name__)
 

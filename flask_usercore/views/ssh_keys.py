@@ -16,7 +16,7 @@ from ..schemas.ssh_keys import (
     SshKeyOneSchema,
 )
 from ..services import ssh_keys
-from .routing import CapabilityBlueprint, Page, current_auth, deps
+from ..web import CapabilityBlueprint, Page, current_auth, deps
 
 bp = CapabilityBlueprint("ssh_keys", __name__)
 _LIST = SshKeyListSchema()

@@ -8,7 +8,7 @@ from ..schemas.support_code import SupportCodeQuery, SupportCodeResult
 from ..services import support_code
 from ..services.access import SESSION_ONLY
 from ..services.support_code import SupportCode
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("support_code", __name__)
 

@@ -11,7 +11,7 @@ from ..schemas.account import DeleteAccountSchema
 from ..schemas.users import UserSchema, UserUpdateSchema, dump_user
 from ..services import users
 from ..services.access import PROFILE_KINDS, SESSION_ONLY
-from .routing import CapabilityBlueprint, current_auth, deps
+from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("users", __name__)
 PASSWORD_HEADER = "x-apitree-password"  # noqa: S105 (a header name)

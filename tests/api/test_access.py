@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from flask_usercore.models import Credential, utcnow
 from flask_usercore.security.tokens import hash_token, new_token
-from flask_usercore.views.routing import Operation
+from flask_usercore.web.operation import Operation
 
 #: name -> (kind, roles or scopes) of the credential rows the matrix uses.
 CREDENTIALS: dict[str, tuple[str, str | None]] = {

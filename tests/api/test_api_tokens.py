@@ -19,7 +19,7 @@ from flask_usercore.security.tokens import hash_token, new_token
 from flask_usercore.services.access import SESSION_ONLY
 from flask_usercore.services.context import commit
 from flask_usercore.services.sessions import revoke_for_password_change, revoke_sessions
-from flask_usercore.views.routing import Operation
+from flask_usercore.web.operation import Operation
 
 TOKEN_SHAPE = re.compile(r"^([0-9a-f-]{36}):[A-Za-z0-9_-]{43}:usercore_at$")
 URL = "/v2/users/self/api-tokens"

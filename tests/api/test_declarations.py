@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from flask_usercore import extension
 from flask_usercore.schemas.base import InputSchema, ResponseSchema
 from flask_usercore.schemas.text import text
-from flask_usercore.views.routing import CapabilityBlueprint, Page
+from flask_usercore.web.operation import CapabilityBlueprint, Page
 
 probe = CapabilityBlueprint("probe", __name__)
 

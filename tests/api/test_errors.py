@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 import flask_usercore.services.registration as registration_service
 import flask_usercore.services.users as users_service
-import flask_usercore.views.routing as routing
+import flask_usercore.web.authenticator as routing
 from flask_usercore import Mail
 from tests.conftest import PASSWORD
 

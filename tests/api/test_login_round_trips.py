@@ -1,6 +1,7 @@
 """A login on PostgreSQL is two round trips: the lookup and the session's ``INSERT``, each its
-own transaction, with no ``BEGIN`` and no ``COMMIT`` (services/context.py,
-``single_statements``). A login that writes more (a rehash, MFA) keeps one transaction, and
+own transaction, with no ``BEGIN`` and no ``COMMIT`` (runtime/unit_of_work.py,
+``RunMode.SINGLE_STATEMENTS``). A login that writes more (a rehash, MFA) keeps one
+transaction, and
 no connection goes back into the pool in autocommit.
 
 What goes over the wire is read from libpq's protocol trace of the request's connection.
@@ -22,7 +23,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, func, select
 
 from flask_usercore.models import Credential
-from flask_usercore.services.context import begin_transaction, commit, single_statements
+from flask_usercore.runtime.unit_of_work import RunMode
 from tests.conftest import PASSWORD, enable_mfa
 
 Register = Callable[..., dict[str, Any]]
@@ -161,24 +162,23 @@ def test_a_session_closed_without_commit_returns_its_connection_as_it_came(
         app: Flask) -> None:
     deps = app.extensions["usercore"].deps
     with app.app_context():
-        single_statements(deps)
+        deps.uow.start(RunMode.SINGLE_STATEMENTS)
         assert deps.session.connection().connection.driver_connection.autocommit
         deps.session.close()  # neither commit() nor rollback(): the pool's checkin resets it
     assert pooled_autocommit(app) and not any(pooled_autocommit(app))
     with app.app_context():  # and a later commit() does not touch the pooled connection
-        commit(deps.session)
+        deps.uow.commit()
     assert not any(pooled_autocommit(app))
 
 
-def test_begin_transaction_ends_single_statements(app: Flask, register: Register) -> None:
+def test_a_second_statement_opens_the_transaction(app: Flask, register: Register) -> None:
     register()
     deps = app.extensions["usercore"].deps
     with app.app_context(), traced(app) as trace:
-        single_statements(deps)
+        deps.uow.start(RunMode.SINGLE_STATEMENTS)
         deps.session.execute(select(func.count()).select_from(Credential))
-        begin_transaction(deps)
         deps.session.execute(select(func.count()).select_from(Credential))
-        commit(deps.session)
+        deps.uow.commit()
 
     assert trace.queries() == ["SELECT", "BEGIN", "SELECT", "COMMIT"]
     assert sessions_of(app) == 0

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from flask_usercore import signals
-from flask_usercore.errors import SecondFactorRequired, WrongCredentials
+from flask_usercore.errors import WrongCredentials
 from flask_usercore.models import Credential, CredentialKind, User
 from flask_usercore.security.passwords import PasswordHasher
 from flask_usercore.security.tokens import hash_token
@@ -75,8 +75,8 @@ def test_authenticate_asks_for_the_second_factor(deps: Deps, make_user: Callable
                                                  enable_mfa: Callable[..., str]) -> None:
     user = make_user()
     enable_mfa(user)
-    with pytest.raises(SecondFactorRequired):
-        authentication.authenticate(deps, user.email, PASSWORD, ClientInfo())
+    outcome = authentication.authenticate(deps, user.email, PASSWORD, ClientInfo())
+    assert outcome == authentication.SecondFactorChallenge(user.id)
     assert deps.session.scalars(select(Credential)).first() is None
 
 

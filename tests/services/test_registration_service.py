@@ -22,7 +22,7 @@ PERSON = {"first_name": "Ada", "last_name": "Lovelace"}
 
 def error_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> tuple[str, str]:
     [error] = exc.value.errors
-    return error.path, error.type
+    return error.to_json()["path"], error.type
 
 
 def count_users(deps: Deps) -> int:
@@ -129,6 +129,7 @@ def test_unique_index_catches_an_email_clash_the_lookup_missed(
     monkeypatch.setattr(registration, "find_by_email", lambda deps, email: None)
     with pytest.raises(ValidationFailed) as exc:
         make_user("Ada@example.com")
+    rollback(deps.session)  # as the operation does (services never roll back)
     assert error_of(exc) == (".email", "EmailInUse")
     assert count_users(deps) == 1
 

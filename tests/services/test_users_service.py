@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery staple 9"
 
 
 def errors_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> list[tuple[str, str]]:
-    return [(e.path, e.type) for e in exc.value.errors]
+    return [(e.to_json()["path"], e.type) for e in exc.value.errors]
 
 
 def reload(deps: Deps, user_id: uuid.UUID) -> User:

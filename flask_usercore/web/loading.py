@@ -1,0 +1,126 @@
+"""The request's body and query, loaded by the operation's declared schemas into commands,
+and the way back: a service's error on a field named in Python gets its wire path.
+
+A schema loads into the frozen command it declares (``InputSchema.command``); a service
+takes the command's fields and raises :class:`~flask_usercore.errors.ValidationFailed`
+naming a field as the command does (``multi_factor_code``); :func:`wire_errors` turns that
+into the path the client sent (``.multiFactorCode``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any, Literal
+
+from flask import current_app, request
+from marshmallow import Schema
+
+from ..errors import FieldError, PayloadTooLarge, ValidationFailed
+from ..schemas.base import load
+from ..services.context import ClientInfo
+from ..state import usercore_state
+
+if TYPE_CHECKING:
+    from .operation import Operation
+
+BodyFormat = Literal["json", "form", "multipart"]
+#: The APITree header that confirms a change with the password.
+PASSWORD_HEADER = "x-apitree-password"  # noqa: S105 (a header name)
+
+
+def client_info() -> ClientInfo:
+    """The client facts a service may record."""
+    return ClientInfo(ip_address=request.remote_addr, user_agent=request.user_agent.string or None)
+
+
+def current_operation() -> Operation | None:
+    """The operation of the current request, or None (a host's route, a 404)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "usercore_operation", None)
+
+
+def request_body_limit() -> int:
+    """The largest body the current request's operation accepts: ``max_body_bytes``, or
+    more when the operation declares a ``body_limit``."""
+    config = usercore_state().config
+    op = current_operation()
+    if op is None or op.body_limit is None:
+        return config.max_body_bytes
+    return max(config.max_body_bytes, op.body_limit(config))
+
+
+def raw_body(body_format: BodyFormat) -> Any:
+    """The request body as a mapping; an empty body is ``{}`` whatever its content type."""
+    if body_format == "form":
+        return request.form.to_dict()
+    if body_format == "multipart":
+        return {**request.form.to_dict(), **request.files.to_dict()}
+    data = request.get_data(cache=True)
+    if len(data) > request_body_limit():
+        raise PayloadTooLarge()
+    if not data.strip():
+        return {}
+    if not request.is_json:
+        raise ValidationFailed.single("", "contentType",
+                                      "the request body must be sent as application/json")
+    try:
+        decoded = json.loads(data)
+        # A lone surrogate ("\ud800") is valid JSON but no valid text: refuse it here, before
+        # a database driver fails on it.
+        json.dumps(decoded, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        raise ValidationFailed.single("", "invalidJson",
+                                      "the request body is not valid JSON text") from None
+    return decoded
+
+
+def load_query(schema: Schema) -> Any:
+    """The query string loaded by ``schema`` (its command, or a dict)."""
+    return load(schema, request.args.to_dict())
+
+
+def load_body(schema: Schema, body_format: BodyFormat, confirm: str | None) -> Any:
+    """The body loaded by ``schema``; ``confirm`` names the command's password field that
+    the ``x-apitree-password`` header may fill (:func:`confirm_password`)."""
+    body = load(schema, raw_body(body_format))
+    return confirm_password(schema, body, confirm) if confirm else body
+
+
+def confirm_password(schema: Schema, body: Any, field: str) -> Any:
+    """``body`` with its confirming password ``field`` taken from the ``x-apitree-password``
+    header when the body has none (at least 6 characters); 400 ``required`` on the field
+    when neither has it. The one place this APITree rule is written."""
+    if getattr(body, field) is not None:
+        return body
+    wire = wire_name(schema, field)
+    header = request.headers.get(PASSWORD_HEADER)
+    if header is None:
+        raise ValidationFailed([FieldError(
+            f".{wire}", f"{wire} is required, in the body or the {PASSWORD_HEADER} header",
+            "required", {"missingProperty": wire})])
+    if len(header) < 6:
+        raise ValidationFailed.single(f".{wire}", "minLength",
+                                      f"{PASSWORD_HEADER} must have at least 6 characters")
+    return dataclasses.replace(body, **{field: header})
+
+
+def wire_name(schema: Schema | None, field: str) -> str:
+    """The wire name of the command field ``field`` (its ``data_key``)."""
+    declared = schema.fields.get(field) if schema is not None else None
+    if declared is not None and declared.data_key:
+        return declared.data_key
+    if declared is not None:
+        return field
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def wire_errors(error: ValidationFailed, schema: Schema | None) -> ValidationFailed:
+    """``error`` with each item a service raised on a command field (``multi_factor_code``)
+    given its wire path (``.multiFactorCode``) by ``schema``."""
+    if any(item.field for item in error.errors):
+        error.errors = [dataclasses.replace(item, path="." + wire_name(schema, item.field),
+                                            field=None) if item.field else item
+                        for item in error.errors]
+    return error

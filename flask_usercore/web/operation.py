@@ -1,0 +1,272 @@
+"""How our operations are declared and run: one decorator is the single source of an
+operation's method, path, status, request and response schemas, who may call it and how it
+runs.
+
+The wrapper it installs does, in order: rate limit, the one authenticator
+(:mod:`.authenticator`), load the query and body with the declared schemas into commands
+(:mod:`.loading`), call the view, dump the result with the declared response schema and
+status, and end the operation's unit of work once
+(:class:`~flask_usercore.runtime.unit_of_work.UnitOfWork`): a commit (or the end of a read)
+followed by the after-commit actions (mail, SMS, signals). Any error, or an answer the view
+built itself with a status of 400 or more, rolls everything back. A view is: take ``body``
+and ``query``, call one service, return what it returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Literal, TypeVar, cast
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import Schema
+
+from ..config import UserCoreConfig
+from ..errors import ValidationFailed
+from ..hooks import Mail
+from ..runtime.unit_of_work import RunMode, UnitOfWork
+from ..schemas.compiled import Dumper, compiled_dumper
+from ..services.access import USER_KINDS
+from ..services.context import Deps, deliver_now
+from ..state import usercore_state
+from .authenticator import authenticate
+from .loading import BodyFormat, load_body, load_query, wire_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("flask_usercore")
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A list reply: the items of one page and the pagination facts sent as headers
+    (``X-Pagination-Limit``, ``-Skip``, ``-Page``, ``-TotalCount``)."""
+
+    items: Sequence[Any]
+    total: int
+    limit: int
+    skip: int
+
+    @classmethod
+    def whole(cls, items: Sequence[Any]) -> Page:
+        """Every item on one page."""
+        return cls(items, len(items), len(items), 0)
+
+    @property
+    def page(self) -> int:
+        """The 1-based page number of ``skip`` at ``limit`` items per page."""
+        return self.skip // self.limit + 1 if self.limit else 1
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Pagination-Limit": str(self.limit), "X-Pagination-Skip": str(self.skip),
+                "X-Pagination-Page": str(self.page), "X-Pagination-TotalCount": str(self.total)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A result answered with another of the operation's declared statuses (its
+    ``alternatives``: the login's 202), dumped by the schema declared for it."""
+
+    value: Any
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class AfterResponse:
+    """A result whose work runs once the answer has been sent (an operation declared
+    ``runs=RunMode.AFTER_RESPONSE``): ``value`` is answered at once, then ``work`` runs in
+    a unit of work of its own and the mail it returns is delivered. A failure of the work
+    is logged, never raised (the answer is gone)."""
+
+    work: Callable[[Deps], Mail | None]
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation: everything the wrapper, the OpenAPI document and the tests read."""
+
+    method: str
+    rule: str
+    operation_id: str
+    summary: str
+    status: int
+    body: type[Schema] | None = None
+    response: type[Schema] | None = None
+    query: type[Schema] | None = None
+    #: Credential kinds accepted; empty means public (no token needed, a token is ignored).
+    kinds: frozenset[str] = USER_KINDS
+    #: OAuth2 scopes an OAuth2 access token needs (when ``oauth2`` is among the kinds).
+    scopes: tuple[str, ...] = ()
+    body_format: BodyFormat = "json"
+    #: The response is a list of ``response`` items (the view returns a :class:`Page`).
+    many: bool = False
+    extra_statuses: tuple[int, ...] = ()
+    rate_limit_group: str | None = None
+    tags: tuple[str, ...] = field(default=("User",))
+    #: This operation's largest body, from the config, when it is not ``max_body_bytes``
+    #: (uploads, settings documents); the larger of the two applies.
+    body_limit: Callable[[UserCoreConfig], int] | None = None
+    #: Shape of its 400 answers: the wire rules' ValidationErrors, or RFC 6749's
+    #: ``{error, error_description}`` (the OAuth2 endpoints).
+    error_format: Literal["wire", "oauth2"] = "wire"
+    #: A safe method that writes all the same (``GET .../support-code`` issues a code).
+    writes: bool = False
+    #: How its unit of work runs (default: READ for a safe method that does not write,
+    #: else WRITE).
+    runs: RunMode = RunMode.WRITE
+    #: The command field of the confirming password, which the ``x-apitree-password``
+    #: header may carry instead of the body.
+    confirm_password: str | None = None
+    #: Schemas of the other statuses a view may answer with a :class:`Reply`.
+    alternatives: tuple[tuple[int, type[Schema]], ...] = ()
+
+    @property
+    def auth(self) -> bool:
+        """Whether a bearer credential is required."""
+        return bool(self.kinds)
+
+
+class CapabilityBlueprint(Blueprint):
+    """A blueprint whose routes are declared as operations (``openapi.py`` reads them)."""
+
+    def operation(self, method: str, rule: str, *, operation_id: str, summary: str,
+                  status: int = 200, body: type[Schema] | None = None,
+                  response: type[Schema] | None = None, query: type[Schema] | None = None,
+                  kinds: Collection[str] = USER_KINDS, scopes: Sequence[str] = (),
+                  body_format: BodyFormat = "json", many: bool = False,
+                  extra_statuses: tuple[int, ...] = (),
+                  rate_limit_group: str | None = None,
+                  body_limit: Callable[[UserCoreConfig], int] | None = None,
+                  writes: bool = False, runs: RunMode | None = None,
+                  confirm_password: str | None = None,
+                  alternatives: dict[int, type[Schema]] | None = None,
+                  tags: Sequence[str] = ("User",),
+                  error_format: Literal["wire", "oauth2"] = "wire") -> Callable[[F], F]:
+        """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
+
+        The view receives the path variables, ``body=`` (when ``body`` is declared) and
+        ``query=`` (when ``query`` is declared), and returns the object to dump with
+        ``response`` (a :class:`Page` when ``many``), a :class:`Reply` for one of the
+        ``alternatives``, an :class:`AfterResponse`, None for an empty ``status`` reply, or
+        a ready ``Response``. ``tags``: ``("User",)`` for mittwald's operations; ours that
+        mittwald's document lacks are tagged otherwise (``OAuth2``).
+        """
+        if runs is None:
+            runs = RunMode.READ if method in _SAFE and not writes else RunMode.WRITE
+        op = Operation(method, rule, operation_id, summary, status, body, response, query,
+                       frozenset(kinds), tuple(scopes), body_format, many, extra_statuses,
+                       rate_limit_group, tuple(tags), body_limit=body_limit,
+                       error_format=error_format, writes=writes, runs=runs,
+                       confirm_password=confirm_password,
+                       alternatives=tuple((alternatives or {}).items()))
+        body_schema = body() if body else None
+        query_schema = query() if query else None
+        response_schema = response(many=many) if response else None
+        #: The response schema's dump of one item, compiled (schemas/compiled.py), if it can be.
+        dump_one = compiled_dumper(response()) if response else None
+        others = {code: compiled_dumper(schema()) or schema().dump
+                  for code, schema in op.alternatives}
+
+        def decorator(view: F) -> F:
+            @wraps(view)
+            def wrapped(**kwargs: Any) -> Response:
+                state = usercore_state()
+                uow = state.deps.uow
+                try:
+                    if op.rate_limit_group:
+                        state.limiter.hit(op.rate_limit_group, request.remote_addr or "")
+                    uow.start(op.runs)
+                    if op.kinds:
+                        authenticate(op.kinds, op.scopes)
+                    if query_schema is not None:
+                        kwargs["query"] = load_query(query_schema)
+                    if body_schema is not None:
+                        kwargs["body"] = load_body(body_schema, op.body_format,
+                                                   op.confirm_password)
+                    try:
+                        result = view(**kwargs)
+                    except ValidationFailed as exc:
+                        raise wire_errors(exc, body_schema) from None
+                    response = _respond(op, response_schema, dump_one, others, result)
+                    if response.status_code >= 400:
+                        uow.rollback()  # an answer the view built: a refusal
+                    elif op.runs is RunMode.READ:
+                        uow.end_read()
+                    else:
+                        uow.commit()
+                except BaseException:
+                    uow.rollback()
+                    raise
+                if isinstance(result, AfterResponse):
+                    _after_response(response, result.work)
+                return response
+
+            wrapped.usercore_operation = op  # type: ignore[attr-defined]
+            self.add_url_rule(rule, view.__name__, wrapped, methods=[method])
+            return cast(F, wrapped)
+
+        return decorator
+
+
+def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
+             others: dict[int, Callable[[Any], Any]], result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, AfterResponse):
+        result = result.value
+    if isinstance(result, Reply):
+        response = jsonify(others[result.status](result.value))
+        response.status_code = result.status
+        return response
+    if result is None:
+        return empty(op.status)
+    if isinstance(result, Page):
+        if dump_one is not None:
+            response = jsonify([dump_one(item) for item in result.items])
+        else:
+            response = jsonify(schema.dump(result.items) if schema else list(result.items))
+        response.headers.update(result.headers())
+    elif dump_one is not None:
+        response = jsonify(dump_one(result))
+    else:
+        response = jsonify(schema.dump(result) if schema else result)
+    response.status_code = op.status
+    return response
+
+
+def _after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
+    """Run ``work`` once ``response`` has been sent, in an app context and a unit of work
+    of its own, then deliver the mail it returns."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            deps = usercore_state().deps
+            uow: UnitOfWork = deps.uow
+            try:
+                uow.start(RunMode.WRITE)
+                mail = work(deps)
+                uow.commit()
+            except Exception:
+                uow.rollback()
+                logger.exception("work after the response of %s failed", work)
+                return
+            if mail is not None:
+                deliver_now(deps, mail)
+
+    response.call_on_close(run)
+
+
+def empty(status: int = 204) -> Response:
+    """A response without a body (204, or the 200 of ``DELETE /v2/users/self``)."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
+
+
+def deps() -> Deps:
+    """The services' collaborators of the current app."""
+    return usercore_state().deps
