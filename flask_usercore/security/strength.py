@@ -19,7 +19,9 @@ The file is built from zxcvbn's ``frequency_lists.py`` (``python -m flask_userco
 and records that source's SHA-256. When the installed zxcvbn's source differs (another
 version than the one the file was built from), or zxcvbn was imported before by someone else,
 its own dictionaries are used, unchanged: correct, only not shared. (pyproject pins the
-tested zxcvbn range.)
+tested zxcvbn range.) The Rust port zxcvbn-rs-py was measured as a replacement and not adopted:
+it gives no match sequence, which the policy's personal-data check reads, and holds its
+dictionaries in each process (benchmarks/README.md, "zxcvbn-rs-py measured").
 
 zxcvbn's own entry point stores the user inputs of each call in the module-wide dictionary
 table, which two threads scoring at once would overwrite for each other. :func:`estimate` does

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from flask_usercore.security.policy import MITTWALD, POLICIES, PasswordPolicy, check_password
+from flask_usercore.security.policy import (
+    MITTWALD,
+    POLICIES,
+    PasswordPolicy,
+    _user_words,
+    check_password,
+)
+from flask_usercore.security.strength import estimate
 
 MITTWALD_POLICY = MITTWALD
 
@@ -75,6 +82,23 @@ def test_user_inputs_lower_the_complexity() -> None:
     assert violation_type(policy, password) is None
     assert violation_type(policy, password, user_inputs=(
         "x@example.com", "Zuckerberg", "Wojcik")) == "PasswordTooWeak"
+
+
+def test_built_from_names_is_refused_where_the_score_alone_passes() -> None:
+    """The personal-data check reads the strength backend's match sequence (which parts of
+    the password are user inputs), not only its score: this password scores 3 with the
+    user's names as guessable words, so a backend without a sequence (zxcvbn-rs-py 0.3.0,
+    benchmarks/README.md) would accept it."""
+    email, names = "ada.lovelace@example.com", ("Ada", "Lovelace")
+    words = _user_words(email, names)
+    result = estimate("LovelaceAda1815", user_inputs=words)
+    minimum = MITTWALD_POLICY.min_complexity
+    assert minimum is not None and result["score"] >= minimum  # the score alone would pass
+    assert [(m["token"], m.get("dictionary_name")) for m in result["sequence"]][:2] == [
+        ("Lovelace", "user_inputs"), ("Ada", "user_inputs")]
+    violation = check_password(MITTWALD_POLICY, "LovelaceAda1815", user_inputs=(email, *names))
+    assert violation is not None
+    assert (violation.type, violation.rule_type) == ("PasswordTooWeak", "personalData")
 
 
 def test_password_equals_email_ignoring_case() -> None:
