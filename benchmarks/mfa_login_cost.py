@@ -35,14 +35,13 @@ def main() -> None:
 
     from example_app import db
     from flask_usercore.models import User, utcnow
-    from flask_usercore.services import mfa as mfa_service
     from flask_usercore.services import mfa_setup
     from flask_usercore.services.context import commit
 
     now = utcnow()
-    mfa_service.utcnow = lambda: now  # type: ignore[assignment]
     app, url, email, user_id, _ = app_with_user("mfa-login-cost")
     deps = app.extensions["usercore"].deps
+    deps.clock.source = lambda: now
     with app.app_context():
         user = deps.session.get_one(User, user_id)
         secret = pyotp.parse_uri(mfa_setup.init_mfa(deps, user).url).secret

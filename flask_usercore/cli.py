@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 
 from . import migrations
 from .errors import FieldError, ValidationFailed
-from .models import utcnow
 from .oauth2.cli import COMMANDS as OAUTH2_COMMANDS
 from .schemas.base import load
 from .schemas.registration import RegisterSchema
@@ -66,7 +65,7 @@ def create_user_command(email: str, first_name: str, last_name: str, password: s
         data = load(RegisterSchema(), body)
         deps = usercore_state().deps
         user = create_user(deps, email=data["email"], password=data["password"],
-                           person=data["person"], verified_at=utcnow() if verified else None)
+                           person=data["person"], verified_at=deps.clock() if verified else None)
         commit(deps.session)
     click.echo(str(user.id))
 

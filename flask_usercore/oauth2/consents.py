@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 
 from .. import signals
 from ..errors import NotFound
-from ..models import Credential, CredentialKind, OAuth2Client, OAuth2Consent, User, utcnow
+from ..models import Credential, CredentialKind, OAuth2Client, OAuth2Consent, User
 from ..services.context import Deps, after_commit
 from .store import revoke_client_tokens
 
@@ -51,7 +51,7 @@ def grant_consent(deps: Deps, user: User, client_id: str, scope: str) -> None:
         deps.session.add(consent)
     else:
         consent.scopes = " ".join(dict.fromkeys([*consent.scopes.split(), *requested]))
-        consent.updated_at = utcnow()
+        consent.updated_at = deps.clock()
     after_commit(deps, lambda: signals.oauth2_consent_granted.send(
         deps.sender, user=user, client_id=client_id, scopes=requested))
 

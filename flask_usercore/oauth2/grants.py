@@ -18,7 +18,7 @@ from authlib.oidc.core import OpenIDCode, UserInfo
 from sqlalchemy import select
 
 from ..errors import SecondFactorRequired, ValidationFailed, WrongCredentials
-from ..models import Credential, OAuth2AuthorizationCode, OAuth2Client, User, utcnow
+from ..models import Credential, OAuth2AuthorizationCode, OAuth2Client, User
 from ..services.authentication import check_password_login
 from ..services.context import Deps
 from ..services.mfa import check_second_factor
@@ -51,13 +51,13 @@ class TokenRow:
 
     def get_expires_in(self) -> int:
         expires = self.credential.expires_at
-        return max(0, int((expires - utcnow()).total_seconds())) if expires else 0
+        return max(0, int((expires - deps().clock()).total_seconds())) if expires else 0
 
     def is_expired(self) -> bool:
         """For a refresh token: its own expiry; else the access token's."""
         row = self.credential
         expires = row.refresh_expires_at if self.hint == "refresh_token" else row.expires_at
-        return expires is not None and expires <= utcnow()
+        return expires is not None and expires <= deps().clock()
 
     def is_revoked(self) -> bool:
         return False  # a revoked token's row is deleted
@@ -197,12 +197,12 @@ class OpenIDConnectCode(OpenIDCode):  # type: ignore[misc]
         return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client: OAuth2Client) -> dict[str, Any]:
-        now = int(utcnow().timestamp())
+        now = int(deps().clock().timestamp())
         return {"iss": self.issuer(), "aud": [client.get_client_id()], "iat": now,
                 "exp": now + deps().config.oauth2_access_token_ttl}
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
-        horizon = utcnow() - dt.timedelta(seconds=deps().config.oauth2_code_ttl)
+        horizon = deps().clock() - dt.timedelta(seconds=deps().config.oauth2_code_ttl)
         return deps().session.scalars(select(OAuth2AuthorizationCode.id).where(
             OAuth2AuthorizationCode.client_id == request.payload.client_id,
             OAuth2AuthorizationCode.nonce == nonce,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 
 from .. import signals
-from ..models import Credential, CredentialKind, OAuth2AuthorizationCode, User, utcnow
+from ..models import Credential, CredentialKind, OAuth2AuthorizationCode, User
 from ..security.tokens import hash_token
 from ..services.context import ClientInfo, Deps, after_commit, expiry
 
@@ -44,8 +44,8 @@ def save_code(deps: Deps, *, code: str, user: User, client_id: str, redirect_uri
         id=uuid.uuid4(), user_id=user.id, client_id=client_id, code_hash=hash_token(code),
         redirect_uri=redirect_uri, scope=scope, code_challenge=code_challenge or None,
         code_challenge_method=code_challenge_method if code_challenge else None,
-        nonce=nonce or None, expires_at=expiry(utcnow(), deps.config.oauth2_code_ttl),
-        created_at=utcnow())
+        nonce=nonce or None, expires_at=expiry(deps.clock(), deps.config.oauth2_code_ttl),
+        created_at=deps.clock())
     deps.session.add(row)
     return row
 
@@ -58,7 +58,7 @@ def use_code(deps: Deps, code: str, client_id: str) -> OAuth2AuthorizationCode |
     itself fails). Marking the code used is a conditional UPDATE: of two parallel uses, one
     wins and the other counts as the second use.
     """
-    now = utcnow()
+    now = deps.clock()
     row = deps.session.scalars(select(OAuth2AuthorizationCode).where(
         OAuth2AuthorizationCode.code_hash == hash_token(code))).first()
     if row is None or row.client_id != client_id:
@@ -80,7 +80,7 @@ def issue_token(deps: Deps, grant: TokenGrant, *, access_token: str,
                 refresh_token: str | None, expires_in: int, client: ClientInfo,
                 credential_id: uuid.UUID | None = None) -> Credential:
     """Store a new token of ``grant`` (``credential_id``: a JWT's ``jti``)."""
-    now = utcnow()
+    now = deps.clock()
     credential = Credential(
         id=credential_id or uuid.uuid4(), user_id=grant.user.id, kind=CredentialKind.OAUTH2,
         token_hash=hash_token(access_token),
@@ -105,7 +105,7 @@ def find_by_refresh_token(deps: Deps, refresh_token: str) -> Credential | None:
     A rotated refresh token presented again is a reuse: the family is revoked (committed at
     once) and None returned, as for an unknown or expired one.
     """
-    now = utcnow()
+    now = deps.clock()
     digest = hash_token(refresh_token)
     credential = deps.session.scalars(select(Credential).where(
         Credential.refresh_hash == digest, Credential.kind == CredentialKind.OAUTH2)).first()

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Credential, CredentialKind, User, utcnow
+from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
 from .context import Auth, Deps
 
@@ -65,7 +65,7 @@ def create_api_token(deps: Deps, auth: Auth, *, description: str, roles: Sequenc
     live tokens (the user's row is locked meanwhile on PostgreSQL, so parallel creations
     count one after the other).
     """
-    now = utcnow()
+    now = deps.clock()
     deps.session.execute(select(User.id).where(User.id == auth.user.id).with_for_update())
     held = deps.session.scalar(
         select(func.count()).select_from(Credential)

@@ -28,7 +28,7 @@ from ..errors import (
     ValidationFailed,
     WrongCredentials,
 )
-from ..models import Credential, CredentialKind, User, utcnow
+from ..models import Credential, CredentialKind, User
 from ..models.mfa import MfaSecret
 from ..runtime.unit_of_work import CLOSING_WRITE
 from ..security.identity import email_key
@@ -150,7 +150,7 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
     operation's closing write, which need not wait for the disk
     (:meth:`~flask_usercore.runtime.unit_of_work.UnitOfWork.relaxed`).
     """
-    now = utcnow()
+    now = deps.clock()
     token, refresh = new_token(), new_token()
     expires = expiry(now, deps.config.access_token_ttl)
     session_id = uuid.uuid4()
@@ -237,7 +237,7 @@ def resolve_token(deps: Deps, token: str) -> Auth | None:
     (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background thread writes
     every few seconds.
     """
-    now = utcnow()
+    now = deps.clock()
     credential = deps.session.scalars(_BY_TOKEN_HASH,
                                       {"token_hash": hash_token(token)}).first()
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
@@ -276,7 +276,7 @@ def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) ->
     call answers 400). The rotation is one conditional ``UPDATE``: of concurrent refreshes
     with one refresh token exactly one succeeds.
     """
-    now = utcnow()
+    now = deps.clock()
     session_id: uuid.UUID | None = None
     if access_token is not None:
         row = deps.session.execute(select(Credential.id, Credential.kind).where(

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from .. import signals
 from ..config import UserCoreConfig
-from ..models import UploadToken, User, utcnow
+from ..models import UploadToken, User
 from .context import Deps, after_commit, expiry
 from .files import AVATAR, delete_files, token_hash
 
@@ -40,7 +40,7 @@ def upload_rules(config: UserCoreConfig) -> dict[str, Any]:
 
 def request_upload(deps: Deps, user: User) -> UploadRequest:
     """A new single-use ``refId`` for ``user``; their earlier unused ones stop working."""
-    now = utcnow()
+    now = deps.clock()
     deps.session.execute(
         update(UploadToken).where(UploadToken.user_id == user.id,
                                   UploadToken.purpose == AVATAR,

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select, update
 
-from ..models import OneTimeCode, utcnow
+from ..models import OneTimeCode
 from ..security.codes import CODE_DIGITS, code_matches, hash_code, new_code
 from .context import Deps, expiry
 
@@ -20,7 +20,7 @@ def issue_code(deps: Deps, user_id: uuid.UUID, purpose: str, *,
 
     Earlier unused codes of the same purpose stop working.
     """
-    now = utcnow()
+    now = deps.clock()
     deps.session.execute(
         update(OneTimeCode)
         .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
@@ -56,7 +56,7 @@ def consume_code(deps: Deps, user_id: uuid.UUID, purpose: str, code: str) -> One
     limit holds even though the caller then fails its request; marking the code used belongs
     to the caller's transaction.
     """
-    now = utcnow()
+    now = deps.clock()
     row = deps.session.scalars(
         select(OneTimeCode)
         .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,

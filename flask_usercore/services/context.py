@@ -27,6 +27,7 @@ from ..runtime.lockout import Lockout
 from ..runtime.unit_of_work import AnySession, UnitOfWork
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
+from .clock import Clock
 
 logger = logging.getLogger("flask_usercore")
 
@@ -56,6 +57,8 @@ class Deps:
     location: LocationLookup = field(default_factory=NoLocation)
     #: This process's buffer of credentials' last-use times (``last_access.py``).
     last_access: LastAccess = field(default_factory=LastAccess)
+    #: The services' current time (``clock.py``); tests replace its ``source``.
+    clock: Clock = field(default_factory=Clock)
 
 
 @dataclass(frozen=True, slots=True)

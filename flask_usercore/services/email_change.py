@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from .. import signals
 from ..errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
-from ..models import CodePurpose, OneTimeCode, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
@@ -100,7 +100,7 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
         raise ValidationFailed.single(*UNIQUE["email_key"])
     old_email = user.email
     user.email = used.target
-    user.email_verified_at = utcnow()
+    user.email_verified_at = deps.clock()
     flush_unique(deps)
     after_commit(deps, lambda: signals.email_changed.send(deps.sender, user=user,
                                                           old_email=old_email))

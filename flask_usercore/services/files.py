@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 
 from .. import signals
 from ..errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from ..models import StoredFile, UploadToken, User, utcnow
+from ..models import StoredFile, UploadToken, User
 from ..security.images import ImageRefused, clean_image
 from .context import Deps, after_commit
 
@@ -42,7 +42,7 @@ def token_hash(ref_id: uuid.UUID) -> str:
 def _use_token(deps: Deps, ref_id: uuid.UUID) -> uuid.UUID:
     """Mark the ``refId`` used (one conditional UPDATE) and return its user's id; 403 when
     it is unknown, used or expired."""
-    now = utcnow()
+    now = deps.clock()
     row = deps.session.scalars(select(UploadToken).where(
         UploadToken.token_hash == token_hash(ref_id), UploadToken.purpose == AVATAR)).first()
     refused = Forbidden("the upload token is unknown, used or expired; request a new one")

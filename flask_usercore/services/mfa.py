@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from .. import signals
 from ..errors import SecondFactorRequired, ValidationFailed
-from ..models import MfaSecret, OneTimeCode, RecoveryCode, User, utcnow
+from ..models import MfaSecret, OneTimeCode, RecoveryCode, User
 from ..security import totp
 from ..security.codes import code_matches, hash_code, hash_code_all, normalize_recovery_code
 from .context import Deps, after_commit, expiry, send_mail
@@ -94,7 +94,7 @@ def use_totp(deps: Deps, mfa: MfaSecret, code: str) -> bool:
                      "only recovery codes work for this account", mfa.user_id)
         return False
     step = totp.matching_step(secret, code, last_step=mfa.last_used_step,
-                              now=utcnow().timestamp())
+                              now=deps.clock().timestamp())
     if step is None:
         return False
     values: dict[str, object] = {"last_used_step": step}
@@ -122,7 +122,7 @@ def _use_recovery_code(deps: Deps, user: User, code: str) -> bool:
         return False
     used = deps.session.execute(
         update(RecoveryCode).where(RecoveryCode.id == row_id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow()))
+        .values(used_at=deps.clock()))
     return bool(used.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -154,7 +154,7 @@ def remember_first_factor(deps: Deps, user: User) -> None:
 
     Called on the 202 of ``/v2/authenticate``; the operation commits it with its answer.
     """
-    now = utcnow()
+    now = deps.clock()
     deps.session.execute(delete(OneTimeCode).where(
         OneTimeCode.user_id == user.id, OneTimeCode.purpose == FIRST_FACTOR_PURPOSE))
     deps.session.add(OneTimeCode(
@@ -174,7 +174,7 @@ def use_first_factor(deps: Deps, user: User) -> bool:
     row = deps.session.scalars(
         select(OneTimeCode)
         .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == FIRST_FACTOR_PURPOSE,
-               OneTimeCode.expires_at > utcnow())
+               OneTimeCode.expires_at > deps.clock())
         .order_by(OneTimeCode.created_at.desc()).limit(1)).first()
     if row is None or not code_matches(row.code_hash, deps.config.secret_keys,
                                        FIRST_FACTOR_PURPOSE, _first_factor(user)):

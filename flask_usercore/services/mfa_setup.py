@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from .. import signals
 from ..errors import ValidationFailed
-from ..models import MfaSecret, OneTimeCode, RecoveryCode, User, utcnow
+from ..models import MfaSecret, OneTimeCode, RecoveryCode, User
 from ..security import totp
 from ..security.codes import hash_code, new_recovery_code
 from .context import Deps, after_commit, send_mail
@@ -76,9 +76,9 @@ def init_mfa(deps: Deps, user: User) -> MfaSetup:
     encrypted = deps.box.encrypt(secret)
     if mfa is None:
         deps.session.add(MfaSecret(user_id=user.id, secret_encrypted=encrypted,
-                                   created_at=utcnow()))
+                                   created_at=deps.clock()))
     else:
-        mfa.secret_encrypted, mfa.last_used_step, mfa.created_at = encrypted, None, utcnow()
+        mfa.secret_encrypted, mfa.last_used_step, mfa.created_at = encrypted, None, deps.clock()
     deps.session.flush()
     url = totp.provisioning_uri(secret, user.email, deps.config.mfa_issuer)
     return MfaSetup(url=url, barcode=totp.qr_png_base64(url))
@@ -99,7 +99,7 @@ def confirm_mfa(deps: Deps, user: User, code: str) -> list[str]:
         raise _refused("MfaAlreadyConfirmed", "MFA is already active")
     if not use_totp(deps, mfa, code):
         raise _refused(SETTINGS_CODE_NOT_VALID, "the multi factor code is not valid", CODE_PATH)
-    mfa.confirmed_at = utcnow()
+    mfa.confirmed_at = deps.clock()
     codes = _replace_recovery_codes(deps, user)
     after_commit(deps, lambda: signals.mfa_enabled.send(deps.sender, user=user))
     return codes
@@ -156,7 +156,7 @@ def _replace_recovery_codes(deps: Deps, user: User) -> list[str]:
     """Delete the user's recovery codes and store 20 new ones; the new ones in clear."""
     deps.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    now = utcnow()
+    now = deps.clock()
     deps.session.add_all(
         RecoveryCode(user_id=user.id, created_at=now,
                      code_hash=hash_code(deps.config.secret_key, RECOVERY_PURPOSE, code))

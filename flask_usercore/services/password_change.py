@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from .. import signals
 from ..errors import ValidationFailed
-from ..models import Credential, CredentialKind, User, utcnow
+from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
 from .authentication import IssuedSession, start_session
 from .context import Auth, ClientInfo, Deps, after_commit, expiry, send_mail
@@ -58,7 +58,7 @@ def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: 
 def _rotate_in_place(deps: Deps, credential: Credential) -> IssuedSession:
     """New access and refresh token for an OAuth2 credential; its grant, scopes and
     lifetime stay (a password change never turns an OAuth2 grant into a session)."""
-    now = utcnow()
+    now = deps.clock()
     token, refresh = new_token(), new_token()
     expires = credential.expires_at or expiry(now, deps.config.access_token_ttl)
     deps.session.execute(

@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import update
 
 from ..errors import FieldError, NotFound, ValidationFailed
-from ..models import CodePurpose, OneTimeCode, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User
 from ..security.policy import PasswordPolicy, get_policy
 from .context import Deps, after_commit
 
@@ -115,7 +115,7 @@ def store_password_hash(deps: Deps, user: User, password_hash: str) -> None:
     password-reset code of the user stops working (a reset link dies when the password
     changes by any path)."""
     user.password_hash = password_hash
-    user.password_updated_at = utcnow()
+    user.password_updated_at = deps.clock()
     deps.session.execute(
         update(OneTimeCode)
         .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PASSWORD_RESET,

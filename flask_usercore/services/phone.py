@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from .. import signals
 from ..errors import Conflict, NotFound, PreconditionFailed, RateLimited, ValidationFailed
-from ..models import CodePurpose, OneTimeCode, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit
 
@@ -111,7 +111,7 @@ def verify_phone(deps: Deps, user: User, raw: str, code: str) -> None:
         select(OneTimeCode.id).where(
             OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PHONE,
             OneTimeCode.target == number, OneTimeCode.used_at.is_(None),
-            OneTimeCode.expires_at > utcnow(),
+            OneTimeCode.expires_at > deps.clock(),
             OneTimeCode.attempts < deps.config.code_max_attempts).limit(1))
     if pending is None:
         raise NotFound("no verification is pending for this number; add it again")
@@ -132,7 +132,7 @@ def remove_phone(deps: Deps, user: User) -> None:
     deps.session.execute(
         update(OneTimeCode).where(OneTimeCode.user_id == user.id,
                                   OneTimeCode.purpose == CodePurpose.PHONE,
-                                  OneTimeCode.used_at.is_(None)).values(used_at=utcnow()))
+                                  OneTimeCode.used_at.is_(None)).values(used_at=deps.clock()))
     deps.session.flush()
     after_commit(deps, lambda: signals.phone_removed.send(deps.sender, user=user,
                                                           phone_number=number))

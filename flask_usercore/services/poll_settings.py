@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationFailed
-from ..models import PollSettings, PollStatus, User, utcnow
+from ..models import PollSettings, PollStatus, User
 from .context import Deps
 
 _ALLOWED: dict[str, frozenset[str]] = {
@@ -59,12 +59,12 @@ def _view(user: User, row: PollSettings | None, now: dt.datetime) -> PollView:
 
 def poll_status(deps: Deps, user: User) -> PollView:
     """The user's poll settings; ``{status: new, shouldShow: true}`` before any answer."""
-    return _view(user, deps.session.get(PollSettings, user.id), utcnow())
+    return _view(user, deps.session.get(PollSettings, user.id), deps.clock())
 
 
 def answer_poll(deps: Deps, user: User, status: str) -> PollView:
     """Record the answer ``status`` (completed, muted, ignored) by the rules above."""
-    now = utcnow()
+    now = deps.clock()
     row = deps.session.scalars(select(PollSettings).where(PollSettings.user_id == user.id)
                                .with_for_update()).first()
     current = row.status if row is not None else PollStatus.NEW

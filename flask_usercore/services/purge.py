@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 
-from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode, utcnow
+from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode
 from .context import Deps
 
 #: Rows per ``DELETE``.
@@ -50,7 +50,7 @@ def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
     The caller commits, and calls again while a count reached ``batch``
     (:func:`flask_usercore.cli.purge_expired_command` does).
     """
-    now = utcnow()
+    now = deps.clock()
     return {"credentials": _delete_batch(deps, Credential, _expired_credentials(now), batch),
             "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch),
             "oauth2_codes": _delete_batch(deps, OAuth2AuthorizationCode,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from .. import signals
 from ..errors import NotFound, ValidationFailed
-from ..models import CodePurpose, OneTimeCode, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit, send_mail
@@ -45,7 +45,7 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
     user = User(id=uuid.uuid4(), email=email,
                 password_hash=new_password_hash(deps, password, email=email, names=names),
                 first_name=person["first_name"], last_name=person["last_name"],
-                title=person.get("title"), password_updated_at=utcnow(),
+                title=person.get("title"), password_updated_at=deps.clock(),
                 email_verified_at=verified_at,
                 **{k: v for k, v in profile.items() if v is not None})
     deps.session.add(user)
@@ -59,7 +59,7 @@ def _abandoned(deps: Deps, user: User) -> bool:
     without a code, by ``flask usercore create-user``, is an administrator's: never.)"""
     if user.email_verified_at is not None:
         return False
-    now = utcnow()
+    now = deps.clock()
     codes = deps.session.execute(
         select(OneTimeCode.expires_at, OneTimeCode.used_at, OneTimeCode.attempts)
         .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.REGISTRATION)
@@ -106,6 +106,6 @@ def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: st
     if consume_code(deps, user.id, CodePurpose.REGISTRATION, token) is None:
         raise ValidationFailed.single(".token", "WrongVerificationToken",
                                       "the verification token is wrong or expired")
-    user.email_verified_at = utcnow()
+    user.email_verified_at = deps.clock()
     after_commit(deps, lambda: signals.registration_verified.send(deps.sender, user=user))
     return user

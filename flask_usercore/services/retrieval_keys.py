@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import delete, select
 
 from ..errors import FieldError, NotFound, ValidationFailed
-from ..models import Credential, CredentialKind, User, utcnow
+from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token
 from .authentication import IssuedSession, start_session
 from .context import ClientInfo, Deps, expiry
@@ -36,7 +36,7 @@ def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
     """
     if deps.session.get(User, user_id) is None:
         raise NotFound("there is no such user")
-    now = utcnow()
+    now = deps.clock()
     key = "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
     deps.session.add(Credential(
         user_id=user_id, kind=CredentialKind.RETRIEVAL_KEY, token_hash=hash_token(key),
@@ -60,7 +60,7 @@ def authenticate_with_key(deps: Deps, key: str, user_id: uuid.UUID,
         delete(Credential)
         .where(Credential.token_hash == hash_token(key),
                Credential.kind == CredentialKind.RETRIEVAL_KEY,
-               Credential.user_id == user_id, Credential.expires_at > utcnow())
+               Credential.user_id == user_id, Credential.expires_at > deps.clock())
         .execution_options(synchronize_session=False))
     if getattr(used, "rowcount", 0) != 1:
         raise _refused()

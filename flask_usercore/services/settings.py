@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import signals
 from ..errors import ValidationFailed
-from ..models import User, UserSettings, utcnow
+from ..models import User, UserSettings
 from .context import Deps, after_commit
 
 PATH = ".settingsString"
@@ -43,7 +43,7 @@ def put_settings(deps: Deps, user: User, settings: str) -> None:
     if len(document) > deps.config.max_settings_bytes:
         raise ValidationFailed.single(PATH, "maxLength", "the settings may hold at most "
                                       f"{deps.config.max_settings_bytes} bytes")
-    now = utcnow()
+    now = deps.clock()
     values = {"user_id": user.id, "settings": settings, "updated_at": now}
     dialect = deps.session.get_bind().dialect.name
     # the dialect's own module only: an app on SQLite never imports PostgreSQL's (2 MiB)

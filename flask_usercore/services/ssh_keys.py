@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import SshKey, User, utcnow
+from ..models import SshKey, User
 from .context import Deps, after_commit
 
 PATH = ".publicKey"
@@ -122,8 +122,8 @@ def _check_strength(key: object) -> None:
                                            "ECDSA or RSA")
 
 
-def _future(expires_at: dt.datetime | None) -> dt.datetime | None:
-    if expires_at is not None and expires_at <= utcnow():
+def _future(deps: Deps, expires_at: dt.datetime | None) -> dt.datetime | None:
+    if expires_at is not None and expires_at <= deps.clock():
         raise ValidationFailed.single(".expiresAt", "formatMinimum",
                                       "expiresAt must lie in the future")
     return expires_at
@@ -160,7 +160,7 @@ def add_key(deps: Deps, user: User, public_key: str, *, comment: str | None = No
     ``USERCORE_SSH_KEYS_MAX`` keys already; 409: the user has this key already.
     """
     parsed = parse_public_key(public_key)
-    _future(expires_at)
+    _future(deps, expires_at)
     count = deps.session.scalar(select(func.count()).select_from(SshKey)
                                 .where(SshKey.user_id == user.id)) or 0
     if count >= deps.config.ssh_keys_max:
@@ -187,7 +187,7 @@ def edit_key(deps: Deps, user: User, key_id: str, *, comment: str,
     """Replace the comment and expiry of the user's key (no ``expires_at``: none)."""
     key = get_key(deps, user, key_id)
     if expires_at != key.expires_at:
-        _future(expires_at)
+        _future(deps, expires_at)
     key.comment, key.expires_at = comment, expires_at
     deps.session.flush()
     return key

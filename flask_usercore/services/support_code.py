@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..models import CodePurpose, OneTimeCode, User, utcnow
+from ..models import CodePurpose, OneTimeCode, User
 from ..security.codes import code_matches, hash_code, hash_code_all
 from .context import Deps, expiry
 
@@ -70,7 +70,7 @@ def _live(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
 def support_code(deps: Deps, user: User, *, force_recreate: bool = False) -> SupportCode:
     """The user's live support code, or a new one when there is none or ``force_recreate``
     (the old one then stops working). Lives ``USERCORE_SUPPORT_CODE_TTL`` seconds."""
-    now = utcnow()
+    now = deps.clock()
     if not force_recreate:
         row = deps.session.scalars(
             select(OneTimeCode).where(OneTimeCode.user_id == user.id, *_live(now))
@@ -107,7 +107,7 @@ def find_support_code(deps: Deps, code: str) -> list[SupportCodeOwner]:
     code = code.strip()
     if len(code) != DIGITS or not code.isdigit():
         return []
-    now = utcnow()
+    now = deps.clock()
     rows = deps.session.execute(
         select(User.id, User.email, OneTimeCode.expires_at)
         .join(User, User.id == OneTimeCode.user_id)

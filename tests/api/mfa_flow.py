@@ -7,10 +7,10 @@ from typing import Any
 
 import pyotp
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_usercore.models import utcnow
-from flask_usercore.services import mfa as mfa_service
 from tests.conftest import PASSWORD
 
 INIT = "/v2/users/self/credentials/init-mfa"
@@ -18,8 +18,8 @@ MFA = "/v2/users/self/credentials/mfa"
 
 
 class TotpClock:
-    """Stands in for ``utcnow`` of ``services/mfa.py``: the time of the TOTP checks and of
-    the remembered first factor's expiry."""
+    """The source of the app's ``deps.clock``: the time of the TOTP checks and of the
+    remembered first factor's expiry."""
 
     def __init__(self) -> None:
         self.now = utcnow()
@@ -41,9 +41,9 @@ class TotpClock:
 
 
 @pytest.fixture
-def totp_clock(monkeypatch: pytest.MonkeyPatch) -> TotpClock:
+def totp_clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> TotpClock:
     clock = TotpClock()
-    monkeypatch.setattr(mfa_service, "utcnow", clock)
+    monkeypatch.setattr(app.extensions["usercore"].deps.clock, "source", clock)
     return clock
 
 

@@ -12,16 +12,14 @@ from flask import Flask
 from flask_usercore.models import MfaSecret, RecoveryCode, User, utcnow
 from flask_usercore.security import totp
 from flask_usercore.security.codes import hash_code, normalize_recovery_code
-from flask_usercore.services import authentication, codes, mfa, registration
+from flask_usercore.services import authentication, mfa, registration
 from flask_usercore.services.context import Auth, ClientInfo, Deps, commit
 
 SERVICE_PASSWORD = "correct horse battery staple 9"
-#: The service modules that read the time through their own ``utcnow`` import.
-CLOCK_MODULES = (authentication, codes, mfa, registration)
 
 
 class Clock:
-    """A settable replacement for ``utcnow`` (timezone-aware UTC)."""
+    """A settable source of ``deps.clock`` (timezone-aware UTC)."""
 
     def __init__(self, start: dt.datetime) -> None:
         self.now = start
@@ -42,11 +40,11 @@ def deps(app: Flask) -> Iterator[Deps]:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Freeze the services' ``utcnow`` at the current time; move it with ``advance``."""
+def clock(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Freeze the services' clock (``deps.clock``) at the current time; move it with
+    ``advance``."""
     frozen = Clock(utcnow())
-    for module in CLOCK_MODULES:
-        monkeypatch.setattr(module, "utcnow", frozen)
+    monkeypatch.setattr(deps.clock, "source", frozen)
     return frozen
 
 

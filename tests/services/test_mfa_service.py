@@ -235,7 +235,7 @@ def code_at(secret: str, clock: Clock, steps: int = 0) -> str:
 
 
 class TestTotpWithAClock:
-    """TOTP is checked at the services' time (``utcnow``), which the ``clock`` fixture sets."""
+    """TOTP is checked at the services' time (``deps.clock``), which the ``clock`` fixture sets."""
 
     @pytest.mark.parametrize("steps", [-1, 1])
     def test_one_step_of_drift_either_way_is_accepted(
