@@ -19,9 +19,11 @@ from .services.context import commit
 from .services.registration import create_user
 from .state import usercore_state
 
-#: Wire paths of the validation errors, as the options that carry them.
-_OPTIONS = {".email": "--email", ".password": "--password",
-            ".person.firstName": "--first-name", ".person.lastName": "--last-name"}
+#: The fields of the validation errors (a command's field, or a wire path), as the options
+#: that carry them.
+_OPTIONS = {"email": "--email", "password": "--password", ".email": "--email",
+            ".password": "--password", ".person.firstName": "--first-name",
+            ".person.lastName": "--last-name"}
 
 usercore_cli = AppGroup("usercore", help="flask-usercore administration.")
 for _command in OAUTH2_COMMANDS:
@@ -29,7 +31,8 @@ for _command in OAUTH2_COMMANDS:
 
 
 def _describe(error: FieldError) -> str:
-    where = _OPTIONS.get(error.path, error.path or "input")
+    key = error.field or error.path
+    where = _OPTIONS.get(key, key or "input")
     return f"{where}: {error.message} ({error.type})"
 
 

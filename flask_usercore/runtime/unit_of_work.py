@@ -82,7 +82,8 @@ class RunMode(enum.StrEnum):
     #: Reads as transactions of their own, the first write opens one transaction; the
     #: closing write may stay alone (the login: a lookup and one ``INSERT``).
     SINGLE_STATEMENTS = "single_statements"
-    #: The answer goes first; the work runs after it in a unit of work of its own.
+    #: The answer goes first (the request itself only reads); the work runs after it in a
+    #: unit of work of its own.
     AFTER_RESPONSE = "after_response"
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, fields
 
+from ..commands.authentication import Login, LoginQuery
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .text import text
 
 
 class AuthenticateSchema(InputSchema):
+    command = Login
     email = text(254, min_length=1, required=True)
     password = text(4096, min_length=1, required=True)
 
@@ -18,6 +20,8 @@ class AuthenticateQuery(InputSchema):
 
     class Meta:
         unknown = EXCLUDE
+
+    command = LoginQuery
 
     cookie_only = fields.Boolean(load_default=False, data_key="cookieOnly")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import Schema, ValidationError, fields, post_dump
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load
 
 from ..errors import FieldError, ValidationFailed
 from .errortypes import TypedMessage, message_type, type_field
@@ -47,15 +47,15 @@ def translate(error: ValidationError) -> ValidationFailed:
                                    f"{items[0].message}" if items else None)
 
 
-def load(schema: Schema, data: Any) -> dict[str, Any]:
-    """Validate a decoded JSON body against ``schema``; raise :class:`ValidationFailed`."""
+def load(schema: Schema, data: Any) -> Any:
+    """Validate a decoded JSON body against ``schema``: its command (``InputSchema.command``),
+    or a dict; raise :class:`ValidationFailed`."""
     if not isinstance(data, dict):
         raise ValidationFailed.single("", "type", "the request body must be a JSON object")
     try:
-        result: dict[str, Any] = schema.load(data)
+        return schema.load(data)
     except ValidationError as exc:
         raise translate(exc) from None
-    return result
 
 
 class InputSchema(Schema):
@@ -70,6 +70,14 @@ class InputSchema(Schema):
         "type": TypedMessage("Invalid input type.", "type"),
         "unknown": TypedMessage("Unknown field.", "additionalProperties"),
     }
+    #: The frozen command (``flask_usercore/commands/``) this schema loads into, its fields
+    #: named as the schema's; None: a dict. A field the client did not send takes the
+    #: command's default.
+    command: ClassVar[type[Any] | None] = None
+
+    @post_load
+    def _to_command(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return self.command(**data) if self.command is not None else data
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         """Type the field's errors; add the character check to a plain string field."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from ..commands.passwords import ChangePassword, ConfirmPasswordReset, InitPasswordReset
 from .base import Email, InputSchema, ResponseSchema, UtcDateTime
 from .mfa import multi_factor_code
 from .text import text
@@ -16,6 +17,7 @@ class ChangePasswordSchema(InputSchema):
     """``{oldPassword, newPassword, multiFactorCode?}``; the old password may instead come
     in the ``x-apitree-password`` header."""
 
+    command = ChangePassword
     old_password = text(4096, min_length=1, data_key="oldPassword")
     new_password = text(4096, min_length=1, required=True, data_key="newPassword")
     multi_factor_code = multi_factor_code()
@@ -26,10 +28,12 @@ class PasswordUpdatedAtResult(ResponseSchema):
 
 
 class InitPasswordResetSchema(InputSchema):
+    command = InitPasswordReset
     email = Email(required=True)
 
 
 class ConfirmPasswordResetSchema(InputSchema):
+    command = ConfirmPasswordReset
     password = text(4096, min_length=1, required=True)
     token = text(RESET_TOKEN_LENGTH, min_length=RESET_TOKEN_LENGTH, required=True)
     user_id = fields.UUID(required=True, data_key="userId")

@@ -59,7 +59,7 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -
         raise ValidationFailed.single(".email", "EmailAddressAlreadyVerified",
                                       "this is already your verified e-mail address")
     if _taken(deps, user, email):
-        raise ValidationFailed.single(*UNIQUE["email_key"])
+        raise ValidationFailed.on(*UNIQUE["email_key"])
     code = issue_code(deps, user.id, PURPOSE, target=email)
     send_mail(deps, "email-change", email, user=user, code=code, new_email=email)
     send_mail(deps, "email-change-notice", user.email, user=user, new_email=email)
@@ -97,7 +97,7 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
         raise ValidationFailed.single(".token", "WrongVerificationToken",
                                       "the verification token is wrong or expired")
     if _taken(deps, user, used.target):
-        raise ValidationFailed.single(*UNIQUE["email_key"])
+        raise ValidationFailed.on(*UNIQUE["email_key"])
     old_email = user.email
     user.email = used.target
     user.email_verified_at = deps.clock()

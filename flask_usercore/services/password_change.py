@@ -8,6 +8,7 @@ import unicodedata
 from sqlalchemy import update
 
 from .. import signals
+from ..commands.passwords import ChangePassword
 from ..errors import ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
@@ -24,8 +25,8 @@ from .passwords import (
 from .sessions import revoke_for_password_change
 
 
-def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: str,
-                    multi_factor_code: str | None, client: ClientInfo) -> IssuedSession:
+def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
+                    client: ClientInfo) -> IssuedSession:
     """Replace the caller's password and answer with fresh credentials.
 
     Checked in this order, so that nobody is asked for a second factor and then told the
@@ -37,13 +38,14 @@ def change_password(deps: Deps, auth: Auth, *, old_password: str, new_password: 
     presented ones. The user gets a "password changed" mail.
     """
     user = auth.user
+    old_password, new_password = command.old_password or "", command.new_password
     check_current_password(deps, user, old_password, field="old_password")
     if unicodedata.normalize("NFKC", new_password) == unicodedata.normalize("NFKC", old_password):
         raise ValidationFailed.single(".newPassword", "SamePassword",
                                       "the new password must differ from the old one")
     check_new_password(deps, new_password, email=user.email, names=personal_names(user),
                        path=".newPassword")
-    check_second_factor(deps, user, multi_factor_code)
+    check_second_factor(deps, user, command.multi_factor_code)
     store_password_hash(deps, user, deps.hasher.hash(new_password))
     forget_failures(deps, user.email_key)
     announce_password_change(deps, user, how="change")

@@ -34,12 +34,12 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
     existing = find_by_email(deps, email)
     if existing is not None:
         if not _abandoned(deps, existing):
-            raise ValidationFailed.single(*UNIQUE["email_key"])
+            raise ValidationFailed.on(*UNIQUE["email_key"])
         # nobody can ever verify it: the address (and nickname) go to the new sign-up
         deps.session.execute(delete(User).where(User.id == existing.id)
                              .execution_options(synchronize_session="fetch"))
     if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):
-        raise ValidationFailed.single(*UNIQUE["nickname_lower"])
+        raise ValidationFailed.on(*UNIQUE["nickname_lower"])
     names = (person["first_name"], person["last_name"], profile.get("nickname"),
              profile.get("display_name"))
     user = User(id=uuid.uuid4(), email=email,

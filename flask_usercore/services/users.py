@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import signals
+from ..commands.account import DeleteAccount
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from ..security.identity import email_key
@@ -21,8 +22,8 @@ from .mfa import check_second_factor
 from .passwords import check_current_password, forget_failures
 
 UNIQUE = {
-    "email_key": (".email", "EmailInUse", "the e-mail address is already in use"),
-    "nickname_lower": (".nickname", "NicknameInUse", "the nickname is already taken"),
+    "email_key": ("email", "EmailInUse", "the e-mail address is already in use"),
+    "nickname_lower": ("nickname", "NicknameInUse", "the nickname is already taken"),
 }
 
 #: Read-only fields of a write, with the current value each must repeat.
@@ -68,7 +69,7 @@ def flush_unique(deps: Deps) -> None:
         text = str(exc.orig)
         for key, (path, kind, message) in UNIQUE.items():
             if key in text:  # the index name (PostgreSQL) or the column (SQLite)
-                raise ValidationFailed.single(path, kind, message) from None
+                raise ValidationFailed.on(path, kind, message) from None
         raise
 
 
@@ -150,7 +151,7 @@ def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[st
     if errors:
         raise ValidationFailed(errors, errors[0].message)
     if values.get("nickname") and nickname_taken(deps, values["nickname"], other_than=user.id):
-        raise ValidationFailed.single(*UNIQUE["nickname_lower"])
+        raise ValidationFailed.on(*UNIQUE["nickname_lower"])
     changed = {k for k, v in values.items() if getattr(user, k) != v}
     for key in changed:
         setattr(user, key, values[key])
@@ -161,8 +162,7 @@ def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[st
     return changed
 
 
-def delete_account(deps: Deps, auth: Auth, password: str,
-                   multi_factor_code: str | None) -> None:
+def delete_account(deps: Deps, auth: Auth, command: DeleteAccount) -> None:
     """Delete the caller's account and every row that belongs to it, after the checks.
 
     The password must match (400 ``WrongPassword``); with MFA on, a
@@ -171,8 +171,8 @@ def delete_account(deps: Deps, auth: Auth, password: str,
     429 before the password is compared.
     """
     user = auth.user
-    check_current_password(deps, user, password)
-    check_second_factor(deps, user, multi_factor_code, announce=False)  # the account goes
+    check_current_password(deps, user, command.password or "")
+    check_second_factor(deps, user, command.multi_factor_code, announce=False)
     forget_failures(deps, user.email_key)
     user_id, email = user.id, user.email
     # the stored avatar files go after the commit; their rows, like every row that belongs

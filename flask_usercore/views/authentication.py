@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response
 
+from ..commands.authentication import Login, LoginQuery
 from ..runtime.unit_of_work import RunMode
 from ..schemas.authentication import (
     AuthenticateQuery,
@@ -25,11 +26,11 @@ from ..web.transport import clear_session_cookie, set_session_cookie
 bp = CapabilityBlueprint("authentication", __name__)
 
 
-def session_reply(issued: IssuedSession, cookie_only: bool) -> Response | dict[str, Any]:
-    """``{token, refreshToken, expires}``, or 204 with only the HttpOnly cookie set."""
+def session_reply(issued: IssuedSession, cookie_only: bool) -> Response | IssuedSession:
+    """The session (dumped as ``{token, refreshToken, expires}``), or 204 with only the
+    HttpOnly cookie set."""
     if not cookie_only:
-        return {"token": issued.token, "refresh_token": issued.refresh_token,
-                "expires": issued.expires}
+        return issued
     response = empty(204)
     set_session_cookie(response, deps().config, issued.token, issued.expires)
     return response
@@ -40,12 +41,11 @@ def session_reply(issued: IssuedSession, cookie_only: bool) -> Response | dict[s
               query=AuthenticateQuery, response=TokenResult, extra_statuses=(202, 204, 401),
               alternatives={202: SecondFactorRequiredSchema},
               rate_limit_group="login", runs=RunMode.SINGLE_STATEMENTS)
-def authenticate(body: dict[str, Any], query: dict[str, Any]) -> Response | Reply | dict[str, Any]:
-    outcome = authentication.authenticate(deps(), body["email"], body["password"],
-                                          client_info())
+def authenticate(body: Login, query: LoginQuery) -> Response | Reply | IssuedSession:
+    outcome = authentication.authenticate(deps(), body.email, body.password, client_info())
     if isinstance(outcome, SecondFactorChallenge):
         return Reply(outcome, 202)
-    return session_reply(outcome, query["cookie_only"])
+    return session_reply(outcome, query.cookie_only)
 
 
 @bp.operation("PUT", "/logout", operation_id="user-logout", status=204, kinds=SESSION_ONLY,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..commands.email_change import ChangeEmail, ResendEmail, VerifyEmail
 from ..schemas.email_change import (
     ChangeEmailSchema,
     EmailResult,
@@ -14,7 +15,6 @@ from ..schemas.email_change import (
 from ..services import email_change
 from ..services.access import SESSION_ONLY
 from ..web import CapabilityBlueprint, current_auth, deps
-from .passwords import password_from
 
 bp = CapabilityBlueprint("email_change", __name__)
 
@@ -28,24 +28,24 @@ def get_own_email() -> dict[str, Any]:
 
 @bp.operation("PUT", "/users/self/credentials/email", operation_id="user-change-email",
               status=204, kinds=SESSION_ONLY, summary="Change your Email-Address.",
-              body=ChangeEmailSchema)
-def change_email(body: dict[str, Any]) -> None:
-    email_change.request_email_change(deps(), current_auth(), email=body["email"],
-                                      password=password_from(body, "password", "password"))
+              body=ChangeEmailSchema, confirmation="password")
+def change_email(body: ChangeEmail) -> None:
+    email_change.request_email_change(deps(), current_auth(), email=body.email,
+                                      password=body.password or "")
 
 
 @bp.operation("POST", "/users/self/credentials/email/actions/resend-email", status=204,
               operation_id="user-resend-verification-email", kinds=(),
               summary="Resend the Email-Address verification email.", body=ResendEmailSchema,
               extra_statuses=(412,), rate_limit_group="credentials")
-def resend_email(body: dict[str, Any]) -> None:
-    email_change.resend_verification(deps(), user_id=body["user_id"], email=body["email"])
+def resend_email(body: ResendEmail) -> None:
+    email_change.resend_verification(deps(), user_id=body.user_id, email=body.email)
 
 
 @bp.operation("POST", "/users/self/credentials/email/actions/verify-email", status=204,
               operation_id="user-verify-email", kinds=SESSION_ONLY,
               summary="Verify an added Email-Address.", body=VerifyEmailSchema,
               extra_statuses=(404,), rate_limit_group="credentials")
-def verify_email(body: dict[str, Any]) -> None:
-    email_change.verify_email_change(deps(), current_auth(), email=body["email"],
-                                     token=body.get("token"))
+def verify_email(body: VerifyEmail) -> None:
+    email_change.verify_email_change(deps(), current_auth(), email=body.email,
+                                     token=body.token)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response
 
+from ..commands.authentication import LoginQuery
 from ..schemas.authentication import AuthenticateQuery, TokenResult
 from ..schemas.base import EmptySchema
 from ..schemas.mfa import (
@@ -17,6 +18,7 @@ from ..schemas.mfa import (
 )
 from ..services import authentication, mfa_setup
 from ..services.access import SESSION_ONLY
+from ..services.authentication import IssuedSession
 from ..services.mfa_setup import MfaSetup
 from ..web import CapabilityBlueprint, client_info, current_auth, deps
 from .authentication import session_reply
@@ -29,10 +31,10 @@ _CODES = "/users/self/credentials/mfa"
               summary="Validate your second factor.", body=AuthenticateMfaSchema,
               query=AuthenticateQuery, response=TokenResult, extra_statuses=(204, 408),
               rate_limit_group="login")
-def authenticate_mfa(body: dict[str, Any], query: dict[str, Any]) -> Response | dict[str, Any]:
+def authenticate_mfa(body: dict[str, Any], query: LoginQuery) -> Response | IssuedSession:
     issued = authentication.authenticate_mfa(deps(), body["email"], body["password"],
                                              body["multi_factor_code"], client_info())
-    return session_reply(issued, query["cookie_only"])
+    return session_reply(issued, query.cookie_only)
 
 
 @bp.operation("POST", "/users/self/credentials/init-mfa", operation_id="user-init-mfa",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
-from ..errors import FieldError, ValidationFailed
+from ..commands.account import DeleteAccount
 from ..schemas.account import DeleteAccountSchema
 from ..schemas.users import UserSchema, UserUpdateSchema, dump_user
 from ..services import users
@@ -14,7 +14,6 @@ from ..services.access import PROFILE_KINDS, SESSION_ONLY
 from ..web import CapabilityBlueprint, current_auth, deps
 
 bp = CapabilityBlueprint("users", __name__)
-PASSWORD_HEADER = "x-apitree-password"  # noqa: S105 (a header name)
 #: The OAuth2 scope of the APITree Profile.
 PROFILE_SCOPE = ("profile",)
 
@@ -44,14 +43,6 @@ def update_account(body: dict[str, Any]) -> None:
 
 @bp.operation("DELETE", "/users/self", operation_id="user-delete-user", status=200,
               kinds=SESSION_ONLY, summary="Delete your account and all your personal data.",
-              body=DeleteAccountSchema, extra_statuses=(202,))
-def delete_user(body: dict[str, Any]) -> None:
-    password = body.get("password") or request.headers.get(PASSWORD_HEADER)
-    if password is None:
-        raise ValidationFailed([FieldError(
-            ".password", f"password is required, in the body or the {PASSWORD_HEADER} header",
-            "required", {"missingProperty": "password"})])
-    if "password" not in body and len(password) < 6:
-        raise ValidationFailed.single(".password", "minLength",
-                                      f"{PASSWORD_HEADER} must have at least 6 characters")
-    users.delete_account(deps(), current_auth(), password, body.get("multi_factor_code"))
+              body=DeleteAccountSchema, confirmation="password", extra_statuses=(202,))
+def delete_user(body: DeleteAccount) -> None:
+    users.delete_account(deps(), current_auth(), body)

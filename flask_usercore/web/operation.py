@@ -119,7 +119,7 @@ class Operation:
     runs: RunMode = RunMode.WRITE
     #: The command field of the confirming password, which the ``x-apitree-password``
     #: header may carry instead of the body.
-    confirm_password: str | None = None
+    confirmation: str | None = None
     #: Schemas of the other statuses a view may answer with a :class:`Reply`.
     alternatives: tuple[tuple[int, type[Schema]], ...] = ()
 
@@ -141,7 +141,7 @@ class CapabilityBlueprint(Blueprint):
                   rate_limit_group: str | None = None,
                   body_limit: Callable[[UserCoreConfig], int] | None = None,
                   writes: bool = False, runs: RunMode | None = None,
-                  confirm_password: str | None = None,
+                  confirmation: str | None = None,
                   alternatives: dict[int, type[Schema]] | None = None,
                   tags: Sequence[str] = ("User",),
                   error_format: Literal["wire", "oauth2"] = "wire") -> Callable[[F], F]:
@@ -160,7 +160,7 @@ class CapabilityBlueprint(Blueprint):
                        frozenset(kinds), tuple(scopes), body_format, many, extra_statuses,
                        rate_limit_group, tuple(tags), body_limit=body_limit,
                        error_format=error_format, writes=writes, runs=runs,
-                       confirm_password=confirm_password,
+                       confirmation=confirmation,
                        alternatives=tuple((alternatives or {}).items()))
         body_schema = body() if body else None
         query_schema = query() if query else None
@@ -185,7 +185,7 @@ class CapabilityBlueprint(Blueprint):
                         kwargs["query"] = load_query(query_schema)
                     if body_schema is not None:
                         kwargs["body"] = load_body(body_schema, op.body_format,
-                                                   op.confirm_password)
+                                                   op.confirmation)
                     try:
                         result = view(**kwargs)
                     except ValidationFailed as exc:
@@ -193,7 +193,7 @@ class CapabilityBlueprint(Blueprint):
                     response = _respond(op, response_schema, dump_one, others, result)
                     if response.status_code >= 400:
                         uow.rollback()  # an answer the view built: a refusal
-                    elif op.runs is RunMode.READ:
+                    elif op.runs in (RunMode.READ, RunMode.AFTER_RESPONSE):
                         uow.end_read()
                     else:
                         uow.commit()

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import Table, func, select
 
 from flask_usercore import signals
+from flask_usercore.commands.account import DeleteAccount
 from flask_usercore.errors import SecondFactorRequired, ValidationFailed
 from flask_usercore.models import Base, CodePurpose, User
 from flask_usercore.schemas.users import UserUpdateSchema, dump_user
@@ -247,7 +248,7 @@ def test_delete_account_removes_every_row_of_the_user(
         deleted.append(kwargs)
 
     with signals.user_deleted.connected_to(on_delete):
-        users.delete_account(deps, victim, PASSWORD, pyotp.TOTP(secret).now())
+        users.delete_account(deps, victim, DeleteAccount(PASSWORD, pyotp.TOTP(secret).now()))
         commit(deps.session)
     assert deleted == [{"user_id": victim_id, "email": "ada@example.com"}]
     assert rows_per_table(deps, victim_id) == dict.fromkeys(before_victim, 0)
@@ -262,7 +263,7 @@ def test_delete_account_needs_the_password(
         password: str) -> None:
     auth = sign_in(make_user())
     with pytest.raises(ValidationFailed) as exc:
-        users.delete_account(deps, auth, password, None)
+        users.delete_account(deps, auth, DeleteAccount(password, None))
     assert errors_of(exc) == [(".password", "WrongPassword")]
     assert rows_per_table(deps, auth.user.id)["usercore_users"] == 1
 
@@ -270,7 +271,7 @@ def test_delete_account_needs_the_password(
 def test_delete_account_without_mfa_needs_no_code(deps: Deps, make_user: Callable[..., User],
                                                   sign_in: Callable[..., Auth]) -> None:
     auth = sign_in(make_user())
-    users.delete_account(deps, auth, PASSWORD, None)
+    users.delete_account(deps, auth, DeleteAccount(PASSWORD, None))
     assert sum(rows_per_table(deps, auth.user.id).values()) == 0
 
 
@@ -280,13 +281,13 @@ def test_delete_account_with_mfa_needs_a_valid_code(
     user_id = auth.user.id
     before = rows_per_table(deps, user_id)
     with pytest.raises(SecondFactorRequired):
-        users.delete_account(deps, auth, PASSWORD, None)
+        users.delete_account(deps, auth, DeleteAccount(PASSWORD, None))
     with pytest.raises(ValidationFailed) as exc:
-        users.delete_account(deps, auth, PASSWORD, "NOTACODE")
+        users.delete_account(deps, auth, DeleteAccount(PASSWORD, "NOTACODE"))
     assert errors_of(exc) == [(".multiFactorCode", "MfaCodeNotValid")]
     deps.session.rollback()
     assert rows_per_table(deps, user_id) == before
     fresh = resolve_token(deps, auth.token)
     assert fresh is not None
-    users.delete_account(deps, fresh, PASSWORD, "RECOVERYONE")
+    users.delete_account(deps, fresh, DeleteAccount(PASSWORD, "RECOVERYONE"))
     assert sum(rows_per_table(deps, user_id).values()) == 0
