@@ -121,11 +121,11 @@ def test_a_write_after_the_closing_write_is_refused(app: Flask, deps: Deps) -> N
     """Only where single statements run in autocommit (PostgreSQL with psycopg 3): the
     closing write committed alone, so a later write could not join it."""
     user = _user(deps)
-    deps.uow.commit()
-    deps.uow.start(RunMode.SINGLE_STATEMENTS)
-    deps.session.execute(select(User.id))
     row = {"id": uuid.uuid4(), "user_id": user.id, "kind": "api_token",
            "token_hash": uuid.uuid4().hex, "created_at": user.created_at}
+    deps.uow.commit()  # (nothing loads after it: the operation starts with no statement)
+    deps.uow.start(RunMode.SINGLE_STATEMENTS)
+    deps.session.execute(select(User.id))  # the first statement, alone
     deps.uow.connection().execute(
         insert(Credential).execution_options(**{CLOSING_WRITE: True}), row)
     single = deps.uow.strategy is not None and deps.uow.strategy.has_single_statements
