@@ -4,9 +4,7 @@
 fields) under ``/v2``. See ``docs/quickstart.md``.
 """
 
-#: The package's version, the one place it is written (pyproject.toml reads it from here).
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .auth import LoginUser, auth_required, current_auth, current_user
 from .config import ConfigError, UserCoreConfig
 from .errors import UserCoreError, ValidationFailed

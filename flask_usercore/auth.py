@@ -32,9 +32,9 @@ from .models import User
 from .services.access import USER_KINDS
 from .services.context import Auth
 from .state import usercore_state
-from .views.handlers import error_response
 from .web.authenticator import authenticate, request_auth
-from .web.loading import request_body_limit
+from .web.handlers import error_response
+from .web.operation import request_body_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -192,7 +192,7 @@ class UserCoreConfig:
             raise ConfigError("USERCORE_OAUTH2_ISSUER must be an http(s) URL without query, "
                               "fragment or trailing '/'")
         if self.oauth2_jwt_key:
-            from .oauth2.keys import KeyProblem, load_signing_key
+            from .security.signing_keys import KeyProblem, load_signing_key
 
             try:
                 load_signing_key(self.oauth2_jwt_key)

@@ -1,6 +1,6 @@
 """The error hierarchy (DESIGN.md, "Wire rules"): each error has an HTTP status and a stable type.
 
-Services raise these exceptions; ``flask_usercore.views.handlers`` turns every one of them, every
+Services raise these exceptions; ``flask_usercore.web.handlers`` turns every one of them, every
 HTTP error and every unexpected exception raised under our URL prefix into the JSON bodies the
 mittwald clients parse. This module imports nothing of Flask.
 """

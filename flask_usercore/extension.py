@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Blueprint, Flask
 
@@ -62,7 +62,7 @@ from .views import (
     support_code,
     users,
 )
-from .views.handlers import guard_prefix, register_error_handlers
+from .web.handlers import guard_prefix, register_error_handlers
 from .web.operation import CapabilityBlueprint
 
 if TYPE_CHECKING:
@@ -163,7 +163,9 @@ class UserCore:
         for child in CAPABILITIES:
             bp.register_blueprint(child)
         bp.add_url_rule("/openapi.json", "openapi", openapi_view, methods=["GET"])
-        bp.record(request_log.install)  # before the guard: its refusals are logged too
+        # before the guard: its refusals are logged too
+        bp.record(lambda setup: request_log.install(setup,
+                                                    usercore_state(cast(Flask, setup.app)).config))
         bp.record(guard_prefix(auth.max_body_bytes))
         register_error_handlers(bp, rollback=lambda: usercore_state().deps.uow.rollback())
         return bp

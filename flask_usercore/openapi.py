@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 
-from . import __version__
+from ._version import __version__
 from .schemas.base import Email
 from .schemas.users import HttpUrl
 from .state import usercore_state

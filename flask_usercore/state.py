@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from flask import Flask, current_app
 
@@ -12,9 +12,7 @@ from .runtime.ratelimit import RateLimiter
 from .services.context import Deps
 
 if TYPE_CHECKING:
-    from .extension import UserCore
-    from .oauth2.keys import SigningKey
-    from .oauth2.server import UserCoreAuthorizationServer
+    from flask_sqlalchemy import SQLAlchemy
 
 EXTENSION_KEY = "usercore"
 
@@ -23,23 +21,23 @@ EXTENSION_KEY = "usercore"
 class Built:
     """Per-app parts built once, when first needed or when the blueprint is registered."""
 
-    #: Our OpenAPI document (``/openapi.json``), built by its first request.
+    #: Our OpenAPI document (``/openapi.json``), built by its first request. (The OAuth2
+    #: parts are the OAuth2 package's: ``oauth2/parts.py``.)
     openapi: dict[str, Any] | None = None
-    #: The URL prefix the OAuth2 blueprint was registered under.
-    oauth2_prefix: str | None = None
-    #: The limiter of the OAuth2 token endpoints (``USERCORE_OAUTH2_RATELIMIT``).
-    oauth2_limiter: RateLimiter | None = None
-    #: The Authlib authorization server, built by the first OAuth2 request.
-    oauth2_server: UserCoreAuthorizationServer | None = None
-    #: The JWT signing key (``USERCORE_OAUTH2_JWT_KEY``), loaded with the server.
-    oauth2_signing_key: SigningKey | None = None
+
+
+class Core(Protocol):
+    """The extension object (:class:`~flask_usercore.extension.UserCore`), as the state
+    sees it."""
+
+    db: SQLAlchemy
 
 
 @dataclass(frozen=True, slots=True)
 class UserCoreState:
     """One app's extension state: the extension object, its config, services' deps, limiter."""
 
-    core: UserCore
+    core: Core
     config: UserCoreConfig
     deps: Deps
     limiter: RateLimiter

@@ -25,6 +25,7 @@ from ..services.mfa import check_second_factor
 from ..services.passwords import forget_failures
 from ..state import usercore_state
 from . import store
+from .parts import oauth2_parts
 
 #: Client authentication at the token endpoint: HTTP Basic or form fields for confidential
 #: clients, ``client_id`` alone for public ones (which then must prove PKCE).
@@ -173,7 +174,7 @@ def user_info(user: User, scope: str) -> UserInfo:
 
 def _signing_key() -> Any:
     """The loaded JWT signing key (the server loads it before it registers this grant)."""
-    key = usercore_state().built.oauth2_signing_key
+    key = oauth2_parts().signing_key
     if key is None:
         raise RuntimeError("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
     return key

@@ -30,6 +30,7 @@ from ..web.authenticator import authenticate
 from ..web.loading import client_info
 from ..web.transport import presented_token, set_session_cookie, trusted_origin
 from . import consents
+from .parts import oauth2_parts
 from .server import authorization_server
 
 CSRF_COOKIE = "usercore_oauth2_csrf"
@@ -73,9 +74,8 @@ def _query() -> str:
 
 
 def _to(path: str) -> str:
-    state = usercore_state()
-    prefix = state.built.oauth2_prefix
-    prefix = state.config.url_prefix if prefix is None else prefix
+    prefix = oauth2_parts().prefix
+    prefix = usercore_state().config.url_prefix if prefix is None else prefix
     return f"{prefix}/oauth2/{path}?{_query()}"
 
 

@@ -11,7 +11,7 @@ document.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -22,11 +22,12 @@ from flask import request
 from joserfc import jwt
 
 from ..models import OAuth2Client
+from ..security.signing_keys import SigningKey, load_signing_key
 from ..security.tokens import new_token
 from ..state import usercore_state
 from ..web.loading import client_info
 from . import clients, grants, store
-from .keys import SigningKey, load_signing_key
+from .parts import oauth2_parts
 
 
 def issuer() -> str:
@@ -37,7 +38,7 @@ def issuer() -> str:
 
 def signing_key() -> SigningKey | None:
     """The JWT signing key of the current app, or None (opaque tokens, no OpenID Connect)."""
-    return usercore_state().built.oauth2_signing_key
+    return oauth2_parts().signing_key
 
 
 def scopes_supported() -> list[str]:
@@ -186,10 +187,11 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 def authorization_server() -> UserCoreAuthorizationServer:
     """The current app's server, built on first use."""
     state = usercore_state()
-    server = state.built.oauth2_server
+    parts = oauth2_parts()
+    server = cast("UserCoreAuthorizationServer | None", parts.server)
     if server is None:
         if state.config.oauth2_jwt_key:
-            state.built.oauth2_signing_key = load_signing_key(state.config.oauth2_jwt_key)
+            parts.signing_key = load_signing_key(state.config.oauth2_jwt_key)
         server = UserCoreAuthorizationServer()
         extensions: list[Any] = [grants.S256CodeChallenge(required=True)]
         if state.config.oauth2_jwt_key:
@@ -199,5 +201,5 @@ def authorization_server() -> UserCoreAuthorizationServer:
         server.register_grant(grants.PasswordGrant)
         server.register_endpoint(Revocation)
         server.register_endpoint(Introspection)
-        state.built.oauth2_server = server
+        parts.server = server
     return server

@@ -20,9 +20,10 @@ from ..services.access import SESSION_ONLY
 from ..state import usercore_state
 from ..web import CapabilityBlueprint, Page, current_auth, deps
 from . import consents
+from .parts import oauth2_parts
 
 if TYPE_CHECKING:
-    from .keys import SigningKey
+    from ..security.signing_keys import SigningKey
     from .server import UserCoreAuthorizationServer
 
 # Authlib, joserfc and cryptography (pages, grants, server, metadata) are imported by the
@@ -36,7 +37,7 @@ def _limit() -> None:
     """The token endpoints' limits, per client address and per claimed client id."""
     from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
-    limiter = usercore_state().built.oauth2_limiter
+    limiter = oauth2_parts().limiter
     if limiter is None:
         return
     limiter.hit("oauth2-address", request.remote_addr or "")
@@ -209,9 +210,10 @@ def _install(state: Any) -> None:
 
     core = usercore_state(state.app)
     prefix = state.url_prefix or ""
-    core.built.oauth2_prefix = prefix
+    parts = oauth2_parts(state.app)
+    parts.prefix = prefix
     if core.config.oauth2_ratelimit:
-        core.built.oauth2_limiter = RateLimiter(core.config.ratelimit_storage_uri,
+        parts.limiter = RateLimiter(core.config.ratelimit_storage_uri,
                                                    core.config.oauth2_ratelimit)
     path = urlsplit(core.config.oauth2_issuer).path if core.config.oauth2_issuer else prefix
     state.app.add_url_rule(f"/.well-known/oauth-authorization-server{path}",

@@ -28,18 +28,25 @@ import logging
 import random
 import re
 import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
-from flask import Flask, Request, Response, current_app, g, has_request_context, request
+from flask import Request, Response, current_app, g, has_request_context, request
 from flask.sansio.blueprints import BlueprintSetupState
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..config import UserCoreConfig
 from ..errors import UserCoreError, ValidationFailed
 
-if TYPE_CHECKING:
-    from ..services.context import Auth
+
+class Caller(Protocol):
+    """What the log records of an authenticated caller (an ``Auth``)."""
+
+    @property
+    def user(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
 
 LOGGER_NAME = "flask_usercore.request"
 logger = logging.getLogger(LOGGER_NAME)
@@ -62,16 +69,14 @@ _MAX_PATH = 256
 _MAX_REASONS = 5
 
 
-def install(state: BlueprintSetupState) -> None:
-    """A ``Blueprint.record`` callback: the app hooks that time, identify and log every request
-    under the blueprint's prefix (nothing when ``USERCORE_REQUEST_LOG`` is off).
+def install(state: BlueprintSetupState, config: UserCoreConfig) -> None:
+    """For a ``Blueprint.record`` callback: the app hooks that time, identify and log every
+    request under the blueprint's prefix (nothing when ``USERCORE_REQUEST_LOG`` is off in
+    ``config``).
 
     Registered before the prefix guard, so that a request the guard refuses (routing 404/405,
     413) is logged too.
     """
-    from ..state import usercore_state
-
-    config = usercore_state(cast(Flask, state.app)).config
     if not config.request_log:
         return
     prefix = state.url_prefix or ""
@@ -113,7 +118,7 @@ def note_error(error: UserCoreError) -> None:
         request.environ[_ERROR] = error
 
 
-def note_caller(auth: Auth) -> None:
+def note_caller(auth: Caller) -> None:
     """Remember whose credential the current request presented, before its kind and scopes
     are checked (so a 403 names the caller)."""
     request.environ[_CALLER] = auth

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from flask import current_app, request
+from flask import request
 from marshmallow import Schema
 
 from ..errors import FieldError, PayloadTooLarge, ValidationFailed
 from ..schemas.base import load
 from ..services.context import ClientInfo
-from ..state import usercore_state
-
-if TYPE_CHECKING:
-    from .operation import Operation
 
 BodyFormat = Literal["json", "form", "multipart"]
 #: The APITree header that confirms a change with the password.
@@ -34,30 +30,15 @@ def client_info() -> ClientInfo:
     return ClientInfo(ip_address=request.remote_addr, user_agent=request.user_agent.string or None)
 
 
-def current_operation() -> Operation | None:
-    """The operation of the current request, or None (a host's route, a 404)."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    return getattr(view, "usercore_operation", None)
-
-
-def request_body_limit() -> int:
-    """The largest body the current request's operation accepts: ``max_body_bytes``, or
-    more when the operation declares a ``body_limit``."""
-    config = usercore_state().config
-    op = current_operation()
-    if op is None or op.body_limit is None:
-        return config.max_body_bytes
-    return max(config.max_body_bytes, op.body_limit(config))
-
-
-def raw_body(body_format: BodyFormat) -> Any:
-    """The request body as a mapping; an empty body is ``{}`` whatever its content type."""
+def raw_body(body_format: BodyFormat, limit: int) -> Any:
+    """The request body as a mapping; an empty body is ``{}`` whatever its content type; a
+    JSON body over ``limit`` bytes is a 413."""
     if body_format == "form":
         return request.form.to_dict()
     if body_format == "multipart":
         return {**request.form.to_dict(), **request.files.to_dict()}
     data = request.get_data(cache=True)
-    if len(data) > request_body_limit():
+    if len(data) > limit:
         raise PayloadTooLarge()
     if not data.strip():
         return {}
@@ -80,10 +61,11 @@ def load_query(schema: Schema) -> Any:
     return load(schema, request.args.to_dict())
 
 
-def load_body(schema: Schema, body_format: BodyFormat, confirm: str | None) -> Any:
+def load_body(schema: Schema, body_format: BodyFormat, confirm: str | None,
+              limit: int) -> Any:
     """The body loaded by ``schema``; ``confirm`` names the command's password field that
     the ``x-apitree-password`` header may fill (:func:`confirm_password`)."""
-    body = load(schema, raw_body(body_format))
+    body = load(schema, raw_body(body_format, limit))
     return confirm_password(schema, body, confirm) if confirm else body
 
 

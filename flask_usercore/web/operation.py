@@ -185,7 +185,7 @@ class CapabilityBlueprint(Blueprint):
                         kwargs["query"] = load_query(query_schema)
                     if body_schema is not None:
                         kwargs["body"] = load_body(body_schema, op.body_format,
-                                                   op.confirmation)
+                                                   op.confirmation, request_body_limit())
                     try:
                         result = view(**kwargs)
                     except ValidationFailed as exc:
@@ -258,6 +258,22 @@ def _after_response(response: Response, work: Callable[[Deps], Mail | None]) -> 
                 deliver_now(deps, mail)
 
     response.call_on_close(run)
+
+
+def current_operation() -> Operation | None:
+    """The operation of the current request, or None (a host's route, a 404)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "usercore_operation", None)
+
+
+def request_body_limit() -> int:
+    """The largest body the current request's operation accepts: ``max_body_bytes``, or
+    more when the operation declares a ``body_limit``."""
+    config = usercore_state().config
+    op = current_operation()
+    if op is None or op.body_limit is None:
+        return config.max_body_bytes
+    return max(config.max_body_bytes, op.body_limit(config))
 
 
 def empty(status: int = 204) -> Response:

@@ -1,0 +1,1 @@
+"""The views: one module per capability; each declares its operations and calls one service."""
