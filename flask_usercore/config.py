@@ -139,6 +139,11 @@ class UserCoreConfig:
     request_log: bool = True
     #: Header of the request id: read when a safe token, else generated; always echoed.
     request_id_header: str = "X-Request-ID"
+    #: On SQLite, ``PRAGMA foreign_keys=ON`` for every connection of the engine the library's
+    #: tables use, the host's tables on that engine included. False leaves the pragma to the
+    #: host; where it is off, the library deletes the rows a cascade would (a deleted user's,
+    #: an OAuth2 client's) itself. No effect on other databases.
+    sqlite_foreign_keys: bool = True
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):

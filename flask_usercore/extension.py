@@ -145,7 +145,7 @@ class UserCore:
             last_access=LastAccess(config.last_access_flush_seconds,
                                    shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
-        enforce_foreign_keys(app, self.db)
+        enforce_foreign_keys(app, self.db, on=config.sqlite_foreign_keys)
         _bind_unit_of_work(app, self.db, deps.uow)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
