@@ -11,11 +11,14 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
 
 from limits import parse_many
 
-from .security.policy import POLICIES
+from .security.policy import NAME_PATTERN, PolicyRegistry, policy_registry
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 SameSite = Literal["Lax", "Strict", "None"]
 #: Avatar types the extension can check and re-encode, and Pillow's name of each format.
@@ -58,7 +61,8 @@ class UserCoreConfig:
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
     argon2_parallelism: int = 1
-    #: Name of the password policy enforced on every password write.
+    #: Name of the password policy enforced on every password write: a shipped one or one
+    #: registered for the app (``register_policy``) before ``init_app``.
     password_policy: str = "mittwald"  # noqa: S105 (a policy name)
     #: Issuer shown in authenticator apps.
     mfa_issuer: str = "flask-usercore"
@@ -139,6 +143,11 @@ class UserCoreConfig:
     request_log: bool = True
     #: Header of the request id: read when a safe token, else generated; always echoed.
     request_id_header: str = "X-Request-ID"
+    #: On SQLite, ``PRAGMA foreign_keys=ON`` for every connection of the engine the library's
+    #: tables use, the host's tables on that engine included. False leaves the pragma to the
+    #: host; where it is off, the library deletes the rows a cascade would (a deleted user's,
+    #: an OAuth2 client's) itself. No effect on other databases.
+    sqlite_foreign_keys: bool = True
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -162,8 +171,9 @@ class UserCoreConfig:
         if self.lockout_max_seconds < self.lockout_seconds:
             raise ConfigError("USERCORE_LOCKOUT_MAX_SECONDS must be at least "
                               "USERCORE_LOCKOUT_SECONDS")
-        if self.password_policy not in POLICIES:
-            raise ConfigError(f"USERCORE_PASSWORD_POLICY must be one of {sorted(POLICIES)}")
+        if not NAME_PATTERN.fullmatch(self.password_policy):
+            raise ConfigError("USERCORE_PASSWORD_POLICY must be a policy name: 1-64 characters "
+                              "of A-Z, a-z, 0-9, '.', '_', '-'")
         if self.ratelimit_auth:
             try:
                 parse_many(self.ratelimit_auth)
@@ -253,6 +263,18 @@ def _flask_fallbacks(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         raise ConfigError("SECRET_KEY_FALLBACKS must be a list of keys")
     return tuple(str(key) for key in value)
+
+
+def password_policies(app: Flask, config: UserCoreConfig) -> PolicyRegistry:
+    """The password policies of ``app`` (:func:`~flask_usercore.register_policy`), checked
+    at start-up: ConfigError unless ``USERCORE_PASSWORD_POLICY`` names one of them."""
+    policies = policy_registry(app)
+    if config.password_policy not in policies:
+        raise ConfigError(
+            f"USERCORE_PASSWORD_POLICY must be one of {policies.names()}: register "
+            f"{config.password_policy!r} with flask_usercore.register_policy(name, policy, "
+            "app=app) before init_app")
+    return policies
 
 
 def load_config(app_config: Mapping[str, Any]) -> UserCoreConfig:

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 from . import auth
 from .cli import usercore_cli
-from .config import load_config
+from .config import load_config, password_policies
 from .hooks import (
     AvatarStorage,
     FileOutboxMailer,
@@ -130,6 +130,7 @@ class UserCore:
                               fail_open=config.ratelimit_fail_open)
         deps = Deps(
             session=self.db.session, uow=UnitOfWork(self.db.session), config=config,
+            policies=password_policies(app, config),
             hasher=PasswordHasher(time_cost=config.argon2_time_cost,
                                   memory_cost=config.argon2_memory_cost,
                                   parallelism=config.argon2_parallelism),
@@ -145,7 +146,7 @@ class UserCore:
             last_access=LastAccess(config.last_access_flush_seconds,
                                    shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
-        enforce_foreign_keys(app, self.db)
+        enforce_foreign_keys(app, self.db, on=config.sqlite_foreign_keys)
         _bind_unit_of_work(app, self.db, deps.uow)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)

@@ -103,10 +103,13 @@ def mailbox() -> Mailbox:
 @pytest.fixture
 def make_app(database_url: str, _schema: None, mailbox: Mailbox,
              tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app with the test defaults plus ``config``; tables are emptied afterwards."""
+    """Build an app with the test defaults plus ``config`` (``before_init(app)`` runs just
+    before ``init_app``); tables are emptied afterwards."""
     apps: list[tuple[Flask, SQLAlchemy]] = []
 
-    def factory(config: dict[str, Any] | None = None, **core_kwargs: Any) -> Flask:
+    def factory(config: dict[str, Any] | None = None, *,
+                before_init: Callable[[Flask], object] | None = None,
+                **core_kwargs: Any) -> Flask:
         app = Flask("usercore_test")
         # Every test client checks every response against mittwald's OpenAPI document.
         app.test_client_class = ContractClient
@@ -114,6 +117,8 @@ def make_app(database_url: str, _schema: None, mailbox: Mailbox,
                           SQLALCHEMY_DATABASE_URI=database_url, **FAST_ARGON2)
         app.config.update(config or {})
         db = SQLAlchemy(app)
+        if before_init is not None:  # e.g. register_policy(..., app=app)
+            before_init(app)
         core_kwargs.setdefault("mailer", mailbox)
         UserCore(app, db=db, **core_kwargs)
         apps.append((app, db))

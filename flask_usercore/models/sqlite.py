@@ -1,11 +1,19 @@
-"""SQLite enforces foreign keys on the extension's connections, as PostgreSQL always does.
+"""SQLite enforces foreign keys on the extension's engine, as PostgreSQL always does.
 
 SQLite ignores ``FOREIGN KEY`` clauses, ``ON DELETE CASCADE`` included, unless each connection
-says ``PRAGMA foreign_keys=ON``. :func:`enforce_foreign_keys` (called by ``init_app``) makes
-the engine that the extension's models use say it on every connection, so deleting a user
-removes its credentials, codes and MFA rows on SQLite too. The engine is never disposed or
-rebuilt (an in-memory database on a ``StaticPool`` would be lost): a connection opened before
-``init_app`` gets the pragma when it is next checked out.
+says ``PRAGMA foreign_keys=ON``. With ``USERCORE_SQLITE_FOREIGN_KEYS`` (the default),
+:func:`enforce_foreign_keys` (called by ``init_app``) makes the engine that the extension's
+models use say it on every connection, so deleting a user removes its credentials, codes and
+MFA rows on SQLite too. The pragma belongs to the connection, not to a table: the host's own
+tables on that engine are then checked and cascaded as well (their ``FOREIGN KEY`` clauses
+start to hold). Only that engine is touched, through a listener on that engine object, never
+on the ``Engine`` or ``Pool`` class: the host's other binds and engines are left alone. The
+engine is never disposed or rebuilt (an in-memory database on a ``StaticPool`` would be
+lost): a connection opened before ``init_app`` gets the pragma when it is next checked out.
+
+With ``USERCORE_SQLITE_FOREIGN_KEYS = False`` the extension leaves the pragma as the host has
+it; where it is off, the library deletes the rows that ``ON DELETE CASCADE`` would remove
+itself (:func:`delete_dependents`, before each delete of a user or an OAuth2 client).
 
 Rebuilding a table (Alembic's batch mode on SQLite: copy, ``DROP``, rename) must run with
 foreign keys off, or the ``DROP`` of ``usercore_users`` would cascade to every child row:
@@ -19,7 +27,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, appcontext_pushed
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, FromClause, delete, event, select
 from sqlalchemy.engine import Connection, Engine
 
 from .base import Base
@@ -61,12 +69,16 @@ def _models_engine(db: SQLAlchemy) -> Engine | None:
     return engines.get(Base.metadata.info.get("bind_key"))
 
 
-def enforce_foreign_keys(app: Flask, db: SQLAlchemy) -> None:
-    """Turn SQLite's foreign keys on for the engine of the extension's models in ``app``.
+def enforce_foreign_keys(app: Flask, db: SQLAlchemy, *, on: bool = True) -> None:
+    """Turn SQLite's foreign keys on for the engine of the extension's models in ``app``
+    (every connection of it, the host's tables on it included); nothing when ``on`` is
+    False (``USERCORE_SQLITE_FOREIGN_KEYS``).
 
     Other engines (the host's other binds) are left alone. When ``db.init_app(app)`` has not
     run yet, the listener is installed at the first app context, before any query can run.
     """
+    if not on:
+        return
     with app.app_context():
         engine = _models_engine(db)
     if engine is not None:
@@ -80,6 +92,41 @@ def enforce_foreign_keys(app: Flask, db: SQLAlchemy) -> None:
             appcontext_pushed.disconnect(install_later, sender=app)
 
     appcontext_pushed.connect(install_later, sender=app, weak=False)
+
+
+def foreign_keys_enforced(connection: Connection) -> bool:
+    """False when ``connection`` is SQLite's with ``PRAGMA foreign_keys`` off (its
+    ``ON DELETE CASCADE`` does nothing); True on every other database."""
+    return connection.dialect.name != "sqlite" or bool(
+        connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+
+
+def delete_dependents(connection: Connection, table: FromClause,
+                      where: ColumnElement[bool]) -> None:
+    """Delete what ``ON DELETE CASCADE`` would delete with the rows of ``table`` that match
+    ``where``, when ``connection`` does not enforce foreign keys (SQLite with the pragma off:
+    ``USERCORE_SQLITE_FOREIGN_KEYS = False``); nothing where the database cascades itself.
+
+    Call it just before deleting those rows, in the same transaction. It follows the
+    ``ON DELETE CASCADE`` foreign keys of the library's tables (``flask_usercore.Base``),
+    grandchildren before children; the host's tables are not followed. A host that deletes
+    ``usercore_users`` rows itself with the pragma off calls it first::
+
+        delete_dependents(connection, User.__table__, User.id == user_id)
+    """
+    if not foreign_keys_enforced(connection):
+        _delete_children(connection, table, where)
+
+
+def _delete_children(connection: Connection, table: FromClause,
+                     where: ColumnElement[bool]) -> None:
+    for child in Base.metadata.sorted_tables:
+        for key in child.foreign_keys:
+            if (key.column.table is table and child is not table
+                    and (key.ondelete or "").upper() == "CASCADE"):
+                child_where = key.parent.in_(select(key.column).where(where))
+                _delete_children(connection, child, child_where)
+                connection.execute(delete(child).where(child_where))
 
 
 def _foreign_keys(dbapi_connection: Any) -> int:

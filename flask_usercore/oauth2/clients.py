@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 
 from ..errors import FieldError, NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, OAuth2Client
+from ..models.sqlite import delete_dependents
 from ..security.tokens import hash_token, new_token
 from ..services.context import Deps
 
@@ -126,5 +127,9 @@ def delete_client(deps: Deps, client_id: str) -> None:
                                                       CredentialKind.OAUTH2_SPENT_REFRESH]),
                                  Credential.description == client_id)
         .execution_options(synchronize_session=False))
+    # its codes and consents: ON DELETE CASCADE, or delete_dependents where SQLite's foreign
+    # keys are off (USERCORE_SQLITE_FOREIGN_KEYS = False)
+    delete_dependents(deps.uow.connection(), OAuth2Client.__table__,
+                      OAuth2Client.client_id == client_id)
     deps.session.delete(client)
     deps.session.flush()

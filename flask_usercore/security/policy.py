@@ -5,10 +5,12 @@ uses) and a list of rules (:mod:`.policy_rules`). The same object is served by
 ``GET /v2/password-policies/{name}`` (:meth:`PasswordPolicy.to_json`) and enforced on every
 password write (:meth:`PasswordPolicy.check`), so what is served is what is checked.
 
-Policies are registered by name (:func:`register_policy`); ``mittwald`` is registered here
-and is the default of ``USERCORE_PASSWORD_POLICY``. Beyond its rules, every policy refuses a
-password equal to the user's e-mail address (``PasswordEqualsEmail``) or built from the
-user's e-mail, names or nickname (zxcvbn's user inputs).
+Policies are registered by name, per Flask app (:func:`register_policy`, a
+:class:`PolicyRegistry` in ``app.extensions``): two apps in one process never see each other's.
+Every app starts with the shipped ones (:data:`SHIPPED`: ``mittwald``, the default of
+``USERCORE_PASSWORD_POLICY``). Beyond its rules, every policy refuses a password equal to the
+user's e-mail address (``PasswordEqualsEmail``) or built from the user's e-mail, names or
+nickname (zxcvbn's user inputs).
 
 zxcvbn and the leaked-password list are loaded when the first password is checked, as files
 that every process maps and shares (:mod:`.strength`, :mod:`.leaked`), never at import.
@@ -17,11 +19,13 @@ that every process maps and shares (:mod:`.strength`, :mod:`.leaked`), never at 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
+
+from flask import Flask, current_app, has_app_context
 
 from .policy_rules import (
     HibpRule,
@@ -33,8 +37,8 @@ from .policy_rules import (
 )
 from .strength import MAX_LENGTH, estimate
 
-__all__ = ["POLICIES", "PasswordPolicy", "PolicyViolation", "check_password", "get_policy",
-           "register_policy"]
+__all__ = ["SHIPPED", "PasswordPolicy", "PolicyRegistry", "PolicyViolation", "check_password",
+           "get_policy", "policy_registry", "register_policy"]
 
 #: A password whose characters are at least this share of user-input matches is "built
 #: from" the user's own data.
@@ -139,28 +143,86 @@ MITTWALD = PasswordPolicy(
            HibpRule()),
     min_complexity=3)
 
-_lock = threading.Lock()
-#: The registered policies by name (read through :func:`get_policy`).
-POLICIES: dict[str, PasswordPolicy] = {"mittwald": MITTWALD}
+#: The policies shipped with the library, by name: every app's registry starts with them.
+SHIPPED: Mapping[str, PasswordPolicy] = MappingProxyType({"mittwald": MITTWALD})
+#: What a policy name is made of (it is a path segment of ``/v2/password-policies/{name}``).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Key of an app's :class:`PolicyRegistry` in ``app.extensions``.
+REGISTRY_KEY = "usercore_password_policies"
 
 
-def register_policy(name: str, policy: PasswordPolicy | Mapping[str, Any]) -> PasswordPolicy:
-    """Register ``policy`` (an object or a policy document) under ``name``; returns it.
+class PolicyRegistry:
+    """One app's password policies by name; starts with :data:`SHIPPED`.
 
-    ``GET /v2/password-policies/{name}`` then serves it, and ``USERCORE_PASSWORD_POLICY =
-    name`` enforces it: register before ``init_app``. A name registered again is replaced.
+    Safe to read while another thread registers: a registration replaces the whole mapping.
     """
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
-        raise ValueError("a policy name is 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'")
-    found = policy if isinstance(policy, PasswordPolicy) else PasswordPolicy.from_json(policy)
-    with _lock:
-        POLICIES[name] = found
+
+    def __init__(self, policies: Mapping[str, PasswordPolicy] = SHIPPED) -> None:
+        self._policies: Mapping[str, PasswordPolicy] = MappingProxyType(dict(policies))
+
+    def register(self, name: str,
+                 policy: PasswordPolicy | Mapping[str, Any]) -> PasswordPolicy:
+        """Register ``policy`` (an object or a policy document) under ``name``; returns it.
+
+        A name registered again is replaced. ValueError for a name that is not 1-64
+        characters of A-Z, a-z, 0-9, ``.``, ``_``, ``-``, or a document the format refuses.
+        """
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise ValueError("a policy name is 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'")
+        found = (policy if isinstance(policy, PasswordPolicy)
+                 else PasswordPolicy.from_json(policy))
+        self._policies = MappingProxyType({**self._policies, name: found})
+        return found
+
+    def get(self, name: str) -> PasswordPolicy | None:
+        """The policy registered under ``name``, or None."""
+        return self._policies.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._policies
+
+    def names(self) -> list[str]:
+        """The registered names, sorted."""
+        return sorted(self._policies)
+
+
+def policy_registry(app: Flask) -> PolicyRegistry:
+    """The password policies of ``app`` (made, with the shipped ones, on first use: before or
+    after ``init_app``)."""
+    found = app.extensions.get(REGISTRY_KEY)
+    if found is None:
+        found = app.extensions.setdefault(REGISTRY_KEY, PolicyRegistry())
+    if not isinstance(found, PolicyRegistry):
+        raise RuntimeError(f"app.extensions[{REGISTRY_KEY!r}] is not a PolicyRegistry")
     return found
 
 
-def get_policy(name: str) -> PasswordPolicy | None:
-    """The policy registered under ``name``, or None."""
-    return POLICIES.get(name)
+def _app(app: Flask | None) -> Flask:
+    if app is not None:
+        return app
+    if not has_app_context():
+        raise RuntimeError("password policies are registered per app: pass app=your_app, "
+                           "or call this inside an app context")
+    return current_app
+
+
+def register_policy(name: str, policy: PasswordPolicy | Mapping[str, Any], *,
+                    app: Flask | None = None) -> PasswordPolicy:
+    """Register ``policy`` (an object or a policy document) under ``name`` for ``app``
+    (default: the current app); returns it.
+
+    ``GET /v2/password-policies/{name}`` of that app serves it at once, and
+    ``USERCORE_PASSWORD_POLICY = name`` enforces it there: ``init_app`` checks that name, so
+    register it before ``init_app``. A name registered again is replaced. Other apps in the
+    process are not affected. ValueError for a bad name or a document the format refuses;
+    RuntimeError when ``app`` is not given outside an app context.
+    """
+    return policy_registry(_app(app)).register(name, policy)
+
+
+def get_policy(name: str, *, app: Flask | None = None) -> PasswordPolicy | None:
+    """The policy registered under ``name`` for ``app`` (default: the current app), or None."""
+    return policy_registry(_app(app)).get(name)
 
 
 def check_password(policy: PasswordPolicy | Mapping[str, Any], password: str, *,

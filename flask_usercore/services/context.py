@@ -27,6 +27,7 @@ from ..runtime.lockout import Lockout
 from ..runtime.unit_of_work import AnySession, UnitOfWork
 from ..security.crypto import SecretBox
 from ..security.passwords import PasswordHasher
+from ..security.policy import PolicyRegistry
 from .clock import Clock
 
 logger = logging.getLogger("flask_usercore")
@@ -59,6 +60,8 @@ class Deps:
     last_access: LastAccess = field(default_factory=LastAccess)
     #: The services' current time (``clock.py``); tests replace its ``source``.
     clock: Clock = field(default_factory=Clock)
+    #: The app's password policies by name (``security/policy.py``, ``register_policy``).
+    policies: PolicyRegistry = field(default_factory=PolicyRegistry)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from ..errors import FieldError, NotFound, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
-from ..security.policy import PasswordPolicy, get_policy
+from ..security.policy import PasswordPolicy
 from .context import Deps, after_commit
 
 
@@ -60,16 +60,16 @@ def check_current_password(deps: Deps, user: User, password: str, *,
 
 
 def enforced_policy(deps: Deps) -> PasswordPolicy:
-    """The policy named by ``USERCORE_PASSWORD_POLICY`` (checked at start-up)."""
-    policy = get_policy(deps.config.password_policy)
-    if policy is None:  # unregistered after start-up
+    """The app's policy named by ``USERCORE_PASSWORD_POLICY`` (checked at start-up)."""
+    policy = deps.policies.get(deps.config.password_policy)
+    if policy is None:  # a registry that is not the one init_app checked
         raise RuntimeError(f"password policy {deps.config.password_policy!r} is not registered")
     return policy
 
 
-def policy_document(name: str) -> dict[str, Any]:
-    """The JSON document of the policy registered as ``name``; 404 when there is none."""
-    policy = get_policy(name)
+def policy_document(deps: Deps, name: str) -> dict[str, Any]:
+    """The JSON document of the app's policy registered as ``name``; 404 when there is none."""
+    policy = deps.policies.get(name)
     if policy is None:
         raise NotFound(f"no password policy named {name!r}")
     return policy.to_json()

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from .. import signals
 from ..errors import NotFound, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
+from ..models.sqlite import delete_dependents
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit, send_mail
@@ -36,6 +37,7 @@ def create_user(deps: Deps, *, email: str, password: str, person: Mapping[str, A
         if not _abandoned(deps, existing):
             raise ValidationFailed.on(*UNIQUE["email_key"])
         # nobody can ever verify it: the address (and nickname) go to the new sign-up
+        delete_dependents(deps.uow.connection(), User.__table__, User.id == existing.id)
         deps.session.execute(delete(User).where(User.id == existing.id)
                              .execution_options(synchronize_session="fetch"))
     if profile.get("nickname") and nickname_taken(deps, profile["nickname"]):

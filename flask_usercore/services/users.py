@@ -15,6 +15,7 @@ from .. import signals
 from ..commands.account import DeleteAccount
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
+from ..models.sqlite import delete_dependents
 from ..security.identity import email_key
 from .context import Auth, Deps, after_commit
 from .files import forget_after_commit, storage_keys
@@ -176,9 +177,10 @@ def delete_account(deps: Deps, auth: Auth, command: DeleteAccount) -> None:
     forget_failures(deps, user.email_key)
     user_id, email = user.id, user.email
     # the stored avatar files go after the commit; their rows, like every row that belongs
-    # to the user, with it: ON DELETE CASCADE, which SQLite enforces too on the extension's
-    # connections (models/sqlite.py)
+    # to the user, with it: ON DELETE CASCADE, or where SQLite's foreign keys are off
+    # (USERCORE_SQLITE_FOREIGN_KEYS = False) delete_dependents (models/sqlite.py)
     forget_after_commit(deps, storage_keys(deps, user_id))
+    delete_dependents(deps.uow.connection(), User.__table__, User.id == user_id)
     deps.session.execute(delete(User).where(User.id == user_id))
     after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
                                                          email=email))

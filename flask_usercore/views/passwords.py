@@ -29,7 +29,7 @@ CHANGE_KINDS = SESSION_ONLY | {CredentialKind.OAUTH2}
               operation_id="password-validation-get-password-policy",
               summary="Get a PasswordPolicy.", extra_statuses=(404,))
 def get_password_policy(passwordPolicy: str) -> dict[str, Any]:
-    return policy_document(passwordPolicy)
+    return policy_document(deps(), passwordPolicy)
 
 
 @bp.operation("PUT", "/users/self/credentials/password", operation_id="user-change-password",

@@ -1,7 +1,8 @@
 """Foreign keys hold on SQLite as on PostgreSQL: deleting a user cascades to all its rows.
 
 SQLite ignores ``ON DELETE CASCADE`` unless a connection turns foreign keys on; ``init_app``
-makes the engine of the extension's models do so (flask_usercore/models/sqlite.py).
+makes the engine of the extension's models do so (flask_usercore/models/sqlite.py), unless
+``USERCORE_SQLITE_FOREIGN_KEYS`` is False (test_sqlite_foreign_keys_switch.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""``GET /v2/password-policies/{name}``: what is served is what is enforced (REFERENCE.md 5.9)."""
+"""``GET /v2/password-policies/{name}``: what is served is what is enforced (REFERENCE.md 5.9),
+and each app has its own policies (``register_policy(..., app=app)``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -10,9 +11,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import flask_usercore
 from flask_usercore.config import ConfigError
-from flask_usercore.security import policy as policy_module
-from flask_usercore.security.policy import MITTWALD, PasswordPolicy, register_policy
+from flask_usercore.security.policy import (
+    MITTWALD,
+    SHIPPED,
+    PasswordPolicy,
+    PolicyRegistry,
+    get_policy,
+    policy_registry,
+    register_policy,
+)
 from flask_usercore.security.policy_rules import BlocklistRule, LengthRule
 from tests.conftest import PASSWORD
 
@@ -62,20 +71,6 @@ EVERY_RULE = {"minComplexity": 2, "rules": [
 ]}
 
 
-@pytest.fixture
-def registered() -> Iterator[Callable[[str, Any], PasswordPolicy]]:
-    """Register policies for one test; they are removed afterwards."""
-    names: list[str] = []
-
-    def register(name: str, policy: Any) -> PasswordPolicy:
-        names.append(name)
-        return register_policy(name, policy)
-
-    yield register
-    for name in names:
-        policy_module.POLICIES.pop(name, None)
-
-
 def test_mittwald_is_served_and_matches_the_rule_shapes(client: FlaskClient) -> None:
     response = client.get("/v2/password-policies/mittwald")
     assert response.status_code == 200
@@ -90,9 +85,8 @@ def test_unknown_policy_is_404(client: FlaskClient) -> None:
     assert response.json["type"] == "NotFound"
 
 
-def test_a_document_with_every_rule_type_round_trips(
-        client: FlaskClient, registered: Callable[[str, Any], PasswordPolicy]) -> None:
-    registered("every", EVERY_RULE)
+def test_a_document_with_every_rule_type_round_trips(app: Flask, client: FlaskClient) -> None:
+    register_policy("every", EVERY_RULE, app=app)  # after init_app: served at once
     served = client.get("/v2/password-policies/every").json
     assert served == EVERY_RULE
     jsonschema.validate(served, POLICY_SCHEMA)
@@ -107,20 +101,29 @@ def test_a_document_with_every_rule_type_round_trips(
     {"rules": [], "extra": 1},
     {"minComplexity": 3},
 ])
-def test_registering_a_document_the_format_refuses_fails(document: dict[str, Any]) -> None:
+def test_registering_a_document_the_format_refuses_fails(app: Flask,
+                                                         document: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        register_policy("broken", document)
-    assert "broken" not in policy_module.POLICIES
+        register_policy("broken", document, app=app)
+    assert "broken" not in policy_registry(app)
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "x" * 65, "with space", 7])
+def test_a_policy_name_must_be_a_path_segment(app: Flask, name: Any) -> None:
+    with pytest.raises(ValueError, match="policy name"):
+        register_policy(name, MITTWALD, app=app)
+
+
+ACME = PasswordPolicy(rules=(LengthRule(min=8),
+                             BlocklistRule(blocklist=("acme",), substring_match=True,
+                                           identifier="noBrand")))
 
 
 def test_a_host_policy_is_enforced_on_registration_and_names_the_rule(
-        make_app: Callable[..., Flask],
-        registered: Callable[[str, Any], PasswordPolicy]) -> None:
-    registered("acme", PasswordPolicy(rules=(LengthRule(min=8),
-                                             BlocklistRule(blocklist=("acme",),
-                                                           substring_match=True,
-                                                           identifier="noBrand"))))
-    client = make_app({"USERCORE_PASSWORD_POLICY": "acme"}).test_client()
+        make_app: Callable[..., Flask]) -> None:
+    client = make_app({"USERCORE_PASSWORD_POLICY": "acme"},
+                      before_init=lambda app: register_policy("acme", ACME, app=app),
+                      ).test_client()
     body = {"email": "ada@example.com", "person": {"firstName": "Ada", "lastName": "Lovelace"}}
     refused = client.post("/v2/register", json={**body, "password": "my-ACME-pass"})
     assert refused.status_code == 400
@@ -163,3 +166,74 @@ def test_a_password_built_from_the_nickname_is_refused(client: FlaskClient) -> N
     assert refused.status_code == 400
     assert refused.json["validationErrors"][0]["context"] == {"ruleType": "personalData"}
     assert client.post("/v2/register", json={**body, "password": PASSWORD}).status_code == 201
+
+
+# -- one registry per app --------------------------------------------------------------------
+
+def test_two_apps_in_one_process_do_not_see_each_others_policies(
+        make_app: Callable[..., Flask]) -> None:
+    short = PasswordPolicy(rules=(LengthRule(min=6),))
+    first = make_app({"USERCORE_PASSWORD_POLICY": "acme"},
+                     before_init=lambda app: register_policy("acme", ACME, app=app))
+    second = make_app({"USERCORE_PASSWORD_POLICY": "acme"},
+                      before_init=lambda app: register_policy("acme", short, app=app))
+    third = make_app()
+    with first.app_context():  # the current app's registry, after init_app
+        register_policy("first-only", MITTWALD)
+
+    def served(app: Flask, name: str) -> Any:
+        response = app.test_client().get(f"/v2/password-policies/{name}")
+        return response.json if response.status_code == 200 else response.status_code
+
+    assert served(first, "acme") == ACME.to_json()
+    assert served(second, "acme") == short.to_json()
+    assert served(third, "acme") == 404
+    assert served(first, "first-only") == MITTWALD.to_json()
+    assert served(second, "first-only") == 404
+    assert served(third, "mittwald") == MITTWALD.to_json()  # the shipped ones: everywhere
+    # and each enforces its own: "my-ACME-pass" is blocked by the first, fine for the second
+    body = {"email": "ada@example.com", "password": "my-ACME-pass",
+            "person": {"firstName": "Ada", "lastName": "Lovelace"}}
+    assert first.test_client().post("/v2/register", json=body).json["validationErrors"][0][
+        "type"] == "PasswordIsBlocked"
+    assert second.test_client().post("/v2/register", json=body).status_code == 201
+    # a third app naming "acme" without registering it does not start
+    with pytest.raises(ConfigError, match="register 'acme'"):
+        make_app({"USERCORE_PASSWORD_POLICY": "acme"})
+
+
+def test_the_services_read_the_registry_of_their_own_app(
+        make_app: Callable[..., Flask]) -> None:
+    app = make_app(before_init=lambda app: register_policy("acme", ACME, app=app))
+    state = app.extensions["usercore"]
+    assert state.deps.policies is policy_registry(app)
+    assert state.deps.policies.names() == ["acme", "mittwald"]
+    assert get_policy("acme", app=app) is ACME
+    with app.app_context():
+        assert get_policy("acme") is ACME
+        assert get_policy("nothere") is None
+
+
+def test_without_an_app_or_an_app_context_registering_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="pass app="):
+        flask_usercore.register_policy("acme", ACME)
+    with pytest.raises(RuntimeError, match="pass app="):
+        get_policy("mittwald")
+
+
+def test_a_registry_starts_with_the_shipped_policies_and_keeps_its_own() -> None:
+    one, two = PolicyRegistry(), PolicyRegistry()
+    assert one.names() == two.names() == sorted(SHIPPED)
+    assert one.register("acme", {"rules": [{"ruleType": "length", "min": 9}]}) == PasswordPolicy(
+        rules=(LengthRule(min=9),))
+    assert "acme" in one and "acme" not in two
+    assert one.register("acme", ACME) is one.get("acme") is ACME  # registered again: replaced
+    assert two.get("acme") is None
+    with pytest.raises(TypeError):
+        SHIPPED["acme"] = ACME  # type: ignore[index]
+
+
+def test_the_registry_key_holds_nothing_else(app: Flask) -> None:
+    app.extensions["usercore_password_policies"] = {}
+    with pytest.raises(RuntimeError, match="not a PolicyRegistry"):
+        policy_registry(app)

@@ -8,7 +8,7 @@ import pytest
 
 from flask_usercore.security.policy import (
     MITTWALD,
-    POLICIES,
+    SHIPPED,
     PasswordPolicy,
     _user_words,
     check_password,
@@ -36,7 +36,7 @@ def only(rule: dict[str, Any]) -> dict[str, Any]:
 # -- the mittwald policy -------------------------------------------------------------------
 
 def test_mittwald_is_the_known_policy() -> None:
-    assert POLICIES["mittwald"] is MITTWALD_POLICY
+    assert SHIPPED["mittwald"] is MITTWALD_POLICY
     assert MITTWALD_POLICY.to_json() == {"minComplexity": 3, "rules": [
         {"ruleType": "length", "min": 12, "max": 2048},
         {"ruleType": "sequence", "sequences": ["keyboard", "repeat", "alphabet"],

@@ -117,9 +117,33 @@ def test_init_app_exposes_the_config(make_app: Callable[..., Flask]) -> None:
     assert state.config.secret_key == app.config["SECRET_KEY"]
 
 
-def test_unknown_password_policy_is_refused_at_start_up() -> None:
+@pytest.mark.parametrize(("value", "expected"), [(None, True), (True, True), (False, False)])
+def test_sqlite_foreign_keys_is_on_unless_turned_off(value: bool | None,
+                                                     expected: bool) -> None:
+    given = {} if value is None else {"USERCORE_SQLITE_FOREIGN_KEYS": value}
+    assert load_config({"SECRET_KEY": SECRET, **given}).sqlite_foreign_keys is expected
+
+
+@pytest.mark.parametrize("value", ["false", 0, None])
+def test_sqlite_foreign_keys_must_be_a_bool(value: Any) -> None:
+    with pytest.raises(ConfigError, match="USERCORE_SQLITE_FOREIGN_KEYS"):
+        load_config({"SECRET_KEY": SECRET, "USERCORE_SQLITE_FOREIGN_KEYS": value})
+
+
+@pytest.mark.parametrize("name", ["", "no/pe", "x" * 65, "acme policy"])
+def test_a_password_policy_that_is_no_name_is_refused(name: str) -> None:
     with pytest.raises(ConfigError, match="USERCORE_PASSWORD_POLICY"):
-        load_config({"SECRET_KEY": "k" * 32, "USERCORE_PASSWORD_POLICY": "nope"})
+        load_config({"SECRET_KEY": "k" * 32, "USERCORE_PASSWORD_POLICY": name})
+
+
+def test_an_unregistered_password_policy_is_refused_at_start_up(
+        make_app: Callable[..., Flask]) -> None:
+    # a well-formed name: load_config takes it, init_app looks it up in the app's registry
+    assert load_config({"SECRET_KEY": "k" * 32,
+                        "USERCORE_PASSWORD_POLICY": "nope"}).password_policy == "nope"
+    with pytest.raises(ConfigError, match=r"USERCORE_PASSWORD_POLICY must be one of "
+                                          r"\['mittwald'\]: register 'nope'"):
+        make_app({"USERCORE_PASSWORD_POLICY": "nope"})
 
 
 @pytest.mark.parametrize("uri", ["foo://x", "async+memory://", "redis"])
