@@ -159,7 +159,7 @@ def _autocommit_off(info: dict[Any, Any]) -> None:
 
 def _before_execute(conn: Connection, cursor: Any, statement: str, parameters: Any,
                     context: Any, executemany: bool) -> None:
-    """Track writes; in single statements, open the transaction when one is needed."""
+    """In single statements, open the transaction when one is needed."""
     write = _is_write(statement, context)
     info = conn.info
     if _SINGLE in info:
@@ -174,8 +174,14 @@ def _before_execute(conn: Connection, cursor: Any, statement: str, parameters: A
             info[_STARTED] = True  # the first statement, a read: alone
         else:
             _autocommit_off(info)  # psycopg opens a transaction before this statement
-    if write:
-        info[_WROTE] = True
+
+
+def _after_execute(conn: Connection, cursor: Any, statement: str, parameters: Any,
+                   context: Any, executemany: bool) -> None:
+    """Remember a write that changed rows (an UPDATE that matched none changed nothing: a
+    durable write may still follow it)."""
+    if _is_write(statement, context) and getattr(cursor, "rowcount", -1) != 0:
+        conn.info[_WROTE] = True
 
 
 def _transaction_ended(conn: Connection) -> None:
@@ -207,6 +213,7 @@ class UnitOfWork:
             return
         self.engine, self.strategy = engine, choose_strategy(engine)
         for name, listener in (("before_cursor_execute", _before_execute),
+                               ("after_cursor_execute", _after_execute),
                                ("commit", _transaction_ended),
                                ("rollback", _transaction_ended),
                                ("checkin", _on_checkin)):
@@ -297,8 +304,8 @@ class UnitOfWork:
         For the writes that must survive a failing request (a counter of wrong guesses, a
         revocation). It runs on the operation's own connection (a second one per request
         could exhaust the pool under load), so it must come before the operation writes
-        anything, through any path: after a write (executed or pending) it raises
-        ``RuntimeError`` rather than commit that write early. Loaded objects stay loaded;
+        anything, through any path: after a write (executed, if it changed rows, or pending)
+        it raises ``RuntimeError`` rather than commit that write early. Loaded objects stay loaded;
         queued after-commit actions wait for the operation's commit.
         """
         session = self.plain()

@@ -145,3 +145,15 @@ def test_the_listeners_are_bound_to_the_library_engine_only(app: Flask, deps: De
     assert deps.uow.engine is not None
     assert event.contains(deps.uow.engine, "before_cursor_execute",
                           unit_of_work._before_execute)
+
+
+def test_an_update_that_changed_nothing_does_not_block_a_durable_write(deps: Deps) -> None:
+    """A request that lost a race (its conditional UPDATE matched no row) may still make
+    its durable write (the revocation of a reused OAuth2 code)."""
+    user = _user(deps)
+    code = _code(deps, user)
+    deps.uow.commit()
+    deps.session.execute(update(User).where(User.id == uuid.uuid4()).values(nickname="x"))
+
+    assert deps.uow.durable(update(OneTimeCode).where(OneTimeCode.id == code.id)
+                            .values(attempts=OneTimeCode.attempts + 1)) == 1
