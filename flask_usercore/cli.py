@@ -15,7 +15,6 @@ from .errors import FieldError, ValidationFailed
 from .oauth2.cli import COMMANDS as OAUTH2_COMMANDS
 from .schemas.base import load
 from .schemas.registration import RegisterSchema
-from .services.context import commit
 from .services.registration import create_user
 from .state import usercore_state
 
@@ -69,7 +68,7 @@ def create_user_command(email: str, first_name: str, last_name: str, password: s
         deps = usercore_state().deps
         user = create_user(deps, email=data["email"], password=data["password"],
                            person=data["person"], verified_at=deps.clock() if verified else None)
-        commit(deps.session)
+        deps.uow.commit()
     click.echo(str(user.id))
 
 
@@ -149,7 +148,7 @@ def create_retrieval_key_command(user_id: uuid.UUID) -> None:
         key = create_retrieval_key(deps, user_id)
     except NotFound as exc:
         raise click.ClickException(exc.message) from None
-    commit(deps.session)
+    deps.uow.commit()
     click.echo(key)
 
 
@@ -168,7 +167,7 @@ def purge_expired_command(batch: int) -> None:
     totals: dict[str, int] = {}
     while True:
         counts = purge_batch(deps, batch=batch)
-        commit(deps.session)
+        deps.uow.commit()
         for name, count in counts.items():
             totals[name] = totals.get(name, 0) + count
         if max(counts.values()) < batch:
@@ -199,9 +198,9 @@ def mfa_reset_command(user: str) -> None:
     try:
         reset_mfa(deps, found)
     except ValidationFailed:
-        deps.session.rollback()
+        deps.uow.rollback()
         raise click.ClickException(f"{found.email} has no MFA set up: nothing changed") from None
-    commit(deps.session)
+    deps.uow.commit()
     click.echo(f"MFA turned off for {found.email}; their sessions were ended and a mail was sent")
 
 

@@ -9,7 +9,6 @@ import click
 from flask.cli import with_appcontext
 
 from ..errors import NotFound, ValidationFailed
-from ..services.context import commit
 from ..state import usercore_state
 from .clients import DEFAULT_GRANTS, GRANT_TYPES, KNOWN_SCOPES, create_client, delete_client
 from .clients import list_clients as all_clients
@@ -48,7 +47,7 @@ def create_oauth_client(name: str, redirect_uris: tuple[str, ...], scopes: tuple
         raise _fail(exc) from None
     client = new.client
     client_id, uris = client.client_id, client.redirect_uri_list
-    commit(deps.session)
+    deps.uow.commit()
     if as_json:
         click.echo(json.dumps({"client_id": client_id, "client_secret": new.client_secret,
                                "redirect_uri": uris[0] if uris else None}))
@@ -87,7 +86,7 @@ def delete_oauth_client(client_id: str) -> None:
         delete_client(deps, client_id)
     except NotFound as exc:
         raise click.ClickException(exc.message) from None
-    commit(deps.session)
+    deps.uow.commit()
     click.echo(f"deleted {client_id}")
 
 
