@@ -138,8 +138,7 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: igno
         services = deps()
         try:
             user = check_password_login(services, username, password)
-            check_second_factor(services, user, self.request.form.get("multi_factor_code"),
-                                path=".multi_factor_code")
+            check_second_factor(services, user, self.request.form.get("multi_factor_code"))
         except WrongCredentials as exc:
             raise InvalidGrantError(_ascii(exc.message)) from None
         except SecondFactorRequired:

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import fields
 
+from ..commands.mfa import AuthenticateMfa, MultiFactorCode
 from .base import InputSchema, ResponseSchema
 from .text import Text, text
 
@@ -22,12 +23,14 @@ def multi_factor_code(**kwargs: Any) -> Text:
 class MultiFactorCodeSchema(InputSchema):
     """``{multiFactorCode}`` of confirm, regenerate and disable."""
 
+    command = MultiFactorCode
     multi_factor_code = multi_factor_code(required=True)
 
 
 class AuthenticateMfaSchema(InputSchema):
     """``{email, password, multiFactorCode}`` of ``POST /v2/authenticate-mfa``."""
 
+    command = AuthenticateMfa
     email = text(254, min_length=1, required=True)
     password = text(4096, min_length=1, required=True)
     multi_factor_code = multi_factor_code(required=True)

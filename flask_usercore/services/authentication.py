@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.sql.schema import Table
 
 from .. import signals
+from ..commands.mfa import AuthenticateMfa
 from ..errors import (
     FieldError,
     FirstFactorExpired,
@@ -208,8 +209,7 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
     return start_session(deps, user, client)
 
 
-def authenticate_mfa(deps: Deps, email: str, password: str, multi_factor_code: str,
-                     client: ClientInfo) -> IssuedSession:
+def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -> IssuedSession:
     """Complete a login that :func:`authenticate` answered with 202: a new session.
 
     The password is checked again (a wrong one: 400 ``WrongCredentials``, counted like a
@@ -219,12 +219,12 @@ def authenticate_mfa(deps: Deps, email: str, password: str, multi_factor_code: s
     use of the first factor back: the user may retry until it expires.
     """
     try:
-        user = check_password_login(deps, email, password)
+        user = check_password_login(deps, command.email, command.password)
     except WrongCredentials as exc:  # this operation's document has no 401
         raise ValidationFailed(exc.errors, exc.message) from None
     if not user.mfa_active or not use_first_factor(deps, user):
         raise FirstFactorExpired()
-    check_second_factor(deps, user, multi_factor_code)
+    check_second_factor(deps, user, command.multi_factor_code)
     forget_failures(deps, user.email_key)
     return start_session(deps, user, client)
 

@@ -22,8 +22,8 @@ from .context import Deps, after_commit, expiry, send_mail
 RECOVERY_PURPOSE = "recovery"
 #: ``usercore_one_time_codes.purpose`` of a remembered first factor.
 FIRST_FACTOR_PURPOSE = "mfa_first_factor"
-#: Where the code is in every body that carries one.
-CODE_PATH = ".multiFactorCode"
+#: The command field of the code, in every command that carries one.
+CODE_FIELD = "multi_factor_code"
 #: ``validationErrors[].type`` of a wrong code at login, password change, account deletion.
 CODE_NOT_VALID = "MfaCodeNotValid"
 
@@ -37,34 +37,38 @@ class Factor(enum.StrEnum):
     RECOVERY_CODE = "recovery_code"
 
 
-def check_second_factor(deps: Deps, user: User, code: str | None, *, path: str = CODE_PATH,
-                        error_type: str = CODE_NOT_VALID,
+def check_second_factor(deps: Deps, user: User, code: str | None, *,
+                        field: str = CODE_FIELD, error_type: str = CODE_NOT_VALID,
                         announce: bool = True) -> Factor | None:
     """Pass when the user has no active MFA or ``code`` is a fresh TOTP or unused recovery code.
 
     Returns the factor used (None without active MFA). Raises :class:`SecondFactorRequired`
-    (202) when the code is missing and :class:`ValidationFailed` ``error_type`` on ``path``
-    when it is wrong. Each code works once (see :func:`verify_code`). ``announce``: tell the
-    user (signal and mail) when a recovery code was used, and how many are left.
+    (202) when the code is missing and :class:`ValidationFailed` ``error_type`` on the
+    command field ``field`` when it is wrong. Each code works once (see :func:`verify_code`).
+    ``announce``: tell the user (signal and mail) when a recovery code was used, and how many
+    are left.
     """
     mfa = user.mfa
     if not user.mfa_active or mfa is None:
         return None
     if not code:
         raise SecondFactorRequired()
-    return verify_code(deps, user, mfa, code, path=path, error_type=error_type,
+    return verify_code(deps, user, mfa, code, field=field, error_type=error_type,
                        announce=announce)
 
 
-def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, path: str = CODE_PATH,
+def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, field: str = CODE_FIELD,
                 error_type: str = CODE_NOT_VALID, announce: bool = True) -> Factor:
-    """Use ``code`` as the TOTP code of ``mfa`` or as one of the user's recovery codes, once.
+    """Use ``code`` as the TOTP code of ``mfa`` or as one of the user's recovery codes, once:
+    the one second-factor check under the per-account lockout.
 
     A TOTP code is accepted one time step early or late, and only for a step after the last
     one used; a recovery code only while unused. A wrong code counts as a failure of the
-    account (:class:`~flask_usercore.runtime.lockout.Lockout`) and sends ``mfa-failed``; while the
+    account (:class:`~flask_usercore.runtime.lockout.Lockout`) and sends ``mfa-failed``, then
+    raises :class:`ValidationFailed` ``error_type`` on the command field ``field``; while the
     account is locked every code is refused with 429 before it is compared. A success forgets
-    nothing: the caller does that once the whole operation succeeded.
+    nothing: the operation does that once it completed
+    (:func:`~.passwords.forget_failures`).
     """
     deps.lockout.check(user.email_key)
     if use_totp(deps, mfa, code):
@@ -75,13 +79,14 @@ def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, path: str 
         return Factor.RECOVERY_CODE
     deps.lockout.failed(user.email_key)
     signals.mfa_failed.send(deps.sender, user=user)
-    raise ValidationFailed.single(path, error_type, "the multi factor code is not valid")
+    raise ValidationFailed.on(field, error_type, "the multi factor code is not valid")
 
 
 def use_totp(deps: Deps, mfa: MfaSecret, code: str) -> bool:
     """Use ``code`` as the TOTP code of ``mfa``, once; re-encrypt a seed made under an old key.
 
-    Counts nothing itself (:func:`verify_code` does): setup confirmation calls it alone.
+    Counts nothing itself (:func:`verify_code` does): the set-up's confirmation, whose code
+    is no second factor yet, calls it alone.
 
     A seed that no configured key decrypts (the secret key changed without a fallback) is
     logged and matches no code: the recovery codes still work.

@@ -13,18 +13,21 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from .. import signals
-from ..errors import ValidationFailed
+from ..errors import FieldError, ValidationFailed
 from ..models import MfaSecret, OneTimeCode, RecoveryCode, User
 from ..security import totp
 from ..security.codes import hash_code, new_recovery_code
 from .context import Deps, after_commit, send_mail
-from .mfa import CODE_PATH, FIRST_FACTOR_PURPOSE, RECOVERY_PURPOSE, use_totp, verify_code
+from .mfa import CODE_FIELD, FIRST_FACTOR_PURPOSE, RECOVERY_PURPOSE, use_totp, verify_code
+from .passwords import forget_failures
 from .sessions import revoke_sessions
 
 #: Recovery codes handed out at confirmation and on every replacement.
 RECOVERY_CODE_COUNT = 20
 #: ``validationErrors[].type`` of a wrong code on the ``/credentials/mfa`` operations.
 SETTINGS_CODE_NOT_VALID = "MultiFactorCodeNotValid"
+#: ``validationErrors[].type`` of a change that needs MFA set up (or on) first.
+NOT_INITIALIZED = "MfaNotInitialized"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,9 @@ def mfa_status(user: User) -> dict[str, Any]:
     return {"initialized": user.mfa_setup, "confirmed": user.mfa_active}
 
 
-def _refused(type_: str, message: str, path: str = "") -> ValidationFailed:
-    return ValidationFailed.single(path, type_, message)
+def _refused(type_: str, message: str) -> ValidationFailed:
+    """A refusal of the whole request, on no field: the state of the user's MFA."""
+    return ValidationFailed([FieldError("", message, type_)], message)
 
 
 def _locked_mfa(deps: Deps, user: User) -> MfaSecret | None:
@@ -59,7 +63,7 @@ def _require_verified(user: User) -> None:
 
 
 def _not_initialized() -> ValidationFailed:
-    return _refused("MfaNotInitialized", "MFA is not set up: call init-mfa first")
+    return _refused(NOT_INITIALIZED, "MFA is not set up")
 
 
 def init_mfa(deps: Deps, user: User) -> MfaSetup:
@@ -97,8 +101,9 @@ def confirm_mfa(deps: Deps, user: User, code: str) -> list[str]:
         raise _not_initialized()
     if mfa.confirmed_at is not None:
         raise _refused("MfaAlreadyConfirmed", "MFA is already active")
-    if not use_totp(deps, mfa, code):
-        raise _refused(SETTINGS_CODE_NOT_VALID, "the multi factor code is not valid", CODE_PATH)
+    if not use_totp(deps, mfa, code):  # no second factor yet: not counted by the lockout
+        raise ValidationFailed.on(CODE_FIELD, SETTINGS_CODE_NOT_VALID,
+                                  "the multi factor code is not valid")
     mfa.confirmed_at = deps.clock()
     codes = _replace_recovery_codes(deps, user)
     after_commit(deps, lambda: signals.mfa_enabled.send(deps.sender, user=user))
@@ -115,7 +120,7 @@ def regenerate_recovery_codes(deps: Deps, user: User, code: str) -> list[str]:
         raise _not_initialized()
     verify_code(deps, user, mfa, code, error_type=SETTINGS_CODE_NOT_VALID, announce=False)
     codes = _replace_recovery_codes(deps, user)
-    _forget_failures(deps, user)
+    forget_failures(deps, user.email_key)
     after_commit(deps, lambda: signals.recovery_codes_regenerated.send(deps.sender, user=user))
     return codes
 
@@ -131,7 +136,7 @@ def disable_mfa(deps: Deps, user: User, code: str) -> None:
         raise _not_initialized()
     verify_code(deps, user, mfa, code, error_type=SETTINGS_CODE_NOT_VALID, announce=False)
     _remove_mfa(deps, user)
-    _forget_failures(deps, user)
+    forget_failures(deps, user.email_key)
     after_commit(deps, lambda: signals.mfa_disabled.send(deps.sender, user=user, reason="user"))
 
 
@@ -174,9 +179,3 @@ def _remove_mfa(deps: Deps, user: User) -> None:
                                       OneTimeCode.purpose == FIRST_FACTOR_PURPOSE)):
         deps.session.execute(statement)
     deps.session.expire(user, ["mfa"])
-
-
-def _forget_failures(deps: Deps, user: User) -> None:
-    """After the commit, forget the account's failures (a second factor was right)."""
-    account = user.email_key
-    after_commit(deps, lambda: deps.lockout.succeeded(account))

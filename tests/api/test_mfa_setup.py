@@ -208,6 +208,20 @@ class TestDisable:
             "multiFactorCode": "123456"})) == [("", "MfaNotInitialized")]
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_without_a_set_up_the_answer_names_the_operation_that_comes_first(
+        client: FlaskClient, user: User, method: str) -> None:
+    # the service says only that MFA is not set up; the operation adds which call comes first
+    answer = client.open(MFA, method=method, headers=user["headers"],
+                         json={"multiFactorCode": "123456"})
+    assert answer.status_code == 400
+    assert answer.json == {
+        "type": "ValidationError", "code": 400,
+        "message": "MFA is not set up: call init-mfa first",
+        "validationErrors": [{"path": "", "type": "MfaNotInitialized",
+                              "message": "MFA is not set up: call init-mfa first"}]}
+
+
 def test_the_seed_and_the_codes_never_show_after_init(app: Flask, client: FlaskClient,
                                                       user: User,
                                                       totp_clock: TotpClock) -> None:

@@ -31,10 +31,13 @@ from tests.conftest import Mailbox
 from tests.services.conftest import Clock
 
 
-def refused(deps: Deps, user: User, code: str | None, path: str = ".multiFactorCode") -> None:
+def refused(deps: Deps, user: User, code: str | None, field: str = "multi_factor_code",
+            path: str = ".multiFactorCode") -> None:
+    """The code is refused on the command field ``field`` (``path`` outside an operation)."""
     with pytest.raises(ValidationFailed) as exc:
-        check_second_factor(deps, user, code, path=path)
-    assert [(e.path, e.type) for e in exc.value.errors] == [(path, "MfaCodeNotValid")]
+        check_second_factor(deps, user, code, field=field)
+    assert [(e.field, e.to_json()["path"], e.type) for e in exc.value.errors] == [
+        (field, path, "MfaCodeNotValid")]
     assert exc.value.status == 400
     deps.session.rollback()
 
@@ -136,14 +139,14 @@ def test_wrong_code_refused(deps: Deps, make_user: Callable[..., User],
     refused(deps, fresh(deps, user), code)
 
 
-def test_wrong_totp_code_refused_with_a_custom_path(deps: Deps, make_user: Callable[..., User],
+def test_wrong_totp_code_refused_on_a_custom_field(deps: Deps, make_user: Callable[..., User],
                                                     enable_mfa: Callable[..., str]) -> None:
     user = make_user()
     secret = enable_mfa(user)
     now = time.time()
     valid = {pyotp.TOTP(secret).at(now + d * 30) for d in (-2, -1, 0, 1, 2)}
     code = next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in valid)
-    refused(deps, fresh(deps, user), code, path=".code")
+    refused(deps, fresh(deps, user), code, field="code", path=".code")
 
 
 OLD = "old-secret-key-0123456789abcdef"

@@ -32,7 +32,7 @@ def fresh(deps: Deps, user: User) -> User:
 def refused(call: Callable[[], object], type_: str, path: str = "") -> None:
     with pytest.raises(ValidationFailed) as exc:
         call()
-    assert [(e.path, e.type) for e in exc.value.errors] == [(path, type_)]
+    assert [(e.to_json()["path"], e.type) for e in exc.value.errors] == [(path, type_)]
 
 
 def seed(deps: Deps, user: User) -> str:
