@@ -17,7 +17,7 @@ from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
-from .passwords import check_current_password
+from .passwords import check_current_password, forget_failures
 from .registration import resend_registration
 from .users import UNIQUE, find_by_email, flush_unique
 
@@ -56,15 +56,14 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -
     user = auth.user
     check_current_password(deps, user, password)
     if email == user.email and user.email_verified_at is not None:
-        raise ValidationFailed.single(".email", "EmailAddressAlreadyVerified",
-                                      "this is already your verified e-mail address")
+        raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
+                                  "this is already your verified e-mail address")
     if _taken(deps, user, email):
         raise ValidationFailed.on(*UNIQUE["email_key"])
     code = issue_code(deps, user.id, PURPOSE, target=email)
     send_mail(deps, "email-change", email, user=user, code=code, new_email=email)
     send_mail(deps, "email-change-notice", user.email, user=user, new_email=email)
-    account = user.email_key
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, user.email_key)
     after_commit(deps, lambda: signals.email_change_requested.send(
         deps.sender, user=user, new_email=email))
 
@@ -82,20 +81,20 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     """
     user = auth.user
     if not token:
-        raise ValidationFailed([FieldError(".token", "the token is required", "required",
-                                           {"missingProperty": "token"})])
+        raise ValidationFailed([FieldError("", "the token is required", "required",
+                                           {"missingProperty": "token"}, field="token")])
     key = email_key(email)
     pending = _pending(deps, user.id)
     if pending is None or pending.target is None or email_key(pending.target) != key:
         if key == user.email_key and user.email_verified_at is not None:
-            raise ValidationFailed.single(".email", "EmailAddressAlreadyVerified",
-                                          "this e-mail address is verified already")
-        raise ValidationFailed.single(".email", "EmailNotFound",
-                                      "no change to this e-mail address is pending")
+            raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
+                                      "this e-mail address is verified already")
+        raise ValidationFailed.on("email", "EmailNotFound",
+                                  "no change to this e-mail address is pending")
     used = consume_code(deps, user.id, PURPOSE, token)
     if used is None or used.id != pending.id or used.target is None:
-        raise ValidationFailed.single(".token", "WrongVerificationToken",
-                                      "the verification token is wrong or expired")
+        raise ValidationFailed.on("token", "WrongVerificationToken",
+                                  "the verification token is wrong or expired")
     if _taken(deps, user, used.target):
         raise ValidationFailed.on(*UNIQUE["email_key"])
     old_email = user.email

@@ -32,7 +32,7 @@ def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
     Checked in this order, so that nobody is asked for a second factor and then told the
     new password is refused: the old password (400 ``WrongPassword``, counted by the
     per-account lockout), the new one differs from it (``SamePassword``) and passes the policy
-    (its types, on ``.newPassword``), then the second factor when MFA is on (202 without a
+    (its types, on ``new_password``), then the second factor when MFA is on (202 without a
     code, 400 ``MfaCodeNotValid``). Then every session of the user ends and a new one starts
     for a session caller; an OAuth2 caller keeps its grant with new tokens in place of the
     presented ones. The user gets a "password changed" mail.
@@ -41,10 +41,10 @@ def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
     old_password, new_password = command.old_password or "", command.new_password
     check_current_password(deps, user, old_password, field="old_password")
     if unicodedata.normalize("NFKC", new_password) == unicodedata.normalize("NFKC", old_password):
-        raise ValidationFailed.single(".newPassword", "SamePassword",
-                                      "the new password must differ from the old one")
+        raise ValidationFailed.on("new_password", "SamePassword",
+                                  "the new password must differ from the old one")
     check_new_password(deps, new_password, email=user.email, names=personal_names(user),
-                       path=".newPassword")
+                       field="new_password")
     check_second_factor(deps, user, command.multi_factor_code)
     store_password_hash(deps, user, deps.hasher.hash(new_password))
     forget_failures(deps, user.email_key)

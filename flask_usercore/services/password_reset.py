@@ -20,7 +20,7 @@ from ..models import CodePurpose, User
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit
 from .password_change import announce_password_change
-from .passwords import set_password
+from .passwords import forget_failures, set_password
 from .sessions import revoke_for_password_change
 from .users import find_by_email
 
@@ -53,8 +53,8 @@ def init_password_reset(deps: Deps, email: str) -> Mail | None:
 
 
 def _wrong_token() -> ValidationFailed:
-    return ValidationFailed.single(".token", "WrongPasswordResetToken",
-                                   "the password reset token is wrong, used or expired")
+    return ValidationFailed.on("token", "WrongPasswordResetToken",
+                               "the password reset token is wrong, used or expired")
 
 
 def confirm_password_reset(deps: Deps, *, user_id: uuid.UUID, token: str,
@@ -63,9 +63,10 @@ def confirm_password_reset(deps: Deps, *, user_id: uuid.UUID, token: str,
 
     400 ``WrongPasswordResetToken`` for an unknown user, a wrong, foreign, used or expired
     token, or one issued before the password last changed (every wrong guess counts against
-    the token, which dies after ``USERCORE_CODE_MAX_ATTEMPTS``); the policy's types on
-    ``.password``, after which the token still works. A completed reset also forgets the
-    account's failed logins (it proves control of the mailbox).
+    the token, which dies after ``USERCORE_CODE_MAX_ATTEMPTS``); ``EmailAddressNotVerified``
+    on ``user_id``; the policy's types on ``password``, after which the token still works.
+    A completed reset also forgets the account's failed logins (it proves control of the
+    mailbox).
     """
     user = deps.session.get(User, user_id)
     if user is None:
@@ -74,12 +75,11 @@ def confirm_password_reset(deps: Deps, *, user_id: uuid.UUID, token: str,
     if used is None or used.created_at < user.password_updated_at:
         raise _wrong_token()
     if user.email_verified_at is None:
-        raise ValidationFailed.single(".userId", "EmailAddressNotVerified",
-                                      "the e-mail address is not verified yet")
-    set_password(deps, user, password, path=".password")
+        raise ValidationFailed.on("user_id", "EmailAddressNotVerified",
+                                  "the e-mail address is not verified yet")
+    set_password(deps, user, password)
     revoke_for_password_change(deps, user.id)
-    account = user.email_key
-    after_commit(deps, lambda: deps.lockout.succeeded(account))
+    forget_failures(deps, user.email_key)
     announce_password_change(deps, user, how="reset")
     after_commit(deps, lambda: signals.password_reset.send(deps.sender, user=user))
     return user

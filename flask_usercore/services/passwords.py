@@ -76,9 +76,10 @@ def policy_document(deps: Deps, name: str) -> dict[str, Any]:
 
 
 def check_new_password(deps: Deps, password: str, *, email: str,
-                       names: tuple[str | None, ...] = (), path: str = ".password") -> None:
-    """Raise :class:`ValidationFailed` naming ``path`` unless ``password`` passes the enforced
-    policy for a user with ``email`` and ``names`` (first and last name, nickname).
+                       names: tuple[str | None, ...] = (), field: str = "password") -> None:
+    """Raise :class:`ValidationFailed` on the command field ``field`` unless ``password``
+    passes the enforced policy for a user with ``email`` and ``names`` (first and last name,
+    nickname).
 
     The error's type is the policy's (``PasswordTooWeak``, ``PasswordIsLeaked``,
     ``PasswordEqualsEmail``, ``PasswordIsBlocked``); its ``context`` names the rule that
@@ -87,15 +88,16 @@ def check_new_password(deps: Deps, password: str, *, email: str,
     violation = enforced_policy(deps).check(password, email=email,
                                             user_inputs=[n for n in names if n])
     if violation:
-        raise ValidationFailed([FieldError(path, violation.message, violation.type,
-                                           violation.context())], violation.message)
+        raise ValidationFailed([FieldError("", violation.message, violation.type,
+                                           violation.context(), field=field)],
+                               violation.message)
 
 
 def new_password_hash(deps: Deps, password: str, *, email: str,
-                      names: tuple[str | None, ...] = (), path: str = ".password") -> str:
+                      names: tuple[str | None, ...] = (), field: str = "password") -> str:
     """Check ``password`` against the enforced policy (:func:`check_new_password`) and return
     its argon2id hash."""
-    check_new_password(deps, password, email=email, names=names, path=path)
+    check_new_password(deps, password, email=email, names=names, field=field)
     return deps.hasher.hash(password)
 
 
@@ -104,10 +106,11 @@ def personal_names(user: User) -> tuple[str | None, ...]:
     return (user.first_name, user.last_name, user.nickname, user.display_name)
 
 
-def set_password(deps: Deps, user: User, password: str, *, path: str = ".password") -> None:
-    """Give ``user`` the policy-checked ``password`` (:func:`store_password_hash`)."""
+def set_password(deps: Deps, user: User, password: str, *, field: str = "password") -> None:
+    """Give ``user`` the policy-checked ``password`` (:func:`store_password_hash`); a refusal
+    names the command field ``field``."""
     store_password_hash(deps, user, new_password_hash(deps, password, email=user.email,
-                                                      names=personal_names(user), path=path))
+                                                      names=personal_names(user), field=field))
 
 
 def store_password_hash(deps: Deps, user: User, password_hash: str) -> None:

@@ -14,7 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from flask_usercore.models import OneTimeCode
+from flask_usercore.models import CodePurpose, OneTimeCode
+from flask_usercore.services.codes import issue_code
+from flask_usercore.services.context import commit
+from flask_usercore.services.password_reset import new_reset_token
 from tests.conftest import PASSWORD, Mailbox
 
 INIT = "/v2/users/self/credentials/actions/init-password-reset"
@@ -186,6 +189,22 @@ def test_unverified_account_gets_no_reset_mail(client: FlaskClient,
     before = len(mailbox.sent)
     assert init(client, "new@example.com").status_code == 201
     assert len(mailbox.sent) == before
+
+
+def test_a_token_of_an_unverified_account_is_refused_on_the_user_id(
+        app: Flask, client: FlaskClient, register: Callable[..., Any]) -> None:
+    # the service names the command field user_id; the answer has its wire path
+    user_id = register("new@example.com", verify=False)["userId"]
+    with app.app_context():
+        deps = app.extensions["usercore"].deps
+        token = issue_code(deps, uuid.UUID(user_id), CodePurpose.PASSWORD_RESET,
+                           code=new_reset_token())
+        commit(deps.session)
+    response = confirm(client, user_id, token)
+    assert response.status_code == 400
+    assert response.json["validationErrors"] == [{
+        "path": ".userId", "type": "EmailAddressNotVerified",
+        "message": "the e-mail address is not verified yet"}]
 
 
 def test_reset_mail_keeps_names_on_one_line_and_escapes_html(
