@@ -64,10 +64,9 @@ def create_user_command(email: str, first_name: str, last_name: str, password: s
     body: dict[str, Any] = {"email": email, "password": password,
                             "person": {"firstName": first_name, "lastName": last_name}}
     with _as_click_errors():
-        data = load(RegisterSchema(), body)
+        command = load(RegisterSchema(), body)
         deps = usercore_state().deps
-        user = create_user(deps, email=data["email"], password=data["password"],
-                           person=data["person"], verified_at=deps.clock() if verified else None)
+        user = create_user(deps, command, verified_at=deps.clock() if verified else None)
         deps.uow.commit()
     click.echo(str(user.id))
 

@@ -110,11 +110,11 @@ class TestCreate:
         app = make_app({"USERCORE_MAX_API_TOKENS": 2})
         client = app.test_client()
         with app.app_context():
+            from flask_usercore.commands.registration import Person, Register
             from flask_usercore.services.registration import create_user
             deps = app.extensions["usercore"].deps
-            create_user(deps, email="max@example.com", password="correct horse battery 77",
-                        person={"first_name": "Max", "last_name": "Mustermann"},
-                        verified_at=utcnow())
+            create_user(deps, Register("max@example.com", "correct horse battery 77",
+                                       Person("Max", "Mustermann")), verified_at=utcnow())
             commit(deps.session)
         token = client.post("/v2/authenticate", json={
             "email": "max@example.com", "password": "correct horse battery 77"}).json["token"]
@@ -249,10 +249,10 @@ class TestRevocation:
             app = make_app({"USERCORE_PASSWORD_CHANGE_REVOKES_API_TOKENS": revokes})
             with app.app_context():
                 deps = app.extensions["usercore"].deps
+                from flask_usercore.commands.registration import Person, Register
                 from flask_usercore.services.registration import create_user
-                owner = create_user(deps, email=f"r{revokes}@example.com",
-                                    password="correct horse battery 77",
-                                    person={"first_name": "R", "last_name": "S"},
+                owner = create_user(deps, Register(f"r{revokes}@example.com",
+                                                   "correct horse battery 77", Person("R", "S")),
                                     verified_at=utcnow())
                 commit(deps.session)
                 now = utcnow()

@@ -12,7 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from flask_usercore import signals
+from flask_usercore.commands import registration as commands
 from flask_usercore.models import OneTimeCode, User
+from flask_usercore.schemas.base import load
+from flask_usercore.schemas.registration import RegisterSchema
 from tests.conftest import PASSWORD, Mailbox
 
 PERSON = {"firstName": "Ada", "lastName": "Lovelace"}
@@ -388,3 +391,14 @@ class TestAbandonedSignUp:
             client.post("/v2/verify-registration", json={
                 "email": "ada@example.com", "userId": first, "token": f"{guess:08d}"})
         assert client.post("/v2/register", json=self.BODY).status_code == 201
+
+
+def test_the_body_loads_into_the_register_command() -> None:
+    # camelCase on the wire, the command's fields in Python; the person is a command too,
+    # and a Profile field not sent is None (the column's default applies)
+    command = load(RegisterSchema(), {
+        "email": " ada@example.com ", "password": PASSWORD, "displayName": "Countess",
+        "person": {"firstName": " Ada ", "lastName": "Lovelace", "title": "ms"}})
+    assert command == commands.Register(email="ada@example.com", password=PASSWORD,
+                                        person=commands.Person("Ada", "Lovelace", "ms"),
+                                        display_name="Countess")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from flask_usercore.commands.registration import Person, Register
 from flask_usercore.models import MfaSecret, RecoveryCode, User, utcnow
 from flask_usercore.security import totp
 from flask_usercore.security.codes import hash_code, normalize_recovery_code
@@ -56,9 +57,8 @@ def make_user(deps: Deps) -> Callable[..., User]:
              password: str = SERVICE_PASSWORD, first_name: str = "Ada",
              last_name: str = "Lovelace", **profile: Any) -> User:
         user = registration.create_user(
-            deps, email=email, password=password,
-            person={"first_name": first_name, "last_name": last_name},
-            profile=profile, verified_at=utcnow() if verified else None)
+            deps, Register(email, password, Person(first_name, last_name), **profile),
+            verified_at=utcnow() if verified else None)
         commit(deps.session)
         return user
 

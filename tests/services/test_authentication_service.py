@@ -127,10 +127,11 @@ def test_unverified_email_allowed_when_configured(make_app: Callable[..., Flask]
     app = make_app({"USERCORE_REQUIRE_VERIFIED_EMAIL": False})
     with app.app_context():
         deps: Deps = app.extensions["usercore"].deps
+        from flask_usercore.commands.registration import Person, Register
         from flask_usercore.services import registration
 
-        user = registration.create_user(deps, email="ada@example.com", password=PASSWORD,
-                                        person={"first_name": "Ada", "last_name": "Lovelace"})
+        user = registration.create_user(
+            deps, Register("ada@example.com", PASSWORD, Person("Ada", "Lovelace")))
         assert authentication.check_password_login(deps, user.email, PASSWORD).id == user.id
 
 

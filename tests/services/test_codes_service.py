@@ -119,11 +119,11 @@ def test_configured_guess_limit(make_app: Callable[..., Flask]) -> None:
     app = make_app({"USERCORE_CODE_MAX_ATTEMPTS": 1})
     with app.app_context():
         deps: Deps = app.extensions["usercore"].deps
+        from flask_usercore.commands.registration import Person, Register
         from flask_usercore.services.registration import create_user
 
-        user = create_user(deps, email="ada@example.com",
-                           password="correct horse battery staple 9",
-                           person={"first_name": "Ada", "last_name": "Lovelace"})
+        user = create_user(deps, Register("ada@example.com", "correct horse battery staple 9",
+                                          Person("Ada", "Lovelace")))
         code = issue(deps, user)
         assert consume_code(deps, user.id, PURPOSE, wrong(code)) is None
         assert consume_code(deps, user.id, PURPOSE, code) is None

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from flask_usercore import FileOutboxMailer, Mail
+from flask_usercore.commands.registration import Person, Register
 from flask_usercore.services import registration
 from flask_usercore.services.context import commit
 
@@ -67,10 +68,9 @@ def test_configured_outbox_receives_the_registration_mail(make_app: Callable[...
     with app.app_context():
         deps = app.extensions["usercore"].deps
         assert isinstance(deps.mailer, FileOutboxMailer)
-        user = registration.register(deps, email="ada@example.com",
-                                     password="correct horse battery staple 9",
-                                     person={"first_name": "Ada", "last_name": "Lovelace"},
-                                     profile={})
+        user = registration.register(deps, Register("ada@example.com",
+                                                     "correct horse battery staple 9",
+                                                     Person("Ada", "Lovelace")))
         user_id = str(user.id)
         assert read_mails(tmp_path) == []  # sent after the commit
         commit(deps.session)

@@ -11,13 +11,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flask_usercore import Mail, signals
+from flask_usercore.commands.registration import Person, Register
 from flask_usercore.errors import NotFound, ValidationFailed
 from flask_usercore.models import CodePurpose, OneTimeCode, User
 from flask_usercore.services import codes, registration
 from flask_usercore.services.context import Deps, commit, rollback
 
 PASSWORD = "correct horse battery staple 9"
-PERSON = {"first_name": "Ada", "last_name": "Lovelace"}
+PERSON = Person("Ada", "Lovelace")
 
 
 def error_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> tuple[str, str]:
@@ -31,8 +32,7 @@ def count_users(deps: Deps) -> int:
 
 def register(deps: Deps, email: str = "ada@example.com", **profile: Any) -> User:
     """Register as the operation does: the service, then the one commit."""
-    user = registration.register(deps, email=email, password=PASSWORD, person=PERSON,
-                                 profile=profile)
+    user = registration.register(deps, Register(email, PASSWORD, PERSON, **profile))
     commit(deps.session)
     return user
 
@@ -71,8 +71,7 @@ def test_register_stores_an_unverified_user_and_mails_a_code(deps: Deps, mailbox
 def test_register_mails_and_signals_only_after_the_commit(deps: Deps, mailbox: Any) -> None:
     received: list[User] = []
     with signals.user_registered.connected_to(lambda sender, user: received.append(user)):
-        registration.register(deps, email="ada@example.com", password=PASSWORD,
-                              person=PERSON, profile={})
+        registration.register(deps, Register("ada@example.com", PASSWORD, PERSON))
         assert (mailbox.sent, received) == ([], [])  # nothing announced before the commit
         rollback(deps.session)
         assert (mailbox.sent, received, count_users(deps)) == ([], [], 0)
@@ -169,7 +168,7 @@ def test_create_user_counts_the_names_as_guessable(deps: Deps,
 
 
 def test_create_user_without_commit_can_be_rolled_back(deps: Deps) -> None:
-    registration.create_user(deps, email="ada@example.com", password=PASSWORD, person=PERSON)
+    registration.create_user(deps, Register("ada@example.com", PASSWORD, PERSON))
     deps.session.rollback()
     assert count_users(deps) == 0
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
+from flask_usercore.commands.registration import Person, Register
 from flask_usercore.models import User
 from flask_usercore.services import support_code
 from flask_usercore.services.context import Deps, commit
@@ -33,8 +34,8 @@ def test_codes_made_under_an_old_key_are_shown_and_found(
     old_app = make_app({"USERCORE_SECRET_KEY": old_key})
     with old_app.app_context():
         deps = old_app.extensions["usercore"].deps
-        user = create_user(deps, email="ada@example.com", password="correct horse battery 9",
-                           person={"first_name": "Ada", "last_name": "Lovelace"})
+        user = create_user(deps, Register("ada@example.com", "correct horse battery 9",
+                                          Person("Ada", "Lovelace")))
         issued = support_code.support_code(deps, user)
         user_id = user.id
         commit(deps.session)

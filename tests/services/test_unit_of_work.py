@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import insert, select, update
 
+from flask_usercore.commands.registration import Person, Register
 from flask_usercore.models import Credential, OneTimeCode, User
 from flask_usercore.models.codes import CodePurpose
 from flask_usercore.runtime import unit_of_work
@@ -48,8 +49,8 @@ def test_a_connection_left_busy_in_autocommit_is_closed_not_pooled(
 
 
 def _user(deps: Deps, email: str = "ada@example.com") -> User:
-    return registration.create_user(deps, email=email, password=SERVICE_PASSWORD,
-                                    person={"first_name": "Ada", "last_name": "Lovelace"})
+    return registration.create_user(
+        deps, Register(email, SERVICE_PASSWORD, Person("Ada", "Lovelace")))
 
 
 def test_the_connection_flushes_pending_changes_first(deps: Deps) -> None:
