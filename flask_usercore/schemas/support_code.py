@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, fields
 
+from ..commands.support_code import SupportCodeRequest
 from .base import InputSchema, ResponseSchema, UtcDateTime
 
 
@@ -13,6 +14,7 @@ class SupportCodeQuery(InputSchema):
     class Meta:
         unknown = EXCLUDE
 
+    command = SupportCodeRequest
     force_recreate = fields.Boolean(load_default=False, data_key="forceRecreate")
 
 

@@ -23,7 +23,6 @@ from sqlalchemy.sql.schema import Table
 from .. import signals
 from ..commands.mfa import AuthenticateMfa
 from ..errors import (
-    FieldError,
     FirstFactorExpired,
     Unauthorized,
     ValidationFailed,
@@ -261,8 +260,7 @@ REFRESH_REUSE_GRACE = dt.timedelta(seconds=5)
 
 
 def _refresh_refused(message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(".refreshToken", message, "InvalidRefreshToken")],
-                            message)
+    return ValidationFailed.on("refresh_token", "InvalidRefreshToken", message)
 
 
 def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) -> IssuedSession:

@@ -18,7 +18,8 @@ import uuid
 
 from sqlalchemy import delete, select
 
-from ..errors import FieldError, NotFound, ValidationFailed
+from ..commands.retrieval_keys import RetrievalKeyLogin
+from ..errors import NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token
 from .authentication import IssuedSession, start_session
@@ -45,20 +46,22 @@ def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
 
 
 def _refused() -> ValidationFailed:
-    message = "the access token retrieval key is not valid, has expired or was used"
-    return ValidationFailed([FieldError(".accessTokenRetrievalKey", message,
-                                        "InvalidAccessTokenRetrievalKey")], message)
+    return ValidationFailed.on(
+        "access_token_retrieval_key", "InvalidAccessTokenRetrievalKey",
+        "the access token retrieval key is not valid, has expired or was used")
 
 
-def authenticate_with_key(deps: Deps, key: str, user_id: uuid.UUID,
+def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
                           client: ClientInfo) -> IssuedSession:
-    """Exchange ``key`` of ``user_id`` for a new session; the key is used up.
+    """Exchange the command's key of its user for a new session; the key is used up.
 
-    A wrong key, another user's, an expired or a used one: the same 400.
+    A wrong key, another user's, an expired or a used one: the same 400, on
+    ``access_token_retrieval_key``.
     """
+    user_id = command.user_id
     used = deps.session.execute(
         delete(Credential)
-        .where(Credential.token_hash == hash_token(key),
+        .where(Credential.token_hash == hash_token(command.access_token_retrieval_key),
                Credential.kind == CredentialKind.RETRIEVAL_KEY,
                Credential.user_id == user_id, Credential.expires_at > deps.clock())
         .execution_options(synchronize_session=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..commands.retrieval_keys import RetrievalKeyLogin
 from ..schemas.retrieval_keys import RetrievalKeySchema
 from ..schemas.sessions import RefreshResult
 from ..services import retrieval_keys
@@ -17,8 +18,7 @@ bp = CapabilityBlueprint("retrieval_keys", __name__)
               summary="Authenticate an user with an access token retrieval key.",
               body=RetrievalKeySchema, response=RefreshResult, extra_statuses=(400,),
               rate_limit_group="retrieval-key")
-def authenticate_with_key(body: dict[str, Any]) -> dict[str, Any]:
-    issued = retrieval_keys.authenticate_with_key(
-        deps(), body["access_token_retrieval_key"], body["user_id"], client_info())
+def authenticate_with_key(body: RetrievalKeyLogin) -> dict[str, Any]:
+    issued = retrieval_keys.authenticate_with_key(deps(), body, client_info())
     return {"token": issued.token, "refresh_token": issued.refresh_token,
             "expires_at": issued.expires}

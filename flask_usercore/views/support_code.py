@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..commands.support_code import SupportCodeRequest
 from ..schemas.support_code import SupportCodeQuery, SupportCodeResult
 from ..services import support_code
 from ..services.access import SESSION_ONLY
@@ -17,6 +16,6 @@ bp = CapabilityBlueprint("support_code", __name__)
               operation_id="user-support-code-request", kinds=SESSION_ONLY,
               summary="Request a support code.", query=SupportCodeQuery,
               response=SupportCodeResult, writes=True)
-def get_support_code(query: dict[str, Any]) -> SupportCode:
+def get_support_code(query: SupportCodeRequest) -> SupportCode:
     return support_code.support_code(deps(), current_auth().user,
-                                     force_recreate=query["force_recreate"])
+                                     force_recreate=query.force_recreate)

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from flask_usercore import signals
-from flask_usercore.errors import WrongCredentials
+from flask_usercore.errors import ValidationFailed, WrongCredentials
 from flask_usercore.models import Credential, CredentialKind, User
 from flask_usercore.security.passwords import PasswordHasher
 from flask_usercore.security.tokens import hash_token
@@ -239,3 +239,14 @@ def test_logout_ends_only_this_session(deps: Deps, make_user: Callable[..., User
     assert authentication.resolve_token(deps, first.token) is None
     assert stored_credential(deps, first.credential.id) is None
     assert authentication.resolve_token(deps, second.token) is not None
+
+
+def test_a_refused_refresh_names_the_command_field(deps: Deps) -> None:
+    # the service names refresh_token; outside an operation the error falls back to its
+    # camelCase, which is also what the operation's schema sends (.refreshToken)
+    with pytest.raises(ValidationFailed) as caught:
+        authentication.refresh_session(deps, "not a refresh token", None)
+    [error] = caught.value.errors
+    assert (error.field, error.type) == ("refresh_token", "InvalidRefreshToken")
+    assert error.to_json() == {"path": ".refreshToken", "type": "InvalidRefreshToken",
+                               "message": "the refresh token is not valid"}
