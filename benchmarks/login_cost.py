@@ -49,6 +49,7 @@ def app_with_user(name: str) -> tuple[Any, str, str, Any, str]:
     raised) with one verified user of password :data:`PASSWORD`: the app, the database URL,
     the user's e-mail address, id and password hash."""
     from example_app import create_app
+    from flask_usercore.commands.registration import Person, Register
     from flask_usercore.models import utcnow
     from flask_usercore.services.context import commit
     from flask_usercore.services.registration import create_user
@@ -60,8 +61,7 @@ def app_with_user(name: str) -> tuple[Any, str, str, Any, str]:
     deps = app.extensions["usercore"].deps
     email = f"{name}-{time.time_ns()}@example.com"
     with app.app_context():
-        user = create_user(deps, email=email, password=PASSWORD,
-                           person={"first_name": "Ada", "last_name": "Lovelace"},
+        user = create_user(deps, Register(email, PASSWORD, Person("Ada", "Lovelace")),
                            verified_at=utcnow())
         user_id, password_hash = user.id, user.password_hash
         commit(deps.session)

@@ -53,6 +53,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'reqlog.db'}")
 
     from example_app import create_app
+    from flask_usercore.commands.registration import Person, Register
     from flask_usercore.models import utcnow
     from flask_usercore.runtime.request_log import LOGGER_NAME, JsonFormatter
     from flask_usercore.services.context import commit
@@ -65,8 +66,8 @@ def main() -> None:
     deps = apps["off"].extensions["usercore"].deps
     email = f"reqlog-{time.time_ns()}@example.com"
     with apps["off"].app_context():
-        create_user(deps, email=email, password=PASSWORD,
-                    person={"first_name": "Ada", "last_name": "Lovelace"}, verified_at=utcnow())
+        create_user(deps, Register(email, PASSWORD, Person("Ada", "Lovelace")),
+                    verified_at=utcnow())
         commit(deps.session)
     login = apps["off"].test_client().post("/v2/authenticate",
                                            json={"email": email, "password": PASSWORD})
