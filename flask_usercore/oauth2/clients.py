@@ -87,6 +87,15 @@ def _check(name: str, redirect_uris: Sequence[str], scopes: Sequence[str],
         raise ValidationFailed(errors)
 
 
+
+def new_client_id() -> str:
+    """24 URL-safe random characters (144 bits) that never start with ``-``, so that the
+    id can be passed to the command line as it is."""
+    while True:
+        client_id = secrets.token_urlsafe(18)
+        if not client_id.startswith("-"):
+            return client_id
+
 def create_client(deps: Deps, *, name: str, redirect_uris: Sequence[str],
                   scopes: Sequence[str] = ("profile",),
                   grant_types: Sequence[str] = DEFAULT_GRANTS,
@@ -97,7 +106,7 @@ def create_client(deps: Deps, *, name: str, redirect_uris: Sequence[str],
     redirect_uris = list(dict.fromkeys(redirect_uris))
     _check(name, redirect_uris, scopes, grant_types)
     secret = None if public else new_token()
-    client = OAuth2Client(client_id=secrets.token_urlsafe(18), name=name.strip(),
+    client = OAuth2Client(client_id=new_client_id(), name=name.strip(),
                           secret_hash=hash_token(secret) if secret else None,
                           redirect_uris="\n".join(redirect_uris),
                           grant_types=" ".join(grant_types), scopes=" ".join(scopes))

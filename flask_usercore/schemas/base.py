@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load
 
+from ..commands.empty import Empty
 from ..errors import FieldError, ValidationFailed
 from .errortypes import TypedMessage, message_type, type_field
 from .text import no_control_characters
@@ -153,3 +154,5 @@ class ResponseSchema(Schema):
 
 class EmptySchema(InputSchema):
     """A body with no fields (``{}``): any field sent is an unknown field."""
+
+    command = Empty

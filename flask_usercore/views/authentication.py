@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 
 from ..commands.authentication import Login, LoginQuery
+from ..commands.empty import Empty
 from ..runtime.unit_of_work import RunMode
 from ..schemas.authentication import (
     AuthenticateQuery,
@@ -50,7 +51,7 @@ def authenticate(body: Login, query: LoginQuery) -> Response | Reply | IssuedSes
 
 @bp.operation("PUT", "/logout", operation_id="user-logout", status=204, kinds=SESSION_ONLY,
               summary="Terminate session and invalidate access token.", body=EmptySchema)
-def logout(body: dict[str, Any]) -> Response:
+def logout(body: Empty) -> Response:
     authentication.logout(deps(), current_auth())
     response = empty()
     clear_session_cookie(response, deps().config)
@@ -59,7 +60,7 @@ def logout(body: dict[str, Any]) -> Response:
 
 @bp.operation("POST", "/users/self/credentials/token", operation_id="deprecated-user-check-token",
               summary="Check token for validity.", body=EmptySchema, response=CheckTokenResult)
-def check_token(body: dict[str, Any]) -> dict[str, Any]:
+def check_token(body: Empty) -> dict[str, Any]:
     auth = current_auth()
     return {"id": auth.credential.id, "public_token": auth.token}
 

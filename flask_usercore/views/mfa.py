@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Never
+from typing import Any
 
 from flask import Response
 
 from ..commands.authentication import LoginQuery
+from ..commands.empty import Empty
 from ..commands.mfa import AuthenticateMfa, MultiFactorCode
 from ..errors import ValidationFailed
 from ..schemas.authentication import AuthenticateQuery, TokenResult
@@ -57,7 +58,7 @@ def authenticate_mfa(body: AuthenticateMfa, query: LoginQuery) -> Response | Iss
               summary="Initialize Multi Factor Authentication. If successful, it needs to be "
                       "confirmed, before usage of mfa.",
               body=EmptySchema, response=MfaSetupResult, kinds=SESSION_ONLY)
-def init_mfa(body: dict[str, Never]) -> MfaSetup:
+def init_mfa(body: Empty) -> MfaSetup:
     return mfa_setup.init_mfa(deps(), current_auth().user)
 
 

@@ -142,3 +142,11 @@ def test_the_cli_refuses_bad_redirect_uris(app: Flask) -> None:
     ok = runner.invoke(args=["usercore", "create-oauth-client", "--name", "Native",
                              "--redirect-uri", "com.example.app:/callback", "--public"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_client_id_never_starts_with_a_dash() -> None:
+    """The CLI takes the id as an argument: one that starts with "-" would read as an
+    option (this failed about once in 40 runs)."""
+    from flask_usercore.oauth2.clients import new_client_id
+
+    assert not any(new_client_id().startswith("-") for _ in range(2000))
