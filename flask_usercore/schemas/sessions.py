@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from ..commands.sessions import RefreshSession
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .text import text
 
@@ -24,6 +25,7 @@ class SessionSchema(ResponseSchema):
 class RefreshSchema(InputSchema):
     """``PUT /v2/users/self/sessions``: ``{refreshToken}``."""
 
+    command = RefreshSession
     refresh_token = text(512, min_length=1, required=True, data_key="refreshToken")
 
 
