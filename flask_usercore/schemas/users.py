@@ -60,8 +60,8 @@ class HttpUrl(fields.URL):
 class PersonSchema(InputSchema):
     """``commons.Person``: ``{firstName, lastName, title?}``; names are trimmed.
 
-    Loads a dict (registration reads it so); :class:`PersonField` loads it into a
-    :class:`~flask_usercore.commands.users.Person`.
+    Loads a dict (registration reads it so); :class:`PersonField`, the profile update's
+    ``person``, makes it a :class:`~flask_usercore.commands.users.Person`.
     """
 
     first_name = name(120, required=True, data_key="firstName")
@@ -78,7 +78,8 @@ class PersonField(fields.Nested):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None,
                      **kwargs: Any) -> Person:
-        return Person(**super()._deserialize(value, attr, data, partial=partial, **kwargs))
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        return loaded if isinstance(loaded, Person) else Person(**loaded)
 
 
 class PersonOut(ResponseSchema):
