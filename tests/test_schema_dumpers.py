@@ -12,7 +12,13 @@ from marshmallow import fields, post_dump
 
 from flask_usercore.schemas.base import ResponseSchema, UtcDateTime, UuidString
 from flask_usercore.schemas.compiled import compile_dumper, compiled_dumper
-from flask_usercore.schemas.users import USER_FULL, USER_PUBLIC, dump_user
+from flask_usercore.schemas.users import (
+    USER_FULL,
+    USER_PUBLIC,
+    UserSchema,
+    UserView,
+    dump_user,
+)
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
 
@@ -44,6 +50,17 @@ def test_the_user_resource_is_marshmallows_dump(user: SimpleNamespace, full: boo
     expected = (USER_FULL if full else USER_PUBLIC).dump(user)
     got = dump_user(user, full=full)
     assert list(got.items()) == list(expected.items())
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_the_declared_user_response_dumps_the_view_compiled(full: bool) -> None:
+    """``GET /v2/users/{userId}`` declares UserSchema: the operation does not compile it (it
+    dumps a UserView), and its dump is the compiled one of the view."""
+    user = a_user()
+    assert compiled_dumper(UserSchema()) is None
+    got = UserSchema().dump(UserView(user, full=full))
+    assert list(got.items()) == list((USER_FULL if full else USER_PUBLIC).dump(user).items())
+    assert UserSchema(many=True).dump([UserView(user, full=full)]) == [got]
 
 
 class Mixed(ResponseSchema):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import fields, validate
 
+from ..commands.api_tokens import CreateApiToken, EditApiToken
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .errortypes import typed_error
 from .text import text
@@ -31,6 +32,7 @@ class ApiTokenEditSchema(InputSchema):
     """``PUT .../api-tokens/{apiTokenId}``: ``description`` and ``expiresAt`` (PUT replaces:
     without ``expiresAt`` the token no longer expires)."""
 
+    command: ClassVar[type[Any] | None] = EditApiToken
     description = text(DESCRIPTION_MAX, min_length=1, required=True)
     expires_at = UtcDateTime(data_key="expiresAt", validate=_future)
 
@@ -38,6 +40,7 @@ class ApiTokenEditSchema(InputSchema):
 class ApiTokenCreateSchema(ApiTokenEditSchema):
     """``POST /v2/users/self/api-tokens``: ``description``, ``roles`` and ``expiresAt``."""
 
+    command = CreateApiToken
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=[validate.Length(min=1), _unique])
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, fields
 
+from ..commands.feedback import ListFeedback, SubmitFeedback
 from .base import InputSchema, ResponseSchema, UuidString
 from .errortypes import OneOf, Range
 from .text import Text, text
@@ -29,6 +30,7 @@ class FeedbackSchema(InputSchema):
     """``{subject, message?, origin?, type?, vote?}`` with the document's limits; the
     message may have several lines."""
 
+    command = SubmitFeedback
     subject = text(100, min_length=1, required=True)
     message = text(5000, multiline=True)
     origin = text(1000)
@@ -42,6 +44,7 @@ class FeedbackQuery(InputSchema):
     class Meta:
         unknown = EXCLUDE
 
+    command = ListFeedback
     subject = text(100)
 
 

@@ -7,24 +7,27 @@ from typing import Any
 from marshmallow import fields
 from werkzeug.datastructures import FileStorage
 
+from ..commands.files import Upload, UploadFile
 from .base import InputSchema, ResponseSchema, UuidString
 
 
-class FileField(fields.Field[FileStorage]):
-    """A file part of a multipart body (a plain form value is a ``type`` error)."""
+class FileField(fields.Field[Upload]):
+    """A file part of a multipart body, loaded as an :class:`Upload` (a plain form value is
+    a ``type`` error)."""
 
     default_error_messages = {"invalid": "Not a file: send it as a multipart file part."}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any,
-                     **kwargs: Any) -> FileStorage:
+                     **kwargs: Any) -> Upload:
         if not isinstance(value, FileStorage):
             raise self.make_error("invalid")
-        return value
+        return Upload(value.filename, value.stream)
 
 
 class FileUploadSchema(InputSchema):
     """``multipart/form-data`` with the part ``file``."""
 
+    command = UploadFile
     file = FileField(required=True)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import EXCLUDE, fields, post_load
 from marshmallow.validate import Range
 
+from ..commands.pagination import PageRequest
 from .base import InputSchema
 
 #: Items per page when the query has no ``limit``.
@@ -26,20 +27,25 @@ MAX_POSITION = 2**31 - 1
 
 
 class PageQuery(InputSchema):
-    """Loads to ``{"limit": int, "skip": int}``; other query parameters are ignored."""
+    """Loads to a :class:`~flask_usercore.commands.pagination.PageRequest`; other query
+    parameters are ignored."""
 
     class Meta:
         unknown = EXCLUDE
+
+    command = PageRequest
 
     limit = fields.Integer(strict=False, validate=Range(min=0, max=MAX_LIMIT))
     skip = fields.Integer(strict=False, validate=Range(min=0, max=MAX_POSITION))
     page = fields.Integer(strict=False, validate=Range(min=0, max=MAX_POSITION))
 
     @post_load
-    def _bounds(self, data: dict[str, Any], **kwargs: Any) -> dict[str, int]:
+    def _to_command(self, data: dict[str, Any], **kwargs: Any) -> PageRequest:
+        """The command, with ``page`` turned into ``skip`` (in place of
+        ``InputSchema``'s hook of the same name: no second hook whose order would matter)."""
         limit: int = data.get("limit", DEFAULT_LIMIT)
         skip: int | None = data.get("skip")
         if skip is None:
             page: int = data.get("page") or 1
             skip = (page - 1) * limit
-        return {"limit": limit, "skip": skip}
+        return PageRequest(limit=limit, skip=skip)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from ..commands.poll_settings import AnswerPoll
 from .base import InputSchema, ResponseSchema, UtcDateTime
 from .errortypes import OneOf
 from .text import Text
@@ -15,6 +16,7 @@ ANSWERS = ("completed", "muted", "ignored")
 class PollAnswerSchema(InputSchema):
     """``{status, userId}``; ``userId`` must be the caller's (checked by the view)."""
 
+    command = AnswerPoll
     status = Text(required=True, validate=OneOf(ANSWERS))
     user_id = Text(required=True, data_key="userId")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from ..commands.settings import UpdateSettings
 from .base import InputSchema, ResponseSchema
 from .text import Text
 
@@ -11,6 +12,7 @@ from .text import Text
 class SettingsSchema(InputSchema):
     """``{settingsString}``: base64 (checked, with its size limit, by the service)."""
 
+    command = UpdateSettings
     settings_string = Text(required=True, data_key="settingsString")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, pre_dump
 
+from ..commands.ssh_keys import AddSshKey, EditSshKey
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .errortypes import TypedMessage, typed_error
 from .text import Text, check_characters, text
@@ -41,6 +43,7 @@ class PublicKeyField(Text):
 class CreateSshKeySchema(InputSchema):
     """``{publicKey, expiresAt?}`` (+ an optional ``comment``, else the key line's)."""
 
+    command = AddSshKey
     public_key = PublicKeyField(required=True, data_key="publicKey")
     expires_at = UtcDateTime(data_key="expiresAt")
     comment = text(MAX_COMMENT)
@@ -49,6 +52,7 @@ class CreateSshKeySchema(InputSchema):
 class EditSshKeySchema(InputSchema):
     """``{comment, expiresAt?}``: a PUT, so a missing ``expiresAt`` means no expiry."""
 
+    command = EditSshKey
     comment = text(MAX_COMMENT, required=True)
     expires_at = UtcDateTime(data_key="expiresAt")
 
@@ -66,9 +70,16 @@ class SshKeySchema(ResponseSchema):
 
 
 class SshKeyListSchema(ResponseSchema):
-    """``{sshKeys: [...]}`` of ``GET /v2/users/self/ssh-keys``."""
+    """``{sshKeys: [...]}`` of ``GET /v2/users/self/ssh-keys``: an object, not a list, with
+    the pagination headers of a list. Dumps the keys of one page (the items of the
+    operation's ``Page``); its pre-dump hook puts them in the envelope, which also keeps the
+    operation from compiling it (``schemas/compiled.py``), so the page is dumped here."""
 
     ssh_keys = fields.List(fields.Nested(SshKeySchema), data_key="sshKeys")
+
+    @pre_dump
+    def _envelope(self, items: Sequence[Any], **kwargs: Any) -> dict[str, Sequence[Any]]:
+        return {"ssh_keys": items}
 
 
 class SshKeyOneSchema(ResponseSchema):

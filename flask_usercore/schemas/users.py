@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, pre_dump
 
+from ..commands.users import MfaFlags, Person, UpdateProfile
 from .base import (
     Email,
     InputSchema,
@@ -56,11 +58,28 @@ class HttpUrl(fields.URL):
 
 
 class PersonSchema(InputSchema):
-    """``commons.Person``: ``{firstName, lastName, title?}``; names are trimmed."""
+    """``commons.Person``: ``{firstName, lastName, title?}``; names are trimmed.
+
+    Loads a dict (registration reads it so); :class:`PersonField`, the profile update's
+    ``person``, makes it a :class:`~flask_usercore.commands.users.Person`.
+    """
 
     first_name = name(120, required=True, data_key="firstName")
     last_name = name(120, required=True, data_key="lastName")
     title = Text(validate=OneOf(TITLES), data_key="title")
+
+
+class PersonField(fields.Nested):
+    """A ``person`` (:class:`PersonSchema`) loaded into a
+    :class:`~flask_usercore.commands.users.Person`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(PersonSchema, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None,
+                     **kwargs: Any) -> Person:
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        return loaded if isinstance(loaded, Person) else Person(**loaded)
 
 
 class PersonOut(ResponseSchema):
@@ -94,6 +113,8 @@ class ProfileFields(InputSchema):
 
 
 class MfaState(InputSchema):
+    command = MfaFlags
+
     active = StrictBoolean(required=True)
     setup = StrictBoolean(required=True)
 
@@ -102,10 +123,13 @@ class UserUpdateSchema(ProfileFields):
     """Body of ``PUT /v2/users/{userId}`` and ``PUT /v2/users/self/personal-information``.
 
     Read-only fields are accepted so that a GET body can be sent back; the service refuses
-    one whose value differs from the current one.
+    one whose value differs from the current one. A field not sent is
+    :data:`~flask_usercore.commands.users.ABSENT` in the command.
     """
 
-    person = fields.Nested(PersonSchema)
+    command = UpdateProfile
+
+    person = PersonField()
     id = UuidString()
     user_id = UuidString(data_key="userId")
     email = Email()
@@ -126,8 +150,9 @@ PUBLIC_FIELDS = ("user_id", "id", "person", "nickname", "display_name", "first_n
                  "account_type", "avatar_ref")
 
 
-class UserSchema(ResponseSchema):
-    """The user resource as ``GET /v2/users/{userId}`` answers it."""
+class UserFields(ResponseSchema):
+    """The user resource as ``GET /v2/users/{userId}`` answers it (its owner's view; others
+    see the :data:`PUBLIC_FIELDS`)."""
 
     user_id = fields.Function(lambda u: str(u.id), data_key="userId")
     id = UuidString()
@@ -158,8 +183,8 @@ class UserSchema(ResponseSchema):
     picture_url = fields.String(data_key="pictureUrl")
 
 
-USER_FULL = UserSchema()
-USER_PUBLIC = UserSchema(only=PUBLIC_FIELDS)
+USER_FULL = UserFields()
+USER_PUBLIC = UserFields(only=PUBLIC_FIELDS)
 #: ``USER_FULL.dump`` and ``USER_PUBLIC.dump``, compiled (the hot reply of an authenticated read).
 _DUMP_FULL = compile_dumper(USER_FULL)
 _DUMP_PUBLIC = compile_dumper(USER_PUBLIC)
@@ -168,3 +193,28 @@ _DUMP_PUBLIC = compile_dumper(USER_PUBLIC)
 def dump_user(user: Any, *, full: bool = True) -> dict[str, Any]:
     """The JSON of ``user``: everything for its owner, the public profile for others."""
     return (_DUMP_FULL if full else _DUMP_PUBLIC)(user)
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as the caller may see it: ``full`` for its owner, else the public profile."""
+
+    user: Any
+    full: bool
+
+
+class UserSchema(UserFields):
+    """The declared response of ``GET /v2/users/{userId}`` (the document's ``User``: the
+    fields of :class:`UserFields`): dumps a :class:`UserView` with the compiled dumper of
+    its view, the full resource or the public profile."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [self.dump(item, many=False) for item in obj]
+        return (_DUMP_FULL if obj.full else _DUMP_PUBLIC)(obj.user)
+
+    @pre_dump
+    def _dumps_itself(self, obj: Any, **kwargs: Any) -> Any:
+        """Never runs (``dump`` above replaces marshmallow's): a pre-dump hook is what tells
+        :func:`~.compiled.compiled_dumper` to leave this schema's dump alone."""
+        return obj

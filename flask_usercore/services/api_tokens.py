@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
+from ..commands.api_tokens import CreateApiToken, EditApiToken
 from ..errors import NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
@@ -57,8 +58,7 @@ def _parse_id(api_token_id: str) -> uuid.UUID:
         raise NotFound("there is no such API token") from None
 
 
-def create_api_token(deps: Deps, auth: Auth, *, description: str, roles: Sequence[str],
-                     expires_at: dt.datetime | None = None) -> str:
+def create_api_token(deps: Deps, auth: Auth, command: CreateApiToken) -> str:
     """Store a new API token of the caller and return it in clear (shown once).
 
     400 ``ApiTokenLimitReached`` when the user already holds ``USERCORE_MAX_API_TOKENS``
@@ -78,8 +78,9 @@ def create_api_token(deps: Deps, auth: Auth, *, description: str, roles: Sequenc
     token = f"{token_id}:{new_token()}:{API_TOKEN_SUFFIX}"
     deps.session.add(Credential(
         id=token_id, user_id=auth.user.id, kind=CredentialKind.API_TOKEN,
-        token_hash=hash_token(token), description=description,
-        roles=" ".join(sorted(set(roles))), expires_at=expires_at, created_at=now))
+        token_hash=hash_token(token), description=command.description,
+        roles=" ".join(sorted(set(command.roles))), expires_at=command.expires_at,
+        created_at=now))
     return token
 
 
@@ -106,12 +107,11 @@ def get_api_token(deps: Deps, auth: Auth, api_token_id: str) -> ApiTokenInfo:
     return _info(row, deps.last_access.pending(row.id))
 
 
-def update_api_token(deps: Deps, auth: Auth, api_token_id: str, *, description: str,
-                     expires_at: dt.datetime | None) -> None:
+def update_api_token(deps: Deps, auth: Auth, api_token_id: str, command: EditApiToken) -> None:
     """Replace the description and expiry of one of the caller's API tokens (404 if none)."""
     result = deps.session.execute(
         update(Credential).where(Credential.id == _parse_id(api_token_id), _own(auth))
-        .values(description=description, expires_at=expires_at)
+        .values(description=command.description, expires_at=command.expires_at)
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
         raise NotFound("there is no such API token")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import update
 
@@ -21,21 +20,28 @@ from .files import AVATAR, delete_files, token_hash
 
 
 @dataclass(frozen=True, slots=True)
+class UploadRules:
+    """What an avatar upload must be: at most ``max_bytes``, one of ``mime_types``, and
+    from ``min_pixels`` to ``max_pixels`` wide and high."""
+
+    max_bytes: int
+    mime_types: tuple[str, ...]
+    min_pixels: int
+    max_pixels: int
+
+
+@dataclass(frozen=True, slots=True)
 class UploadRequest:
     """The answer of ``POST /v2/users/{userId}/avatar``."""
 
     ref_id: uuid.UUID
-    rules: dict[str, Any]
+    rules: UploadRules
 
 
-def upload_rules(config: UserCoreConfig) -> dict[str, Any]:
-    """The ``rules`` object: size limit, accepted types and dimensions, from the config."""
-    low, high = config.avatar_min_pixels, config.avatar_max_pixels
-    return {"maxSizeInBytes": config.avatar_max_bytes,
-            "maxSizeInKB": config.avatar_max_bytes // 1024,
-            "mimeTypes": list(config.avatar_mime_types),
-            "properties": {"imageDimensions": {"min": {"width": low, "height": low},
-                                               "max": {"width": high, "height": high}}}}
+def upload_rules(config: UserCoreConfig) -> UploadRules:
+    """The upload's rules: size limit, accepted types and dimensions, from the config."""
+    return UploadRules(config.avatar_max_bytes, tuple(config.avatar_mime_types),
+                       config.avatar_min_pixels, config.avatar_max_pixels)
 
 
 def request_upload(deps: Deps, user: User) -> UploadRequest:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import signals
+from ..commands.feedback import SubmitFeedback
 from ..models import Feedback, User
 from .context import Deps, after_commit
 
 
-def submit_feedback(deps: Deps, user: User, *, subject: str, message: str | None = None,
-                    origin: str | None = None, type: str | None = None,
-                    vote: float | None = None) -> Feedback:
+def submit_feedback(deps: Deps, user: User, command: SubmitFeedback) -> Feedback:
     """Store the feedback; ``feedback-submitted`` announces it after the commit. A vote of 0
     is no vote (as the document says)."""
-    feedback = Feedback(user_id=user.id, subject=subject, message=message, origin=origin,
-                        type=type, vote=vote or None)
+    feedback = Feedback(user_id=user.id, subject=command.subject, message=command.message,
+                        origin=command.origin, type=command.type, vote=command.vote or None)
     deps.session.add(feedback)
     deps.session.flush()
     after_commit(deps, lambda: signals.feedback_submitted.send(deps.sender, user=user,

@@ -62,7 +62,7 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
 
     ``public_url(file_id, name)`` is where the extension serves a file (used when the
     storage has no URL of its own). 413 over ``USERCORE_AVATAR_MAX_BYTES``; 400 naming
-    ``.file`` when it is no accepted image (type from the content, dimensions, decompression
+    ``file`` when it is no accepted image (type from the content, dimensions, decompression
     bomb, corrupt data); 403 for a bad ``refId``.
     """
     user_id = _use_token(deps, ref_id)
@@ -74,7 +74,7 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
                             min_pixels=deps.config.avatar_min_pixels,
                             max_pixels=deps.config.avatar_max_pixels)
     except ImageRefused as exc:
-        raise ValidationFailed.single(".file", exc.kind, exc.message) from None
+        raise ValidationFailed.on("file", exc.kind, exc.message) from None
     user = deps.session.get(User, user_id)
     if user is None:  # the account went away (its tokens with it): cannot happen
         raise NotFound("no user for this upload token")

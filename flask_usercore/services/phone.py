@@ -28,7 +28,9 @@ from .context import Deps, after_commit
 
 logger = logging.getLogger("flask_usercore")
 
-PATH = ".phoneNumber"
+#: The command field of the number (:class:`~flask_usercore.commands.phone.AddPhone`,
+#: ``VerifyPhone``).
+FIELD = "phone_number"
 CODE_DIGITS = 6
 
 
@@ -40,15 +42,15 @@ def normalize(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, None)
     except NumberParseException:
-        raise ValidationFailed.single(PATH, "format", "not a phone number in international "
-                                      "form, such as +491701234567") from None
+        raise ValidationFailed.on(FIELD, "format", "not a phone number in international "
+                                  "form, such as +491701234567") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationFailed.single(PATH, "format", "this phone number does not exist")
+        raise ValidationFailed.on(FIELD, "format", "this phone number does not exist")
     if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE,
                                                 PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise ValidationFailed.single(PATH, "NotAMobileNumber",
-                                      "this number cannot receive text messages; give a "
-                                      "mobile number")
+        raise ValidationFailed.on(FIELD, "NotAMobileNumber",
+                                  "this number cannot receive text messages; give a "
+                                  "mobile number")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
@@ -116,7 +118,7 @@ def verify_phone(deps: Deps, user: User, raw: str, code: str) -> None:
     if pending is None:
         raise NotFound("no verification is pending for this number; add it again")
     if consume_code(deps, user.id, CodePurpose.PHONE, code) is None:
-        raise ValidationFailed.single(".code", "WrongVerificationCode", "the code is wrong")
+        raise ValidationFailed.on("code", "WrongVerificationCode", "the code is wrong")
     user.phone_number = number
     deps.session.flush()
     after_commit(deps, lambda: signals.phone_verified.send(deps.sender, user=user,

@@ -12,7 +12,7 @@ The states and what they mean (REFERENCE.md 5.6):
 Allowed answers: from ``new`` and ``muted`` any of them (muting again moves
 ``dontShowUntil``); from ``ignored`` only ``completed`` (or ``ignored`` again); from
 ``completed`` only ``completed`` again. Repeating an answer keeps its first moment. Any other
-answer is a 400 ``PollTransitionNotAllowed`` on ``.status``.
+answer is a 400 ``PollTransitionNotAllowed`` on ``status``.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def answer_poll(deps: Deps, user: User, status: str) -> PollView:
                                .with_for_update()).first()
     current = row.status if row is not None else PollStatus.NEW
     if status not in _ALLOWED[current]:
-        raise ValidationFailed.single(".status", "PollTransitionNotAllowed",
-                                      f"the poll is {current}; it cannot become {status}")
+        raise ValidationFailed.on("status", "PollTransitionNotAllowed",
+                                  f"the poll is {current}; it cannot become {status}")
     if row is None:
         row = PollSettings(user_id=user.id, status=status)
         deps.session.add(row)

@@ -73,6 +73,16 @@ def _revoke(deps: Deps, user_id: uuid.UUID, kinds: Sequence[str],
 
 
 @dataclass(frozen=True, slots=True)
+class SessionLocation:
+    """Where a session was started: its IPv4 address and the city and country the location
+    hook found for it (each None when unknown; one of them at least is known)."""
+
+    ip_address: str | None
+    city: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     """One session as ``UserSession`` shows it."""
 
@@ -81,8 +91,7 @@ class SessionInfo:
     last_access: dt.datetime | None
     #: ``browser``, ``os``, ``model``, ``type`` (those that are known).
     device: dict[str, str] = field(default_factory=dict)
-    #: ``ipAddress``, ``city``, ``country`` (those that are known), or None.
-    location: dict[str, str] | None = None
+    location: SessionLocation | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -134,8 +143,8 @@ def _device_type(device_family: str | None, os_family: str | None) -> str | None
 
 @lru_cache(maxsize=4096)
 def _ip_address(value: str | None) -> str | None:
-    """The address as ``Location.ipAddress`` (format ipv4) allows it: IPv4, also when it came
-    IPv4-mapped; an IPv6 address is left out (see docs/sessions-and-tokens.md)."""
+    """The address as the document's ``Location`` (format ipv4) allows it: IPv4, also when
+    it came IPv4-mapped; an IPv6 address is left out (see docs/sessions-and-tokens.md)."""
     if not value:
         return None
     try:
@@ -149,24 +158,26 @@ def _ip_address(value: str | None) -> str | None:
 
 def _describe(deps: Deps, rows: Sequence[Any]) -> list[SessionInfo]:
     """``rows``: ``Row`` objects of the :data:`_LISTED` columns."""
-    located: dict[str, dict[str, str]] = {}
+    located: dict[str, SessionLocation | None] = {}
     pending_uses = deps.last_access.pending_many([row.id for row in rows])
     out = []
     for row in rows:
-        location: dict[str, str] | None = None
+        location: SessionLocation | None = None
         if row.ip_address:
             if row.ip_address not in located:
                 found = deps.location.locate(row.ip_address)
-                where = {"city": found.city, "country": found.country} if found else {}
-                where["ipAddress"] = _ip_address(row.ip_address)
-                located[row.ip_address] = {k: v for k, v in where.items() if v}
+                city, country = (found.city, found.country) if found else (None, None)
+                place = SessionLocation(_ip_address(row.ip_address), city or None,
+                                        country or None)
+                known = place.ip_address or place.city or place.country
+                located[row.ip_address] = place if known else None
             location = located[row.ip_address]
         pending = pending_uses.get(row.id)
         last = row.last_used_at
         if pending is not None and (last is None or pending > last):
             last = pending
         out.append(SessionInfo(row.id, row.created_at, last, describe_device(row.user_agent),
-                               location or None))
+                               location))
     return out
 
 

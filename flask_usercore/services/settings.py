@@ -7,11 +7,13 @@ import binascii
 from typing import Any
 
 from .. import signals
+from ..commands.settings import UpdateSettings
 from ..errors import ValidationFailed
 from ..models import User, UserSettings
 from .context import Deps, after_commit
 
-PATH = ".settingsString"
+#: The command field of the document (:class:`UpdateSettings`).
+FIELD = "settings_string"
 
 
 def get_settings(deps: Deps, user: User) -> str | None:
@@ -23,13 +25,13 @@ def get_settings(deps: Deps, user: User) -> str | None:
 def decode_settings(deps: Deps, settings: str) -> bytes:
     """The decoded document; 400 when it is no base64 or larger than the limit."""
     if len(settings) > (deps.config.max_settings_bytes + 2) // 3 * 4:
-        raise ValidationFailed.single(PATH, "maxLength", "the settings may hold at most "
-                                      f"{deps.config.max_settings_bytes} bytes")
+        raise ValidationFailed.on(FIELD, "maxLength", "the settings may hold at most "
+                                  f"{deps.config.max_settings_bytes} bytes")
     try:
         return base64.b64decode(settings, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed.single(PATH, "format", "settingsString must be base64 "
-                                      "(RFC 4648, with padding)") from None
+        raise ValidationFailed.on(FIELD, "format", "settingsString must be base64 "
+                                  "(RFC 4648, with padding)") from None
 
 
 def _new_values(excluded: Any) -> dict[str, Any]:
@@ -37,12 +39,13 @@ def _new_values(excluded: Any) -> dict[str, Any]:
     return {"settings": excluded.settings, "updated_at": excluded.updated_at}
 
 
-def put_settings(deps: Deps, user: User, settings: str) -> None:
+def put_settings(deps: Deps, user: User, command: UpdateSettings) -> None:
     """Replace the user's settings (one upsert, safe against a parallel PUT)."""
+    settings = command.settings_string
     document = decode_settings(deps, settings)
     if len(document) > deps.config.max_settings_bytes:
-        raise ValidationFailed.single(PATH, "maxLength", "the settings may hold at most "
-                                      f"{deps.config.max_settings_bytes} bytes")
+        raise ValidationFailed.on(FIELD, "maxLength", "the settings may hold at most "
+                                  f"{deps.config.max_settings_bytes} bytes")
     now = deps.clock()
     values = {"user_id": user.id, "settings": settings, "updated_at": now}
     dialect = deps.session.get_bind().dialect.name

@@ -20,11 +20,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import signals
+from ..commands.ssh_keys import AddSshKey, EditSshKey
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import SshKey, User
 from .context import Deps, after_commit
 
-PATH = ".publicKey"
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 16384
 _CURVES = {"secp256r1", "secp384r1", "secp521r1"}
@@ -46,7 +46,7 @@ class ParsedKey:
 
 
 def _refuse(kind: str, message: str) -> ValidationFailed:
-    return ValidationFailed.single(PATH, kind, message)
+    return ValidationFailed.on("public_key", kind, message)
 
 
 def fingerprint(blob: bytes) -> str:
@@ -124,8 +124,8 @@ def _check_strength(key: object) -> None:
 
 def _future(deps: Deps, expires_at: dt.datetime | None) -> dt.datetime | None:
     if expires_at is not None and expires_at <= deps.clock():
-        raise ValidationFailed.single(".expiresAt", "formatMinimum",
-                                      "expiresAt must lie in the future")
+        raise ValidationFailed.on("expires_at", "formatMinimum",
+                                  "expiresAt must lie in the future")
     return expires_at
 
 
@@ -152,15 +152,14 @@ def get_key(deps: Deps, user: User, key_id: str) -> SshKey:
     return key
 
 
-def add_key(deps: Deps, user: User, public_key: str, *, comment: str | None = None,
-            expires_at: dt.datetime | None = None) -> SshKey:
-    """Store a new key for ``user``.
+def add_key(deps: Deps, user: User, command: AddSshKey) -> SshKey:
+    """Store a new key for ``user``; without a ``comment``, the key line's is kept.
 
-    400: unreadable, weak or unsupported key, past ``expires_at``, or the user has
-    ``USERCORE_SSH_KEYS_MAX`` keys already; 409: the user has this key already.
+    400: unreadable, weak or unsupported key (on ``public_key``), past ``expires_at``, or
+    the user has ``USERCORE_SSH_KEYS_MAX`` keys already; 409: the user has this key already.
     """
-    parsed = parse_public_key(public_key)
-    _future(deps, expires_at)
+    parsed = parse_public_key(command.public_key)
+    expires_at = _future(deps, command.expires_at)
     count = deps.session.scalar(select(func.count()).select_from(SshKey)
                                 .where(SshKey.user_id == user.id)) or 0
     if count >= deps.config.ssh_keys_max:
@@ -171,7 +170,7 @@ def add_key(deps: Deps, user: User, public_key: str, *, comment: str | None = No
             SshKey.user_id == user.id, SshKey.fingerprint == parsed.fingerprint)) is not None:
         raise duplicate
     key = SshKey(user_id=user.id, algorithm=parsed.algorithm, public_key=parsed.public_key,
-                 fingerprint=parsed.fingerprint, comment=comment or parsed.comment,
+                 fingerprint=parsed.fingerprint, comment=command.comment or parsed.comment,
                  expires_at=expires_at)
     deps.session.add(key)
     try:
@@ -182,13 +181,12 @@ def add_key(deps: Deps, user: User, public_key: str, *, comment: str | None = No
     return key
 
 
-def edit_key(deps: Deps, user: User, key_id: str, *, comment: str,
-             expires_at: dt.datetime | None) -> SshKey:
+def edit_key(deps: Deps, user: User, key_id: str, command: EditSshKey) -> SshKey:
     """Replace the comment and expiry of the user's key (no ``expires_at``: none)."""
     key = get_key(deps, user, key_id)
-    if expires_at != key.expires_at:
-        _future(deps, expires_at)
-    key.comment, key.expires_at = comment, expires_at
+    if command.expires_at != key.expires_at:
+        _future(deps, command.expires_at)
+    key.comment, key.expires_at = command.comment, command.expires_at
     deps.session.flush()
     return key
 

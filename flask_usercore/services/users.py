@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..commands.account import DeleteAccount
+from ..commands.users import ABSENT, MfaFlags, UpdateProfile
 from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from ..models.sqlite import delete_dependents
@@ -27,13 +28,14 @@ UNIQUE = {
     "nickname_lower": ("nickname", "NicknameInUse", "the nickname is already taken"),
 }
 
-#: Read-only fields of a write, with the current value each must repeat.
+#: Read-only fields of a write (of :class:`UpdateProfile`), with the current value each must
+#: repeat.
 READ_ONLY: dict[str, Callable[[User], Any]] = {
     "id": lambda u: u.id,
     "user_id": lambda u: u.id,
     "email": lambda u: u.email,
     "email_verified": lambda u: u.email_verified_at is not None,
-    "mfa": lambda u: {"active": u.mfa_active, "setup": u.mfa_setup},
+    "mfa": lambda u: MfaFlags(active=u.mfa_active, setup=u.mfa_setup),
     "created_at": lambda u: _seconds(u.created_at),
     "registered_at": lambda u: _seconds(u.created_at),
     "password_updated_at": lambda u: _seconds(u.password_updated_at),
@@ -43,11 +45,9 @@ READ_ONLY: dict[str, Callable[[User], Any]] = {
     "customer_memberships": lambda u: {},
     "project_memberships": lambda u: {},
 }
-_WIRE_NAMES = {"user_id": "userId", "email_verified": "emailVerified", "created_at": "createdAt",
-               "registered_at": "registeredAt", "password_updated_at": "passwordUpdatedAt",
-               "phone_number": "phoneNumber", "avatar_ref": "avatarRef",
-               "is_employee": "isEmployee", "customer_memberships": "customerMemberships",
-               "project_memberships": "projectMemberships"}
+#: The writable fields of :class:`UpdateProfile` besides ``person``: user columns.
+WRITABLE = ("nickname", "display_name", "company", "location", "country_code", "web_url",
+            "picture_url", "account_type", "first_name", "last_name")
 
 
 def _seconds(moment: dt.datetime | None) -> dt.datetime | None:
@@ -127,28 +127,31 @@ def own_user(deps: Deps, auth: Auth, user_id: str) -> User:
     return user
 
 
-def update_profile(deps: Deps, user: User, changes: Mapping[str, Any]) -> set[str]:
+def update_profile(deps: Deps, user: User, command: UpdateProfile) -> set[str]:
     """Apply a profile write: ``person`` and/or Profile fields; returns the changed columns.
 
-    Read-only fields must repeat their current value; ``person`` and ``firstname``/``lastname``
-    must agree when both are given.
+    Only the fields sent change (``None`` clears one). Read-only fields must repeat their
+    current value (400 ``readOnly`` on each that does not); ``person`` and the
+    ``first_name``/``last_name`` mirror must agree when both are given (``conflict``).
     """
     errors = [
-        FieldError(f".{_WIRE_NAMES.get(name, name)}", "this field is read-only", "readOnly")
+        FieldError("", "this field is read-only", "readOnly", field=name)
         for name, current in READ_ONLY.items()
-        if name in changes and _comparable(name, changes[name]) != _comparable(name, current(user))
+        if (sent := getattr(command, name)) is not ABSENT
+        and _comparable(name, sent) != _comparable(name, current(user))
     ]
-    values = {k: v for k, v in changes.items() if k not in READ_ONLY and k != "person"}
-    if "person" in changes:
-        person = changes["person"]
+    values: dict[str, Any] = {name: value for name in WRITABLE
+                              if (value := getattr(command, name)) is not ABSENT}
+    person = command.person
+    if person is not ABSENT:
         for key in ("first_name", "last_name"):
             if values.get(key) == getattr(user, key):
                 del values[key]  # the unchanged mirror of a GET body: person decides
-            elif key in values and values[key] != person[key]:
-                errors.append(FieldError(f".{key.replace('_', '')}",
-                                         "differs from the same field in person", "conflict"))
-        values.update(first_name=person["first_name"], last_name=person["last_name"],
-                      title=person.get("title"))
+            elif key in values and values[key] != getattr(person, key):
+                errors.append(FieldError("", "differs from the same field in person",
+                                         "conflict", field=key))
+        values.update(first_name=person.first_name, last_name=person.last_name,
+                      title=person.title)
     if errors:
         raise ValidationFailed(errors, errors[0].message)
     if values.get("nickname") and nickname_taken(deps, values["nickname"], other_than=user.id):

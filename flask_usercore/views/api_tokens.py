@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..commands.api_tokens import CreateApiToken, EditApiToken
+from ..commands.pagination import PageRequest
 from ..schemas.api_tokens import (
     ApiTokenCreated,
     ApiTokenCreateSchema,
@@ -22,19 +22,17 @@ bp = CapabilityBlueprint("api_tokens", __name__)
 @bp.operation("GET", "/users/self/api-tokens", operation_id="user-list-api-tokens",
               kinds=SESSION_ONLY, summary="List all of your ApiTokens.", query=PageQuery,
               response=ApiTokenSchema, many=True)
-def list_api_tokens(query: dict[str, int]) -> Page:
-    items, total = api_tokens.list_api_tokens(deps(), current_auth(), limit=query["limit"],
-                                              skip=query["skip"])
-    return Page(items, total, query["limit"], query["skip"])
+def list_api_tokens(query: PageRequest) -> Page:
+    items, total = api_tokens.list_api_tokens(deps(), current_auth(), limit=query.limit,
+                                              skip=query.skip)
+    return Page(items, total, query.limit, query.skip)
 
 
 @bp.operation("POST", "/users/self/api-tokens", operation_id="user-create-api-token",
               status=201, kinds=SESSION_ONLY, summary="Create a new ApiToken.",
               body=ApiTokenCreateSchema, response=ApiTokenCreated)
-def create_api_token(body: dict[str, Any]) -> dict[str, str]:
-    token = api_tokens.create_api_token(deps(), current_auth(), description=body["description"],
-                                        roles=body["roles"], expires_at=body.get("expires_at"))
-    return {"token": token}
+def create_api_token(body: CreateApiToken) -> dict[str, str]:
+    return {"token": api_tokens.create_api_token(deps(), current_auth(), body)}
 
 
 @bp.operation("GET", "/users/self/api-tokens/<apiTokenId>", operation_id="user-get-api-token",
@@ -47,10 +45,8 @@ def get_api_token(apiTokenId: str) -> ApiTokenInfo:
 @bp.operation("PUT", "/users/self/api-tokens/<apiTokenId>", operation_id="user-edit-api-token",
               status=204, kinds=SESSION_ONLY, summary="Update an existing `ApiToken`.",
               body=ApiTokenEditSchema, extra_statuses=(404,))
-def edit_api_token(apiTokenId: str, body: dict[str, Any]) -> None:
-    api_tokens.update_api_token(deps(), current_auth(), apiTokenId,
-                                description=body["description"],
-                                expires_at=body.get("expires_at"))
+def edit_api_token(apiTokenId: str, body: EditApiToken) -> None:
+    api_tokens.update_api_token(deps(), current_auth(), apiTokenId, body)
 
 
 @bp.operation("DELETE", "/users/self/api-tokens/<apiTokenId>",

@@ -15,7 +15,8 @@ bp = CapabilityBlueprint("avatar", __name__)
 @bp.operation("POST", "/users/<userId>/avatar", operation_id="user-request-avatar-upload",
               summary="Request a new avatar image upload.", body=EmptySchema,
               response=AvatarUploadSchema, extra_statuses=(403, 404))
-def request_avatar_upload(userId: str, body: dict[str, object]) -> UploadRequest:
+def request_avatar_upload(userId: str, body: object) -> UploadRequest:
+    # body: ``{}`` (EmptySchema checks that nothing was sent; there is nothing to read)
     return avatar.request_upload(deps(), own_resources(current_auth(), userId))
 
 

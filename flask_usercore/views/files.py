@@ -9,11 +9,10 @@ header (it is the credential: no access token is needed) and the image in the mu
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask import Response, request, url_for
-from werkzeug.datastructures import FileStorage
 
+from ..commands.files import UploadFile
 from ..config import UserCoreConfig
 from ..errors import FieldError, NotFound, ValidationFailed
 from ..models import StoredFile
@@ -50,11 +49,10 @@ def _public_url(file_id: uuid.UUID, name: str) -> str:
               summary="Create a File.", body=FileUploadSchema, body_format="multipart",
               response=FileMetaSchema, extra_statuses=(403, 413),
               body_limit=_upload_limit)
-def create_file(body: dict[str, Any]) -> StoredFile:
+def create_file(body: UploadFile) -> StoredFile:
     ref_id = _ref_id()
-    upload: FileStorage = body["file"]
-    data = upload.stream.read(deps().config.avatar_max_bytes + 1)
-    return files.upload_avatar(deps(), ref_id, data, upload.filename, _public_url)
+    data = body.file.stream.read(deps().config.avatar_max_bytes + 1)
+    return files.upload_avatar(deps(), ref_id, data, body.file.filename, _public_url)
 
 
 def _serve(stored: StoredFile, data: bytes) -> Response:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from ..commands.poll_settings import AnswerPoll
 from ..errors import Forbidden
 from ..schemas.poll_settings import PollAnswerSchema, PollSettingsSchema
 from ..services import poll_settings
@@ -32,8 +32,8 @@ def get_poll_status(userId: str) -> PollView:
 @bp.operation("POST", "/poll-settings/<userId>", operation_id="user-post-poll-status",
               summary="Store new or update poll settings.", body=PollAnswerSchema,
               response=PollSettingsSchema, extra_statuses=(403, 404))
-def post_poll_status(userId: str, body: dict[str, Any]) -> PollView:
+def post_poll_status(userId: str, body: AnswerPoll) -> PollView:
     user = own_resources(current_auth(), userId)
-    if body["user_id"] != "self" and _uuid(body["user_id"]) != user.id:
+    if body.user_id != "self" and _uuid(body.user_id) != user.id:
         raise Forbidden("userId in the body must be the caller's id")
-    return poll_settings.answer_poll(deps(), user, body["status"])
+    return poll_settings.answer_poll(deps(), user, body.status)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..commands.pagination import PageRequest
+from ..commands.sessions import RefreshSession
 from ..schemas.pagination import PageQuery
 from ..schemas.sessions import RefreshResult, RefreshSchema, SessionSchema
 from ..services import authentication, sessions
@@ -18,19 +20,19 @@ bp = CapabilityBlueprint("sessions", __name__)
 @bp.operation("GET", "/users/self/sessions", operation_id="user-list-sessions",
               kinds=SESSION_ONLY, summary="List all sessions.", query=PageQuery,
               response=SessionSchema, many=True)
-def list_sessions(query: dict[str, int]) -> Page:
-    items, total = sessions.list_sessions(deps(), current_auth(), limit=query["limit"],
-                                          skip=query["skip"])
-    return Page(items, total, query["limit"], query["skip"])
+def list_sessions(query: PageRequest) -> Page:
+    items, total = sessions.list_sessions(deps(), current_auth(), limit=query.limit,
+                                          skip=query.skip)
+    return Page(items, total, query.limit, query.skip)
 
 
 @bp.operation("PUT", "/users/self/sessions", operation_id="user-refresh-session", kinds=(),
               summary="Refresh a session.", body=RefreshSchema, response=RefreshResult,
               extra_statuses=(400, 401))
-def refresh_session(body: dict[str, Any]) -> dict[str, Any]:
+def refresh_session(body: RefreshSession) -> dict[str, Any]:
     # Not declared with kinds: the access token may have expired (or be absent); the
     # service checks that a presented one belongs to the refresh token's session.
-    issued = authentication.refresh_session(deps(), body["refresh_token"],
+    issued = authentication.refresh_session(deps(), body.refresh_token,
                                             presented_access_token())
     return {"token": issued.token, "refresh_token": issued.refresh_token,
             "expires_at": issued.expires}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..commands.settings import UpdateSettings
 from ..config import UserCoreConfig
 from ..schemas.settings import SettingsOut, SettingsSchema
 from ..services import settings
@@ -30,6 +31,5 @@ def get_settings(userId: str) -> dict[str, Any]:
               operation_id="user-update-personalized-settings", status=204,
               summary="Update personalized GUI settings.", body=SettingsSchema,
               extra_statuses=(403, 404), body_limit=_settings_body_limit)
-def put_settings(userId: str, body: dict[str, Any]) -> None:
-    user = own_resources(current_auth(), userId)
-    settings.put_settings(deps(), user, body["settings_string"])
+def put_settings(userId: str, body: UpdateSettings) -> None:
+    settings.put_settings(deps(), own_resources(current_auth(), userId), body)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify
-
+from ..commands.pagination import PageRequest
+from ..commands.ssh_keys import AddSshKey, EditSshKey
 from ..models import SshKey
 from ..schemas.pagination import PageQuery
 from ..schemas.ssh_keys import (
@@ -19,26 +17,23 @@ from ..services import ssh_keys
 from ..web import CapabilityBlueprint, Page, current_auth, deps
 
 bp = CapabilityBlueprint("ssh_keys", __name__)
-_LIST = SshKeyListSchema()
 
 
 @bp.operation("GET", "/users/self/ssh-keys", operation_id="user-list-ssh-keys",
               summary="Get your stored ssh-keys.", query=PageQuery, response=SshKeyListSchema)
-def list_ssh_keys(query: dict[str, int]) -> Response:
-    items, total = ssh_keys.list_keys(deps(), current_auth().user, limit=query["limit"],
-                                      skip=query["skip"])
-    # the document's body is an object ({sshKeys}), with the pagination headers of a list
-    response = jsonify(_LIST.dump({"ssh_keys": items}))
-    response.headers.update(Page(items, total, query["limit"], query["skip"]).headers())
-    return response
+def list_ssh_keys(query: PageRequest) -> Page:
+    # the document's body is an object ({sshKeys}): SshKeyListSchema dumps the page's items
+    # into it; the page gives the pagination headers of a list
+    items, total = ssh_keys.list_keys(deps(), current_auth().user, limit=query.limit,
+                                      skip=query.skip)
+    return Page(items, total, query.limit, query.skip)
 
 
 @bp.operation("POST", "/users/self/ssh-keys", operation_id="user-create-ssh-key", status=201,
               summary="Store a new ssh-key.", body=CreateSshKeySchema,
               response=SshKeyCreatedSchema, extra_statuses=(409,))
-def create_ssh_key(body: dict[str, Any]) -> SshKey:
-    return ssh_keys.add_key(deps(), current_auth().user, body["public_key"],
-                            comment=body.get("comment"), expires_at=body.get("expires_at"))
+def create_ssh_key(body: AddSshKey) -> SshKey:
+    return ssh_keys.add_key(deps(), current_auth().user, body)
 
 
 @bp.operation("GET", "/users/self/ssh-keys/<sshKeyId>", operation_id="user-get-ssh-key",
@@ -51,9 +46,8 @@ def get_ssh_key(sshKeyId: str) -> dict[str, SshKey]:
 @bp.operation("PUT", "/users/self/ssh-keys/<sshKeyId>", operation_id="user-edit-ssh-key",
               status=204, summary="Edit a stored ssh-key.", body=EditSshKeySchema,
               extra_statuses=(404,))
-def edit_ssh_key(sshKeyId: str, body: dict[str, Any]) -> None:
-    ssh_keys.edit_key(deps(), current_auth().user, sshKeyId, comment=body["comment"],
-                      expires_at=body.get("expires_at"))
+def edit_ssh_key(sshKeyId: str, body: EditSshKey) -> None:
+    ssh_keys.edit_key(deps(), current_auth().user, sshKeyId, body)
 
 
 @bp.operation("DELETE", "/users/self/ssh-keys/<sshKeyId>", operation_id="user-delete-ssh-key",

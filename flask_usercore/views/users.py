@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify
-
 from ..commands.account import DeleteAccount
+from ..commands.users import UpdateProfile
 from ..schemas.account import DeleteAccountSchema
-from ..schemas.users import UserSchema, UserUpdateSchema, dump_user
+from ..schemas.users import UserSchema, UserUpdateSchema, UserView
 from ..services import users
 from ..services.access import PROFILE_KINDS, SESSION_ONLY
 from ..web import CapabilityBlueprint, current_auth, deps
@@ -21,23 +18,23 @@ PROFILE_SCOPE = ("profile",)
 @bp.operation("GET", "/users/<userId>", operation_id="user-get-user", kinds=PROFILE_KINDS,
               scopes=PROFILE_SCOPE, summary="Get profile information for a user.",
               response=UserSchema, extra_statuses=(403, 404))
-def get_user(userId: str) -> Response:
+def get_user(userId: str) -> UserView:
     user, own = users.resolve_user(deps(), current_auth(), userId)
-    return jsonify(dump_user(user, full=own))  # the public or the full view of UserSchema
+    return UserView(user, full=own)  # the owner's full resource, or the public profile
 
 
 @bp.operation("PUT", "/users/<userId>", operation_id="user-update-personal-information",
               status=204, kinds=PROFILE_KINDS, scopes=PROFILE_SCOPE,
               summary="Change personal information.", body=UserUpdateSchema,
               extra_statuses=(403,))
-def update_user(userId: str, body: dict[str, Any]) -> None:
+def update_user(userId: str, body: UpdateProfile) -> None:
     users.update_profile(deps(), users.own_user(deps(), current_auth(), userId), body)
 
 
 @bp.operation("PUT", "/users/self/personal-information", operation_id="user-update-account",
               status=204, kinds=PROFILE_KINDS, scopes=PROFILE_SCOPE,
               summary="Update your account information.", body=UserUpdateSchema)
-def update_account(body: dict[str, Any]) -> None:
+def update_account(body: UpdateProfile) -> None:
     users.update_profile(deps(), current_auth().user, body)
 
 

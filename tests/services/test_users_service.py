@@ -14,18 +14,25 @@ from sqlalchemy import Table, func, select
 
 from flask_usercore import signals
 from flask_usercore.commands.account import DeleteAccount
+from flask_usercore.commands.users import MfaFlags, Person, UpdateProfile
 from flask_usercore.errors import SecondFactorRequired, ValidationFailed
 from flask_usercore.models import Base, CodePurpose, User
 from flask_usercore.schemas.users import UserUpdateSchema, dump_user
 from flask_usercore.services import codes, users
 from flask_usercore.services.authentication import resolve_token
 from flask_usercore.services.context import Auth, Deps, commit
+from flask_usercore.web.loading import wire_errors
 
 PASSWORD = "correct horse battery staple 9"
 
 
 def errors_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> list[tuple[str, str]]:
     return [(e.to_json()["path"], e.type) for e in exc.value.errors]
+
+
+def update_errors_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> list[tuple[str, str]]:
+    """The errors with the wire paths the profile update's body schema gives them."""
+    return [(e.path, e.type) for e in wire_errors(exc.value, UserUpdateSchema()).errors]
 
 
 def reload(deps: Deps, user_id: uuid.UUID) -> User:
@@ -39,20 +46,20 @@ def reload(deps: Deps, user_id: uuid.UUID) -> User:
 
 def test_person_replaces_names_and_title(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user()
-    changed = users.update_profile(deps, user, {
-        "person": {"first_name": "Augusta", "last_name": "King", "title": "ms"}})
+    changed = users.update_profile(deps, user, UpdateProfile(
+        person=Person("Augusta", "King", "ms")))
     assert changed == {"first_name", "last_name", "title"}
     stored = reload(deps, user.id)
     assert (stored.first_name, stored.last_name, stored.title) == ("Augusta", "King", "ms")
     # person is replaced as a whole: no title clears it
-    users.update_profile(deps, stored, {"person": {"first_name": "Augusta", "last_name": "King"}})
+    users.update_profile(deps, stored, UpdateProfile(person=Person("Augusta", "King")))
     assert reload(deps, user.id).title is None
 
 
 def test_profile_fields_and_null_clears(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user(company="Engines Ltd")
-    changed = users.update_profile(deps, user, {"nickname": "countess", "company": None,
-                                                "country_code": "GB"})
+    changed = users.update_profile(deps, user, UpdateProfile(nickname="countess", company=None,
+                                                             country_code="GB"))
     assert changed == {"nickname", "company", "country_code"}
     stored = reload(deps, user.id)
     assert (stored.nickname, stored.company, stored.country_code) == ("countess", None, "GB")
@@ -66,9 +73,9 @@ def test_nothing_changed_sends_no_signal(deps: Deps, make_user: Callable[..., Us
         seen.append(changed)
 
     with signals.profile_updated.connected_to(on_update):
-        assert users.update_profile(deps, user, {"nickname": "countess"}) == set()
+        assert users.update_profile(deps, user, UpdateProfile(nickname="countess")) == set()
         commit(deps.session)
-        assert users.update_profile(deps, user, {"location": "London"}) == {"location"}
+        assert users.update_profile(deps, user, UpdateProfile(location="London")) == {"location"}
         assert seen == []
         commit(deps.session)
     assert seen == [{"location"}]
@@ -80,7 +87,8 @@ def test_a_get_body_can_be_sent_back_unchanged(deps: Deps, make_user: Callable[.
     enable_mfa(user)
     user = reload(deps, user.id)
     body = UserUpdateSchema().load(dump_user(user))
-    assert {"id", "user_id", "email", "created_at", "mfa", "person"} <= set(body)
+    assert isinstance(body, UpdateProfile)
+    assert {"id", "user_id", "email", "created_at", "mfa", "person"} <= set(body.sent())
     assert users.update_profile(deps, user, body) == set()
 
 
@@ -89,7 +97,7 @@ def test_a_get_body_can_be_sent_back_unchanged(deps: Deps, make_user: Callable[.
     ("id", ".id", uuid.UUID(int=1)),
     ("user_id", ".userId", uuid.UUID(int=1)),
     ("email_verified", ".emailVerified", False),
-    ("mfa", ".mfa", {"active": True, "setup": True}),
+    ("mfa", ".mfa", MfaFlags(active=True, setup=True)),
     ("created_at", ".createdAt", dt.datetime(2001, 1, 1, tzinfo=dt.UTC)),
     ("password_updated_at", ".passwordUpdatedAt", dt.datetime(2001, 1, 1, tzinfo=dt.UTC)),
     ("phone_number", ".phoneNumber", "+4915112345678"),
@@ -100,44 +108,43 @@ def test_read_only_fields_must_repeat_their_value(deps: Deps, make_user: Callabl
                                                   field: str, wire: str, value: Any) -> None:
     user = make_user()
     with pytest.raises(ValidationFailed) as exc:
-        users.update_profile(deps, user, {field: value, "company": "Changed"})
-    assert errors_of(exc) == [(wire, "readOnly")]
+        users.update_profile(deps, user, UpdateProfile(**{field: value, "company": "Changed"}))
+    assert update_errors_of(exc) == [(wire, "readOnly")]
     assert reload(deps, user.id).company is None
 
 
 def test_read_only_fields_with_their_current_value_pass(deps: Deps,
                                                         make_user: Callable[..., User]) -> None:
     user = make_user()
-    same = {
-        "email": "ADA@example.com",  # case does not matter
-        "id": user.id, "user_id": user.id, "email_verified": True,
-        "mfa": {"active": False, "setup": False},
-        "created_at": user.created_at.replace(microsecond=0),  # the wire has seconds only
-        "password_updated_at": user.password_updated_at,
-        "is_employee": False, "customer_memberships": {}, "project_memberships": {},
-        "company": "Engines Ltd",
-    }
+    same = UpdateProfile(
+        email="ADA@example.com",  # case does not matter
+        id=user.id, user_id=user.id, email_verified=True,
+        mfa=MfaFlags(active=False, setup=False),
+        created_at=user.created_at.replace(microsecond=0),  # the wire has seconds only
+        password_updated_at=user.password_updated_at,
+        is_employee=False, customer_memberships={}, project_memberships={},
+        company="Engines Ltd",
+    )
     assert users.update_profile(deps, user, same) == {"company"}
 
 
 def test_all_read_only_violations_are_reported(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user()
     with pytest.raises(ValidationFailed) as exc:
-        users.update_profile(deps, user, {"email": "x@example.com", "is_employee": True})
-    assert sorted(errors_of(exc)) == [(".email", "readOnly"), (".isEmployee", "readOnly")]
+        users.update_profile(deps, user, UpdateProfile(email="x@example.com", is_employee=True))
+    assert sorted(update_errors_of(exc)) == [(".email", "readOnly"), (".isEmployee", "readOnly")]
 
 
 def test_firstname_alone_changes_the_name(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user()
-    assert users.update_profile(deps, user, {"first_name": "Augusta"}) == {"first_name"}
+    assert users.update_profile(deps, user, UpdateProfile(first_name="Augusta")) == {"first_name"}
     assert reload(deps, user.id).first_name == "Augusta"
 
 
 def test_unchanged_mirror_lets_person_decide(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user()  # Ada Lovelace
-    changed = users.update_profile(deps, user, {
-        "first_name": "Ada", "last_name": "Lovelace",
-        "person": {"first_name": "Augusta", "last_name": "King"}})
+    changed = users.update_profile(deps, user, UpdateProfile(
+        first_name="Ada", last_name="Lovelace", person=Person("Augusta", "King")))
     assert changed == {"first_name", "last_name"}
     stored = reload(deps, user.id)
     assert (stored.first_name, stored.last_name) == ("Augusta", "King")
@@ -145,8 +152,8 @@ def test_unchanged_mirror_lets_person_decide(deps: Deps, make_user: Callable[...
 
 def test_mirror_agreeing_with_person(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user()
-    users.update_profile(deps, user, {"first_name": "Augusta",
-                                      "person": {"first_name": "Augusta", "last_name": "King"}})
+    users.update_profile(deps, user, UpdateProfile(first_name="Augusta",
+                                                   person=Person("Augusta", "King")))
     assert reload(deps, user.id).first_name == "Augusta"
 
 
@@ -154,10 +161,9 @@ def test_mirror_contradicting_person_is_a_conflict(deps: Deps,
                                                    make_user: Callable[..., User]) -> None:
     user = make_user()
     with pytest.raises(ValidationFailed) as exc:
-        users.update_profile(deps, user, {
-            "first_name": "Augusta", "last_name": "Byron",
-            "person": {"first_name": "Ada", "last_name": "King"}})
-    assert errors_of(exc) == [(".firstname", "conflict"), (".lastname", "conflict")]
+        users.update_profile(deps, user, UpdateProfile(
+            first_name="Augusta", last_name="Byron", person=Person("Ada", "King")))
+    assert update_errors_of(exc) == [(".firstname", "conflict"), (".lastname", "conflict")]
     stored = reload(deps, user.id)
     assert (stored.first_name, stored.last_name) == ("Ada", "Lovelace")
 
@@ -166,14 +172,14 @@ def test_nickname_clash_ignores_case(deps: Deps, make_user: Callable[..., User])
     make_user("bob@example.com", nickname="Countess")
     user = make_user()
     with pytest.raises(ValidationFailed) as exc:
-        users.update_profile(deps, user, {"nickname": "countess"})
-    assert errors_of(exc) == [(".nickname", "NicknameInUse")]
+        users.update_profile(deps, user, UpdateProfile(nickname="countess"))
+    assert update_errors_of(exc) == [(".nickname", "NicknameInUse")]
     assert reload(deps, user.id).nickname is None
 
 
 def test_own_nickname_in_another_case_is_fine(deps: Deps, make_user: Callable[..., User]) -> None:
     user = make_user(nickname="countess")
-    assert users.update_profile(deps, user, {"nickname": "Countess"}) == {"nickname"}
+    assert users.update_profile(deps, user, UpdateProfile(nickname="Countess")) == {"nickname"}
     assert reload(deps, user.id).nickname == "Countess"
 
 
@@ -183,8 +189,8 @@ def test_nickname_clash_caught_by_the_unique_index(
     user = make_user()
     monkeypatch.setattr(users, "nickname_taken", lambda *args, **kwargs: False)
     with pytest.raises(ValidationFailed) as exc:
-        users.update_profile(deps, user, {"nickname": "COUNTESS"})
-    assert errors_of(exc) == [(".nickname", "NicknameInUse")]
+        users.update_profile(deps, user, UpdateProfile(nickname="COUNTESS"))
+    assert update_errors_of(exc) == [(".nickname", "NicknameInUse")]
 
 
 # -- delete_account ------------------------------------------------------------------------
