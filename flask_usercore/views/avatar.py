@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..commands.empty import Empty
 from ..schemas.avatar import AvatarUploadSchema
 from ..schemas.base import EmptySchema
 from ..services import avatar
@@ -15,8 +16,7 @@ bp = CapabilityBlueprint("avatar", __name__)
 @bp.operation("POST", "/users/<userId>/avatar", operation_id="user-request-avatar-upload",
               summary="Request a new avatar image upload.", body=EmptySchema,
               response=AvatarUploadSchema, extra_statuses=(403, 404))
-def request_avatar_upload(userId: str, body: object) -> UploadRequest:
-    # body: ``{}`` (EmptySchema checks that nothing was sent; there is nothing to read)
+def request_avatar_upload(userId: str, body: Empty) -> UploadRequest:
     return avatar.request_upload(deps(), own_resources(current_auth(), userId))
 
 
