@@ -48,11 +48,13 @@ class Page:
     total: int
     limit: int
     skip: int
+    #: Send the pagination headers (a list the document does not paginate has none).
+    paginated: bool = True
 
     @classmethod
-    def whole(cls, items: Sequence[Any]) -> Page:
+    def whole(cls, items: Sequence[Any], *, paginated: bool = True) -> Page:
         """Every item on one page."""
-        return cls(items, len(items), len(items), 0)
+        return cls(items, len(items), len(items), 0, paginated)
 
     @property
     def page(self) -> int:
@@ -60,6 +62,8 @@ class Page:
         return self.skip // self.limit + 1 if self.limit else 1
 
     def headers(self) -> dict[str, str]:
+        if not self.paginated:
+            return {}
         return {"X-Pagination-Limit": str(self.limit), "X-Pagination-Skip": str(self.skip),
                 "X-Pagination-Page": str(self.page), "X-Pagination-TotalCount": str(self.total)}
 

@@ -107,3 +107,11 @@ def test_only_your_own_feedback(client: FlaskClient, user: dict[str, Any],
     assert [f["subject"] for f in client.get(LIST.format("self"),
                                              headers=user["headers"]).json] == ["Ada's"]
     assert client.post(POST, json={"subject": "x"}).status_code == 401
+
+
+def test_the_list_has_no_pagination_headers(client: FlaskClient, user: dict[str, Any]) -> None:
+    """mittwald's document declares none for this list (it is not paginated)."""
+    submit(client, user, subject="Dashboard", message="fast")
+    response = client.get(LIST.format("self"), headers=user["headers"])
+    assert response.status_code == 200 and len(response.json) == 1
+    assert not [name for name, _ in response.headers.items() if name.startswith("X-Pagination")]
