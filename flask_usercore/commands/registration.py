@@ -5,14 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from .users import Person
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    """``commons.Person``: the name of a new account."""
-
-    first_name: str
-    last_name: str
-    title: str | None = None
+__all__ = ["Person", "Register", "VerifyRegistration"]
 
 
 @dataclass(frozen=True, slots=True)
