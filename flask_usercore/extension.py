@@ -27,6 +27,7 @@ from .hooks import (
     Visibility,
 )
 from .mail import MailRenderer
+from .migrations import hide_from_flask_migrate
 from .models import User
 from .models.base import Base
 from .models.sqlite import enforce_foreign_keys
@@ -151,6 +152,8 @@ class UserCore:
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
         app.cli.add_command(usercore_cli)
+        # the host's `flask db migrate` must not see our tables (it would drop them)
+        hide_from_flask_migrate(app)
 
     def create_blueprint(self, name: str = "usercore") -> Blueprint:
         """A blueprint with every operation, the JSON error handler and ``/openapi.json``.

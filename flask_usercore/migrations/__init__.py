@@ -1,8 +1,13 @@
 """flask-usercore's own Alembic migrations, run programmatically (no ``alembic.ini`` needed).
 
 The revisions live in this package (``versions/``) and record their state in the table
-``usercore_alembic_version``, so they never collide with the host's own Alembic history
-(``alembic_version``). Every function works on the database of the current Flask app: the
+``usercore_alembic_version``, apart from the host's own Alembic history (``alembic_version``).
+Every table of the library is named ``usercore_...``. The host's autogenerate must not see
+them, or it writes an ``op.drop_table`` for each (they are not in the host's metadata):
+``init_app`` hides them from Flask-Migrate by itself (:func:`hide_from_flask_migrate`); a host
+on plain Alembic passes :func:`host_include_name` and :func:`host_include_object` to
+``context.configure`` in its ``env.py``. Every function works on the database of the current
+Flask app: the
 engine (default bind) of the ``db`` passed to :class:`flask_usercore.UserCore`. Call them in
 an app context::
 
@@ -29,12 +34,12 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import Flask, appcontext_pushed, current_app
 from sqlalchemy import MetaData, String, Table, column, inspect, select, table
 from sqlalchemy.engine import Connection, Engine
 
@@ -46,6 +51,7 @@ if TYPE_CHECKING:  # Alembic (with Mako) is imported only when a migration runs
     from alembic.runtime.migration import MigrationContext
 
 __all__ = [
+    "TABLE_PREFIX",
     "VERSION_TABLE",
     "SchemaConflict",
     "alembic_config",
@@ -53,15 +59,22 @@ __all__ = [
     "downgrade",
     "expression_index_warnings_silenced",
     "head",
+    "hide_from_flask_migrate",
+    "host_include_name",
+    "host_include_object",
     "include_name",
+    "is_usercore_table",
     "migration_context",
     "schema_differences",
     "shipped_heads",
     "upgrade",
 ]
 
+#: The prefix of every table of flask-usercore, its version table included: a name space the
+#: host's own migrations leave alone.
+TABLE_PREFIX = "usercore_"
 #: The library's own Alembic version table (the host's Alembic keeps ``alembic_version``).
-VERSION_TABLE = "usercore_alembic_version"
+VERSION_TABLE = f"{TABLE_PREFIX}alembic_version"
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 #: ``revision = "..."`` and ``down_revision = ...`` (annotated or not) in a revision script.
 _REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
@@ -80,6 +93,81 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ == "table":
         return name in Base.metadata.tables
     return True
+
+
+def is_usercore_table(name: str | None) -> bool:
+    """Whether the table ``name`` belongs to flask-usercore (its name starts ``usercore_``).
+
+    By prefix rather than by the models of this version: a table that a newer or an older
+    version of the library made is the library's too, never the host's to drop.
+    """
+    return name is not None and name.startswith(TABLE_PREFIX)
+
+
+def host_include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name`` hook for the *host's* ``env.py``: every table but ours.
+
+    The host's autogenerate then neither reflects nor drops flask-usercore's tables (nor its
+    version table); :func:`hide_from_flask_migrate` installs it for Flask-Migrate. With plain
+    Alembic, in the host's ``env.py``::
+
+        from flask_usercore.migrations import host_include_name, host_include_object
+
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          include_name=host_include_name,
+                          include_object=host_include_object)
+
+    A host table's foreign key to ``usercore_users`` is compared as usual.
+    """
+    return type_ != "table" or not is_usercore_table(name)
+
+
+def host_include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                        compare_to: Any) -> bool:
+    """Alembic ``include_object`` hook for the host's ``env.py``: every table but ours.
+
+    The counterpart of :func:`host_include_name` on the metadata side: should the host's
+    metadata know a ``usercore_*`` table (``db.reflect()``, a stub declared for a foreign
+    key), autogenerate does not create or alter it either.
+    """
+    return type_ != "table" or not is_usercore_table(name)
+
+
+class _Both:
+    """An Alembic filter that includes what ours and the host's own filter both include."""
+
+    def __init__(self, ours: Callable[..., bool], theirs: Callable[..., bool] | None) -> None:
+        self.ours, self.theirs = ours, theirs
+
+    def __call__(self, *args: Any) -> bool:
+        return self.ours(*args) and (self.theirs is None or bool(self.theirs(*args)))
+
+
+def _filter_flask_migrate(app: Flask) -> None:
+    """Add our filters to the ``context.configure`` arguments of ``app``'s Flask-Migrate
+    (``app.extensions["migrate"].configure_args``, which every ``env.py`` of Flask-Migrate
+    passes on), beside any the host gave ``Migrate(...)``; once per ``Migrate.init_app``."""
+    arguments = getattr(app.extensions.get("migrate"), "configure_args", None)
+    if not isinstance(arguments, dict) or isinstance(arguments.get("include_name"), _Both):
+        return
+    arguments["include_name"] = _Both(host_include_name, arguments.get("include_name"))
+    arguments["include_object"] = _Both(host_include_object, arguments.get("include_object"))
+
+
+def _on_app_context(sender: Flask, **extra: Any) -> None:
+    _filter_flask_migrate(sender)
+
+
+def hide_from_flask_migrate(app: Flask) -> None:
+    """Keep flask-usercore's tables out of the autogenerate of ``app``'s Flask-Migrate.
+
+    Called by ``init_app``. Whether ``Migrate(app, db)`` ran before or runs after it: the
+    filters are added now, or when the next app context is pushed (``flask db migrate`` and
+    Flask-Migrate's functions run in one), and again after a later ``Migrate.init_app``.
+    A host without Flask-Migrate pays one dictionary lookup per app context.
+    """
+    _filter_flask_migrate(app)
+    appcontext_pushed.connect(_on_app_context, sender=app)
 
 
 def alembic_config(connection: Connection) -> Config:
