@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..commands.account import DeleteAccount
 from ..commands.users import ABSENT, MfaFlags, UpdateProfile
-from ..errors import FieldError, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from ..models.sqlite import delete_dependents
 from ..security.identity import email_key
@@ -22,6 +23,8 @@ from .context import Auth, Deps, after_commit
 from .files import forget_after_commit, storage_keys
 from .mfa import check_second_factor
 from .passwords import check_current_password, forget_failures
+
+logger = logging.getLogger("flask_usercore")
 
 UNIQUE = {
     "email_key": ("email", "EmailInUse", "the e-mail address is already in use"),
@@ -173,6 +176,10 @@ def delete_account(deps: Deps, auth: Auth, command: DeleteAccount) -> None:
     second factor too (202 when missing, 400 ``MfaCodeNotValid`` when wrong). Wrong
     passwords and codes count against the account like wrong logins; while it is locked,
     429 before the password is compared.
+
+    The host's rows that point at the account go as the host's foreign keys say: deleted
+    with it (``ON DELETE CASCADE``), cleared (``SET NULL``), or, for a key without either,
+    the deletion is refused with 409 ``Conflict`` and nothing is deleted.
     """
     user = auth.user
     check_current_password(deps, user, command.password or "")
@@ -184,6 +191,27 @@ def delete_account(deps: Deps, auth: Auth, command: DeleteAccount) -> None:
     # (USERCORE_SQLITE_FOREIGN_KEYS = False) delete_dependents (models/sqlite.py)
     forget_after_commit(deps, storage_keys(deps, user_id))
     delete_dependents(deps.uow.connection(), User.__table__, User.id == user_id)
-    deps.session.execute(delete(User).where(User.id == user_id))
+    try:
+        deps.session.execute(delete(User).where(User.id == user_id))
+    except IntegrityError as exc:  # the operation rolls back: nothing is deleted
+        if not _foreign_key_violation(exc):
+            raise
+        # the host's own rows point at the account without ON DELETE CASCADE or SET NULL
+        logger.warning("account %s not deleted: rows of the host app refer to it (%s)",
+                       user_id, _first_line(exc))
+        raise Conflict("the account cannot be deleted while the app still holds records that "
+                       "refer to it") from None
     after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
                                                          email=email))
+
+
+def _foreign_key_violation(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is a refused foreign key (SQLite: "FOREIGN KEY constraint failed";
+    PostgreSQL: SQLSTATE 23503, "violates foreign key constraint")."""
+    return (getattr(exc.orig, "sqlstate", None) == "23503"
+            or "foreign key" in str(exc.orig).lower())
+
+
+def _first_line(exc: IntegrityError) -> str:
+    """The database's message without its DETAIL lines (they repeat the values)."""
+    return str(exc.orig).strip().splitlines()[0]

@@ -40,6 +40,7 @@ def update_account(body: UpdateProfile) -> None:
 
 @bp.operation("DELETE", "/users/self", operation_id="user-delete-user", status=200,
               kinds=SESSION_ONLY, summary="Delete your account and all your personal data.",
-              body=DeleteAccountSchema, confirmation="password", extra_statuses=(202,))
+              body=DeleteAccountSchema, confirmation="password",
+              extra_statuses=(202, 409))
 def delete_user(body: DeleteAccount) -> None:
     users.delete_account(deps(), current_auth(), body)
