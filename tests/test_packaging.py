@@ -8,6 +8,7 @@ metadata names the licence (PEP 639) and the Python versions. Needs setuptools >
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,11 +26,21 @@ if int(version("setuptools").split(".")[0]) < 77:
                 allow_module_level=True)
 
 
+#: What a checkout holds beside its sources: not copied (the build writes into its copy).
+_NOT_SOURCES = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "__pycache__", "*.py[cod]", "*.egg-info", "build", "dist", "site",
+    "instance", "outbox", ".*_cache", ".hypothesis", ".schemathesis", ".benchmarks", "*.db")
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built from a copy of the checkout (the build writes
+    ``build/`` and ``*.egg-info`` beside the sources)."""
+    source = tmp_path_factory.mktemp("source") / "flask-usercore"
+    shutil.copytree(REPOSITORY, source, ignore=_NOT_SOURCES)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out),
-                    str(REPOSITORY)], check=True, capture_output=True, timeout=5 * TIMEOUT)
+                    str(source)], check=True, capture_output=True, timeout=5 * TIMEOUT)
     return out
 
 
