@@ -6,8 +6,10 @@ fragments run inside that app, and its walk-through is replayed with ``curl`` ag
 ``flask run``, each answer compared with the one the page shows (ids, codes, tokens and
 times differ per run and are followed through). README.md: its host app and its ``curl``
 walk, against that app and against the example app of its first command. docs/hooks-and-
-signals.md: the SMTP mailer against an SMTP server, what a failing mailer or receiver does,
-the signal table against the signals there are.
+signals.md: the SMTP mailer against an SMTP server, the SMS gateway against an HTTP server,
+the signal receivers, what a failing mailer or receiver does, the signal table against the
+signals there are. docs/deployment.md: ProxyFix and the JSON request log. Not run: what
+needs a service the tests do not have (S3, RQ with Redis, gunicorn's command line, cron).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import textwrap
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from flask.testing import FlaskClient
 
 from flask_usercore import Mail, signals
 from flask_usercore.migrations import head
+from tests.api.resource_helpers import signed_in
 from tests.conftest import PASSWORD, Mailbox
 from tests.docs_support import (
     HOOKS,
@@ -48,7 +52,7 @@ from tests.docs_support import (
     section,
     section_text,
 )
-from tests.host_support import served
+from tests.host_support import REPOSITORY, served
 
 UUID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
@@ -472,3 +476,144 @@ def test_the_signal_table_lists_every_signal() -> None:
     defined = {name: value.name for name, value in vars(signals).items()
                if isinstance(value, type(signals.user_registered))}
     assert documented == defined
+
+
+class _GatewayHandler(BaseHTTPRequestHandler):
+    """An SMS gateway: keeps each POST, answers with the server's ``status``."""
+
+    def do_POST(self) -> None:
+        server: Any = self.server
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        server.posts.append((self.path, self.headers["Authorization"], json.loads(body)))
+        self.send_response(server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[Any]:
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _GatewayHandler)
+    server.posts, server.status = [], 200
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_sms_gateway_of_the_docs_posts_and_a_refusal_is_only_logged(
+        make_app: Callable[..., Flask], sms_gateway: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    [code] = [block.text for block in section(HOOKS, "Hooks")
+              if block.lang == "python" and "class GatewaySms" in block.text]
+    monkeypatch.setenv("SMS_API_KEY", "key-from-the-environment")
+    namespace: dict[str, Any] = {"db": object(), "UserCore": lambda **hooks: hooks}
+    exec(code, namespace)  # noqa: S102 - the page's code, as a reader pastes it
+    namespace["usercore"]["sms_sender"].client.close()
+    sender = namespace["GatewaySms"](f"http://127.0.0.1:{sms_gateway.server_port}/v1",
+                                     "key-from-the-environment")
+    try:
+        app = make_app({"USERCORE_SMS_RATELIMIT": ""}, sms_sender=sender)
+        client = app.test_client()
+        headers = signed_in(client, app.extensions["usercore"].deps.mailer)
+        added = client.post("/v2/users/self/phone", json={"phoneNumber": "+491701234567"},
+                            headers=headers)
+        assert added.status_code == 204
+        [(path, authorization, body)] = sms_gateway.posts
+        assert (path, authorization) == ("/v1/messages", "Bearer key-from-the-environment")
+        assert body["from"] == "Example" and body["to"] == "+491701234567"
+        assert re.fullmatch(r"Your verification code is: \d{6}", body["text"])
+
+        sms_gateway.status = 500
+        with caplog.at_level(logging.ERROR, logger="flask_usercore"):
+            again = client.post("/v2/users/self/phone", json={"phoneNumber": "+491701234567"},
+                                headers=headers)
+        assert again.status_code == 204  # the gateway's refusal is logged, not answered
+        assert len(sms_gateway.posts) == 2
+        new_code = sms_gateway.posts[1][2]["text"].rsplit(" ", 1)[1]
+        assert "the SMS code could not be delivered: HTTPStatusError" in caplog.messages
+        assert new_code not in caplog.text
+    finally:
+        sender.client.close()
+
+
+_LOGGING = '''
+import json, re
+from pathlib import Path
+
+from flask_usercore.migrations import upgrade
+from yourapp import create_app
+
+app = create_app()
+{proxy}
+{logging}
+with app.app_context():
+    upgrade()
+client = app.test_client()
+client.post("/v2/register", json={{"email": "ada@example.com", "password": {password!r},
+            "person": {{"firstName": "Ada", "lastName": "Lovelace"}}}})
+mail = next(Path("outbox").glob("*.eml")).read_text()
+client.post("/v2/verify-registration", json={{"email": "ada@example.com",
+            "userId": re.search(r'"userId": "([^"]+)"', mail).group(1),
+            "token": re.search(r"code is: (\\d+)", mail).group(1)}})
+token = client.post("/v2/authenticate", json={{"email": "ada@example.com",
+                    "password": {password!r}}}).json["token"]
+print("-- the requests")
+proxied = {{"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "edge-7f3a"}}
+client.get("/v2/users/self", headers=proxied)
+client.get("/v2/users/self?secret=in-the-query", headers={{**proxied, "x-access-token": token}})
+'''
+
+
+def test_deployment_proxy_and_json_logging_of_the_docs(quickstart_app: Path) -> None:
+    deployment = REPOSITORY / "docs" / "deployment.md"
+    [proxy] = [b.text for b in section(deployment, "Several hosts") if b.lang == "python"]
+    [config] = [b.text for b in section(deployment, "Logging") if b.lang == "python"]
+    [example] = [b.text for b in section(deployment, "Logging") if b.lang == "json"]
+    (quickstart_app / "logs.py").write_text(_LOGGING.format(proxy=proxy, logging=config,
+                                                            password=PASSWORD))
+    output = Shell(quickstart_app)("python logs.py").stdout
+    lines = output.split("-- the requests\n", 1)[1].splitlines()
+    refused, read = [json.loads(line) for line in lines]
+    assert refused["message"] == "GET /v2/users/<userId> 401 client_error"
+    assert "The message is `GET /v2/users/<userId> 401 client_error`." in \
+        section_text(deployment, "Logging")
+    shown = json.loads(example)
+    assert sorted(read) == sorted(shown)
+    for key in ("level", "logger", "message", "request_id", "operation_id", "method", "route",
+                "path", "status", "outcome", "credential_kind", "client_ip"):
+        assert read[key] == shown[key], key
+    assert "secret" not in output and "in-the-query" not in output
+
+
+class _Metrics:
+    def __init__(self) -> None:
+        self.counted: list[tuple[str, dict[str, str]]] = []
+
+    def increment(self, name: str, tags: dict[str, str]) -> None:
+        self.counted.append((name, tags))
+
+
+def test_the_signal_receivers_of_the_docs(
+        app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    [code] = [block.text for block in section(HOOKS, "Signals")
+              if block.lang == "python" and "connect_via(app)" in block.text]
+    metrics = _Metrics()
+    namespace: dict[str, Any] = {"app": app, "metrics": metrics}
+    exec(code, namespace)  # noqa: S102 - the page's receivers, connected to this app
+    try:
+        with caplog.at_level(logging.INFO, logger=app.logger.name):
+            registered = _register(client)
+        assert registered.status_code == 201
+        assert f"new account {registered.json['userId']} (" in caplog.text
+        refused = client.post("/v2/authenticate", json={"email": "nobody@example.com",
+                                                        "password": "wrong password"})
+        assert refused.status_code == 401
+        assert metrics.counted == [("login_failed", {"reason": "WrongCredentials"})]
+    finally:
+        signals.user_registered.disconnect(namespace["welcome"], sender=app)
+        signals.login_failed.disconnect(namespace["count_failures"], sender=app)
