@@ -26,7 +26,7 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
-from .mail import MailRenderer
+from .mail import MailLinks, MailRenderer
 from .models import User
 from .models.base import Base
 from .models.sqlite import enforce_foreign_keys
@@ -140,7 +140,8 @@ class UserCore:
             avatars=self.avatar_storage or LocalAvatarStorage(
                 config.avatar_folder or Path(app.instance_path) / "usercore-avatars"),
             visibility=self.visibility or NobodyVisible(),
-            mails=MailRenderer(app.jinja_env, product=config.mfa_issuer),
+            mails=MailRenderer(app.jinja_env, links=MailLinks.from_config(config),
+                               product=config.mfa_issuer),
             lockout=Lockout(limiter.storage, config), sender=app,
             location=self.location or NoLocation(),
             last_access=LastAccess(config.last_access_flush_seconds,
@@ -168,6 +169,9 @@ class UserCore:
         bp.record(lambda setup: request_log.install(setup,
                                                     usercore_state(cast(Flask, setup.app)).config))
         bp.record(guard_prefix(auth.max_body_bytes))
+        # the mails name the API where this blueprint is mounted
+        bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.mount(
+            setup.url_prefix or ""))
         register_error_handlers(bp, rollback=lambda: usercore_state().deps.uow.rollback())
         return bp
 
