@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Request
 
 from . import auth
 from .cli import usercore_cli
@@ -196,12 +196,15 @@ class UserCore:
         decorator = auth.auth_required(kinds=kinds, scopes=scopes)
         return decorator(view) if view is not None else decorator
 
-    def init_login_manager(self, login_manager: Any) -> None:
-        """Make Flask-Login's ``current_user`` resolve our bearer tokens (and cookie).
+    def init_login_manager(self, login_manager: Any, *, kinds: Collection[str] = USER_KINDS,
+                           api_request: Callable[[Request], bool] = auth.is_api_request
+                           ) -> None:
+        """Make Flask-Login's ``current_user`` resolve our tokens (and cookie), and answer a
+        missing login with our JSON 401 for API requests and the host's choice for pages.
 
         See :func:`flask_usercore.auth.init_login_manager`.
         """
-        auth.init_login_manager(login_manager)
+        auth.init_login_manager(login_manager, kinds=kinds, api_request=api_request)
 
     def create_retrieval_key(self, user_id: uuid.UUID, *, commit: bool = True) -> str:
         """A new access-token retrieval key for ``user_id`` (in an app context).
