@@ -107,8 +107,9 @@ def make_user(app: Flask, email: str | None = None, *, password: str = DEFAULT_P
     ``email`` defaults to a new ``user-<hex>@example.com``; ``verified`` (default) marks the
     address verified, so the user can log in at once. ``profile``: the Profile fields of
     :class:`~flask_usercore.commands.registration.Register` (``nickname``, ``company``, ...).
-    The rules of registration hold: a weak password or an address in use raises
-    :class:`~flask_usercore.errors.ValidationFailed`.
+    The service's rules hold: a password the policy refuses, or an address or nickname in
+    use, raises :class:`~flask_usercore.errors.ValidationFailed`; the wire checks of
+    ``POST /v2/register`` (address syntax, lengths) are not made.
     """
     address = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
     command = Register(address, password, Person(first_name, last_name), **profile)
