@@ -29,7 +29,7 @@ from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.loading import client_info
 from ..web.transport import presented_token, set_session_cookie, trusted_origin
-from . import consents
+from . import consents, hygiene
 from .parts import oauth2_parts
 from .server import authorization_server
 
@@ -61,7 +61,8 @@ def error_response(error: OAuth2Error) -> Response:
     if error.redirect_uri:
         return authorization_server().handle_error_response(None, error)  # type: ignore[no-any-return]
     response = jsonify({"error": "invalid_request",
-                        "error_description": error.get_error_description()})
+                        "error_description": hygiene.ascii_text(
+                            error.get_error_description() or "")})
     response.status_code = 400
     return response
 

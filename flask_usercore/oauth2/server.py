@@ -14,7 +14,7 @@ import uuid
 from typing import Any, cast
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import OAuth2Error, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -142,6 +142,19 @@ def _check_hint(oauth_request: Any, supported: tuple[str, ...]) -> None:
         raise UnsupportedTokenType()
 
 
+class UnsupportedResponseType(UnsupportedResponseTypeError):  # type: ignore[misc]
+    """An authorization request whose ``response_type`` is not ``code``; the description
+    does not repeat the value (Authlib's does, and fails on one that is not ASCII)."""
+
+    description = "response_type must be code"
+
+    def __init__(self, redirect_uri: str | None) -> None:
+        super().__init__("code", redirect_uri=redirect_uri)
+
+    def get_error_description(self) -> str:
+        return str(self.description)
+
+
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009: a client revokes its own access or refresh token (both go)."""
 
@@ -207,6 +220,26 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def validate_requested_scope(self, scope: str | None) -> None:
         self.scopes_supported = scopes_supported()
         super().validate_requested_scope(scope)
+
+    def verified_redirect_uri(self, client_id: str | None,
+                              redirect_uri: str | None) -> str | None:
+        """Where an authorization request's error may go (RFC 6749 4.1.2.1): its
+        ``redirect_uri`` when the client ``client_id`` registered it, the client's only URI
+        when none is given; None (no redirect) when the client or the URI is unknown."""
+        client = self._find_client(client_id) if client_id else None
+        if client is None:
+            return None
+        if redirect_uri:
+            return redirect_uri if client.check_redirect_uri(redirect_uri) else None
+        return client.get_default_redirect_uri()
+
+    def get_authorization_grant(self, oauth_request: Any) -> Any:
+        """The code grant; ``unsupported_response_type`` without repeating the value."""
+        if not grants.AuthorizationCodeGrant.check_authorization_endpoint(oauth_request):
+            payload = oauth_request.payload
+            raise UnsupportedResponseType(
+                self.verified_redirect_uri(payload.client_id, payload.redirect_uri))
+        return super().get_authorization_grant(oauth_request)
 
 
 def authorization_server() -> UserCoreAuthorizationServer:
