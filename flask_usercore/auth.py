@@ -21,8 +21,9 @@ from .web.host_views import (
     current_auth,
     current_user,
     init_login_manager,
+    is_api_request,
     max_body_bytes,
 )
 
 __all__ = ["LoginUser", "auth_required", "current_auth", "current_user",
-           "init_login_manager", "max_body_bytes", "request_auth"]
+           "init_login_manager", "is_api_request", "max_body_bytes", "request_auth"]

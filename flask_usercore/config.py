@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -23,6 +26,20 @@ if TYPE_CHECKING:
 SameSite = Literal["Lax", "Strict", "None"]
 #: Avatar types the extension can check and re-encode, and Pillow's name of each format.
 AVATAR_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+_PERSON = frozenset({"user_id", "email"})
+_WITH_TOKEN = _PERSON | {"token"}
+#: The mails that may carry a link of the host's (``USERCORE_MAIL_LINKS``), each with the
+#: placeholders its link template may use: ``{user_id}``, ``{email}`` (the address the mail
+#: goes to) and, for a mail that carries a code, ``{token}``.
+MAIL_LINK_FLOWS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "registration": _WITH_TOKEN,
+    "email-change": _WITH_TOKEN,
+    "password-reset": _WITH_TOKEN,
+    "email-change-notice": _PERSON,
+    "password-changed": _PERSON,
+    "mfa-reset": _PERSON,
+    "mfa-recovery-code-used": _PERSON,
+})
 
 
 class ConfigError(ValueError):
@@ -72,6 +89,13 @@ class UserCoreConfig:
     mail_outbox: str = ""
     #: ``From`` address of the mails the extension sends.
     mail_sender: str = "no-reply@localhost"
+    #: Where users reach the app (``https://example.com``): the mails' API addresses and the
+    #: relative ``mail_links`` start with it. Empty: the mails name API paths only.
+    public_url: str = ""
+    #: A link per mail (``"password-reset": "/#/reset?user={user_id}&token={token}"``): the
+    #: mail links there instead of naming the API call (:data:`MAIL_LINK_FLOWS`).
+    mail_links: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
     #: ``SameSite`` attribute of the ``x-access-token`` cookie.
     cookie_samesite: SameSite = "Lax"
     #: Accept the ``x-access-token`` cookie (set by ``?cookieOnly=true`` logins) on every
@@ -190,6 +214,19 @@ class UserCoreConfig:
                               "'X-Request-ID'")
         self._check_resources()
         self._check_oauth2()
+        self._check_links()
+
+    def _check_links(self) -> None:
+        """The public URL and the mails' link templates."""
+        if self.public_url and not _http_url(self.public_url):
+            raise ConfigError("USERCORE_PUBLIC_URL must be an http(s) URL without query, "
+                              "fragment or trailing '/', such as 'https://example.com'")
+        for flow, template in self.mail_links.items():
+            allowed = MAIL_LINK_FLOWS.get(flow)
+            if allowed is None:
+                raise ConfigError(f"USERCORE_MAIL_LINKS: no mail is called {flow!r}; the mails "
+                                  f"with links are {sorted(MAIL_LINK_FLOWS)}")
+            check_link_template(flow, template, allowed, public_url=self.public_url)
 
     def _check_oauth2(self) -> None:
         """The OAuth2 keys: lifetimes, issuer URL, signing key, limits."""
@@ -244,8 +281,56 @@ class UserCoreConfig:
         return (self.secret_key, *self.secret_key_fallbacks)
 
 
+#: What no configured URL may contain: spaces, control characters, backslashes.
+_NOT_IN_LINKS = " \\" + "".join(map(chr, range(32))) + "\x7f"
+
+
+def _http_url(url: str) -> bool:
+    """``url`` is an http(s) URL with a host and without query, fragment or trailing '/'."""
+    scheme, _, rest = url.partition("://")
+    return (scheme in ("http", "https") and bool(rest) and not rest.startswith("/")
+            and not url.endswith("/") and not any(c in url for c in "?#" + _NOT_IN_LINKS))
+
+
+def check_link_template(flow: str, template: str, allowed: frozenset[str], *,
+                        public_url: str) -> None:
+    """Raise :class:`ConfigError` unless ``template`` is a link template of the mail ``flow``:
+    an http(s) URL, or a path starting with ``/`` when ``public_url`` is set, whose
+    ``{placeholders}`` are plain names among ``allowed`` (no attribute, index, format spec or
+    conversion)."""
+    where = f"USERCORE_MAIL_LINKS[{flow!r}]"
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not a link template: {exc}") from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            raise ConfigError(f"{where}: {{{name}}} is not a placeholder of this mail; it "
+                              f"may use {', '.join(f'{{{n}}}' for n in sorted(allowed))}")
+    if any(c in template for c in _NOT_IN_LINKS):
+        raise ConfigError(f"{where} must not contain spaces, control characters or '\\'")
+    if template.startswith("/") and not template.startswith("//"):
+        if not public_url:
+            raise ConfigError(f"{where} is a path: set USERCORE_PUBLIC_URL, which it is "
+                              "relative to")
+        return
+    head = urlsplit(template.split("{", 1)[0])
+    if head.scheme not in ("http", "https") or not head.netloc:
+        raise ConfigError(f"{where} must be an http(s) URL or a path starting with '/'")
+    if "{" in template and not (head.path or head.query or head.fragment):
+        raise ConfigError(f"{where}: the host must be complete before the first placeholder")
+
+
 def _typed(key: str, expected: Any, value: Any) -> Any:
-    """``value`` when it has the field's type (a list of strings for a tuple field)."""
+    """``value`` when it has the field's type (a list of strings for a tuple field, a dict
+    of strings for a mapping field)."""
+    if get_origin(expected) is Mapping:
+        if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ConfigError(f"{key} must be a dict of strings")
+        return MappingProxyType(dict(value))
     if get_origin(expected) is tuple:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key} must be a list of strings")

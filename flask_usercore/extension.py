@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Request
 
 from . import auth
 from .cli import usercore_cli
@@ -26,7 +26,7 @@ from .hooks import (
     SmsSender,
     Visibility,
 )
-from .mail import MailRenderer
+from .mail import MailLinks, MailRenderer
 from .migrations import hide_from_flask_migrate
 from .models import User
 from .models.base import Base
@@ -141,7 +141,8 @@ class UserCore:
             avatars=self.avatar_storage or LocalAvatarStorage(
                 config.avatar_folder or Path(app.instance_path) / "usercore-avatars"),
             visibility=self.visibility or NobodyVisible(),
-            mails=MailRenderer(app.jinja_env, product=config.mfa_issuer),
+            mails=MailRenderer(app.jinja_env, links=MailLinks.from_config(config),
+                               product=config.mfa_issuer),
             lockout=Lockout(limiter.storage, config), sender=app,
             location=self.location or NoLocation(),
             last_access=LastAccess(config.last_access_flush_seconds,
@@ -171,6 +172,9 @@ class UserCore:
         bp.record(lambda setup: request_log.install(setup,
                                                     usercore_state(cast(Flask, setup.app)).config))
         bp.record(guard_prefix(auth.max_body_bytes))
+        # the mails name the API where this blueprint is mounted
+        bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.mount(
+            setup.url_prefix or ""))
         register_error_handlers(bp, rollback=lambda: usercore_state().deps.uow.rollback())
         return bp
 
@@ -195,12 +199,15 @@ class UserCore:
         decorator = auth.auth_required(kinds=kinds, scopes=scopes)
         return decorator(view) if view is not None else decorator
 
-    def init_login_manager(self, login_manager: Any) -> None:
-        """Make Flask-Login's ``current_user`` resolve our bearer tokens (and cookie).
+    def init_login_manager(self, login_manager: Any, *, kinds: Collection[str] = USER_KINDS,
+                           api_request: Callable[[Request], bool] = auth.is_api_request
+                           ) -> None:
+        """Make Flask-Login's ``current_user`` resolve our tokens (and cookie), and answer a
+        missing login with our JSON 401 for API requests and the host's choice for pages.
 
         See :func:`flask_usercore.auth.init_login_manager`.
         """
-        auth.init_login_manager(login_manager)
+        auth.init_login_manager(login_manager, kinds=kinds, api_request=api_request)
 
     def create_retrieval_key(self, user_id: uuid.UUID, *, commit: bool = True) -> str:
         """A new access-token retrieval key for ``user_id`` (in an app context).

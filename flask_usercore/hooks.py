@@ -112,7 +112,8 @@ class LoggingMailer:
 
 
 class FileOutboxMailer:
-    """Writes every mail as an RFC 5322 ``.eml`` file into ``folder``."""
+    """Writes every mail as an RFC 5322 ``.eml`` file into ``folder``, named
+    ``YYYYmmdd-HHMMSS-ffffff-<12 hex digits>.eml`` (sorted by name, in the order sent)."""
 
     def __init__(self, folder: Path | str, sender: str = "no-reply@localhost") -> None:
         self.folder = Path(folder)
@@ -127,7 +128,8 @@ class FileOutboxMailer:
         if mail.html is not None:
             message.add_alternative(mail.html, subtype="html", cte="8bit")
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+        # microseconds: the names sort in the order the mails were sent
+        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:12]}.eml"
         (self.folder / name).write_bytes(bytes(message))
         logger.info("mail to %s written to %s", mail.to, self.folder / name)
 

@@ -25,6 +25,7 @@ from ..services.mfa import check_second_factor
 from ..services.passwords import forget_failures
 from ..state import usercore_state
 from . import store
+from .hygiene import ascii_text
 from .parts import oauth2_parts
 
 #: Client authentication at the token endpoint: HTTP Basic or form fields for confidential
@@ -88,6 +89,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request: Any, client: OAuth2Client) -> str:
+        """Authlib's check, with a description that does not repeat the URI."""
+        uri = request.payload.redirect_uri
+        if uri and not client.check_redirect_uri(uri):
+            raise InvalidRequestError("redirect_uri is not registered for this client")
+        checked: str = grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(
+            request, client)
+        return checked
+
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
         store.save_code(deps(), code=code, user=request.user,
@@ -140,7 +151,7 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: igno
             user = check_password_login(services, username, password)
             check_second_factor(services, user, self.request.form.get("multi_factor_code"))
         except WrongCredentials as exc:
-            raise InvalidGrantError(_ascii(exc.message)) from None
+            raise InvalidGrantError(ascii_text(exc.message)) from None
         except SecondFactorRequired:
             raise InvalidGrantError("multi factor authentication is active for this user: "
                                     "send multi_factor_code") from None
@@ -148,11 +159,6 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: igno
             raise InvalidGrantError("the multi factor code is not valid") from None
         forget_failures(services, user.email_key)
         return user
-
-
-def _ascii(text: str) -> str:
-    """RFC 6749 allows only printable ASCII without quote and backslash in descriptions."""
-    return "".join(c for c in text if 0x20 <= ord(c) <= 0x7E and c not in '"\\')
 
 
 def user_info(user: User, scope: str) -> UserInfo:

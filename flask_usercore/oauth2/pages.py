@@ -29,7 +29,7 @@ from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.loading import client_info
 from ..web.transport import presented_token, set_session_cookie, trusted_origin
-from . import consents
+from . import consents, hygiene
 from .parts import oauth2_parts
 from .server import authorization_server
 
@@ -61,9 +61,39 @@ def error_response(error: OAuth2Error) -> Response:
     if error.redirect_uri:
         return authorization_server().handle_error_response(None, error)  # type: ignore[no-any-return]
     response = jsonify({"error": "invalid_request",
-                        "error_description": error.get_error_description()})
+                        "error_description": hygiene.ascii_text(
+                            error.get_error_description() or "")})
     response.status_code = 400
     return response
+
+
+def refused() -> Response | None:
+    """The answer to an authorization request (or its login or consent page) with a
+    parameter that fails the input hygiene (``hygiene.py``), before Authlib sees it.
+
+    A bad query parameter is ``invalid_request``, redirected to the client when its
+    ``client_id`` and ``redirect_uri`` pass and the URI is the client's (RFC 6749 4.1.2.1),
+    with ``state`` when it passes; else a 400. A bad field of the pages' forms is a 400.
+    """
+    bad = hygiene.query_problem()
+    if bad is not None:
+        args, refused_names = hygiene.query_args(), bad.names
+
+        def usable(name: str) -> str | None:
+            values = args.getlist(name)
+            return values[0] if len(values) == 1 and name not in refused_names else None
+
+        client_id = usable("client_id")
+        redirect_uri = usable("redirect_uri")
+        verified = None
+        if client_id and (redirect_uri or "redirect_uri" not in args):
+            verified = authorization_server().verified_redirect_uri(client_id, redirect_uri)
+        return error_response(InvalidRequestError(bad.description, redirect_uri=verified,
+                                                  state=usable("state")))
+    bad = hygiene.form_problem() if request.method == "POST" else None
+    if bad is not None:
+        return error_response(InvalidRequestError(bad.description))
+    return None
 
 
 def _query() -> str:

@@ -14,6 +14,7 @@ import uuid
 from typing import Any, cast
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749.errors import OAuth2Error, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -125,10 +126,43 @@ def save_token(token: dict[str, Any], oauth_request: Any) -> None:
                       credential_id=credential_id)
 
 
+class UnsupportedTokenType(OAuth2Error):  # type: ignore[misc]
+    """A ``token_type_hint`` we do not know: RFC 7009 2.2.1's error with the 400 of RFC 6749
+    5.2 (Authlib's ``UnsupportedTokenTypeError`` is a 401)."""
+
+    error = "unsupported_token_type"
+    description = "token_type_hint must be access_token or refresh_token"
+
+
+def _check_hint(oauth_request: Any, supported: tuple[str, ...]) -> None:
+    """Refuse a ``token_type_hint`` that is not one of ``supported`` (revocation and
+    introspection), before Authlib's own check answers it with a 401."""
+    hint = oauth_request.form.get("token_type_hint")
+    if hint and hint not in supported:
+        raise UnsupportedTokenType()
+
+
+class UnsupportedResponseType(UnsupportedResponseTypeError):  # type: ignore[misc]
+    """An authorization request whose ``response_type`` is not ``code``; the description
+    does not repeat the value (Authlib's does, and fails on one that is not ASCII)."""
+
+    description = "response_type must be code"
+
+    def __init__(self, redirect_uri: str | None) -> None:
+        super().__init__("code", redirect_uri=redirect_uri)
+
+    def get_error_description(self) -> str:
+        return str(self.description)
+
+
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009: a client revokes its own access or refresh token (both go)."""
 
     CLIENT_AUTH_METHODS = grants.CLIENT_AUTH_METHODS
+
+    def check_params(self, oauth_request: Any, client: OAuth2Client) -> None:
+        _check_hint(oauth_request, self.SUPPORTED_TOKEN_TYPES)
+        super().check_params(oauth_request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         found = store.find_token(grants.deps(), token_string, token_type_hint)
@@ -142,6 +176,10 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
     """RFC 7662 for confidential clients (a host's resource servers): any token of ours."""
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def check_params(self, oauth_request: Any, client: OAuth2Client) -> None:
+        _check_hint(oauth_request, self.SUPPORTED_TOKEN_TYPES)
+        super().check_params(oauth_request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         services = grants.deps()
@@ -182,6 +220,26 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def validate_requested_scope(self, scope: str | None) -> None:
         self.scopes_supported = scopes_supported()
         super().validate_requested_scope(scope)
+
+    def verified_redirect_uri(self, client_id: str | None,
+                              redirect_uri: str | None) -> str | None:
+        """Where an authorization request's error may go (RFC 6749 4.1.2.1): its
+        ``redirect_uri`` when the client ``client_id`` registered it, the client's only URI
+        when none is given; None (no redirect) when the client or the URI is unknown."""
+        client = self._find_client(client_id) if client_id else None
+        if client is None:
+            return None
+        if redirect_uri:
+            return redirect_uri if client.check_redirect_uri(redirect_uri) else None
+        return client.get_default_redirect_uri()
+
+    def get_authorization_grant(self, oauth_request: Any) -> Any:
+        """The code grant; ``unsupported_response_type`` without repeating the value."""
+        if not grants.AuthorizationCodeGrant.check_authorization_endpoint(oauth_request):
+            payload = oauth_request.payload
+            raise UnsupportedResponseType(
+                self.verified_redirect_uri(payload.client_id, payload.redirect_uri))
+        return super().get_authorization_grant(oauth_request)
 
 
 def authorization_server() -> UserCoreAuthorizationServer:

@@ -19,7 +19,7 @@ from ..schemas.oauth2 import AuthorizedAppSchema
 from ..services.access import SESSION_ONLY
 from ..state import usercore_state
 from ..web import CapabilityBlueprint, Page, current_auth, deps
-from . import consents
+from . import consents, hygiene
 from .parts import oauth2_parts
 
 if TYPE_CHECKING:
@@ -45,6 +45,19 @@ def _limit() -> None:
                  or request.form.get("client_id") or "")
     if client_id:
         limiter.hit("oauth2-client", client_id[:64])
+
+
+def _refused() -> Response | None:
+    """Token, revocation, introspection: RFC 6749's 400 ``invalid_request`` for a parameter
+    that fails the input hygiene (``hygiene.py``), before Authlib, the limiter (which reads
+    the client id) or the database sees it."""
+    bad = hygiene.token_request_problem()
+    if bad is None:
+        return None
+    from authlib.oauth2.rfc6749.errors import InvalidRequestError
+
+    return authorization_server().handle_error_response(  # type: ignore[no-any-return]
+        None, InvalidRequestError(bad.description))
 
 
 def _finish(response: Response) -> Response:
@@ -84,7 +97,7 @@ def metadata() -> Response:
 def authorize() -> Response:
     from . import pages
 
-    return pages.authorize()
+    return pages.refused() or pages.authorize()
 
 
 @bp.operation("POST", "/oauth2/token", operation_id="user-oauth-retrieve-access-token",
@@ -92,6 +105,9 @@ def authorize() -> Response:
               body_format="form",
               error_format="oauth2")
 def token() -> Response:
+    refused = _refused()
+    if refused is not None:
+        return refused
     _limit()
     return _finish(authorization_server().create_token_response())
 
@@ -101,6 +117,9 @@ def token() -> Response:
               tags=_OURS,
               error_format="oauth2")
 def revoke() -> Response:
+    refused = _refused()
+    if refused is not None:
+        return refused
     _limit()
     return _finish(authorization_server().create_endpoint_response("revocation"))
 
@@ -110,6 +129,9 @@ def revoke() -> Response:
               body_format="form", tags=_OURS,
               error_format="oauth2")
 def introspect() -> Response:
+    refused = _refused()
+    if refused is not None:
+        return refused
     _limit()
     return _finish(authorization_server().create_endpoint_response("introspection"))
 
@@ -160,6 +182,8 @@ def list_consents() -> Page:
               operation_id="oauth2-withdraw-consent", status=204, kinds=SESSION_ONLY,
               summary="Withdraw a consent and revoke that app's tokens.", tags=_OURS)
 def withdraw_consent(clientId: str) -> None:
+    if hygiene.value_problem("client_id", clientId) is not None:  # no client has that id
+        raise NotFound("there is no consent for this client")
     consents.withdraw_consent(deps(), current_auth().user, clientId)
 
 
@@ -169,7 +193,7 @@ def withdraw_consent(clientId: str) -> None:
 def login_page() -> Response:
     from . import pages
 
-    return pages.login_page()
+    return pages.refused() or pages.login_page()
 
 
 @bp.operation("POST", "/oauth2/login", operation_id="oauth2-login", kinds=(), tags=_OURS,
@@ -179,7 +203,7 @@ def login_page() -> Response:
 def login() -> Response:
     from . import pages
 
-    return pages.login()
+    return pages.refused() or pages.login()
 
 
 @bp.operation("GET", "/oauth2/consent", operation_id="oauth2-consent-page", kinds=(),
@@ -188,7 +212,7 @@ def login() -> Response:
 def consent_page() -> Response:
     from . import pages
 
-    return pages.consent_page()
+    return pages.refused() or pages.consent_page()
 
 
 @bp.operation("POST", "/oauth2/consent", operation_id="oauth2-consent", kinds=(), tags=_OURS,
@@ -197,7 +221,7 @@ def consent_page() -> Response:
 def consent() -> Response:
     from . import pages
 
-    return pages.consent()
+    return pages.refused() or pages.consent()
 
 
 @bp.record_once

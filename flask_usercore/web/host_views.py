@@ -17,6 +17,8 @@ of them authenticates through the one authenticator of the operations (:mod:`.au
 
 A request without a valid token gets the 401 of the wire rules, one whose credential may not
 call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2).
+Behind Flask-Login's ``login_required`` (:func:`init_login_manager`) an API request gets the
+same answers, while a browser's page gets what the host chose for a missing login.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from flask import Request, current_app, g, request
 from werkzeug.local import LocalProxy
 
-from ..errors import UserCoreError
+from ..errors import Unauthorized, UserCoreError
 from ..models import User
 from ..services.access import USER_KINDS
 from ..services.context import Auth
@@ -39,7 +42,12 @@ from .operation import request_body_limit
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["LoginUser", "auth_required", "current_auth", "current_user",
-           "init_login_manager", "max_body_bytes", "request_auth"]
+           "init_login_manager", "is_api_request", "max_body_bytes", "request_auth"]
+
+#: Media types a browser asks for when it loads a page.
+_PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: ``g`` key: why the Flask-Login loader refused the request's token.
+_REFUSAL = "usercore_login_refusal"
 
 #: Proxy to the :class:`~flask_usercore.services.context.Auth` of the current request. It is
 #: falsy when nothing authenticated the request (``if current_auth:``; a proxy is never
@@ -115,19 +123,68 @@ class LoginUser:
         return getattr(self.user, name)
 
 
-def init_login_manager(login_manager: Any, *, kinds: Collection[str] = USER_KINDS) -> None:
-    """Let Flask-Login's ``current_user`` resolve our tokens (header, Bearer or cookie).
+def is_api_request(req: Request) -> bool:
+    """Whether ``req`` comes from an API client rather than a browser loading a page.
+
+    An API request carries a token header (``x-access-token`` or ``Authorization:
+    Bearer``), a JSON body, or ``X-Requested-With: XMLHttpRequest``, or its ``Accept`` does
+    not ask for HTML by name (no ``Accept`` at all, ``*/*``, ``application/json``) or prefers
+    JSON to it. A browser's page view names ``text/html``.
+    """
+    scheme, _, _ = req.headers.get("Authorization", "").partition(" ")
+    if req.headers.get("x-access-token") or scheme.lower() == "bearer" or req.is_json:
+        return True
+    if req.headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
+        return True
+    accept = req.accept_mimetypes
+    html = max((quality for value, quality in accept if value in _PAGE_TYPES), default=0)
+    json_quality = max((quality for value, quality in accept
+                        if value == "application/json" or value.endswith("+json")), default=0)
+    return not (html > 0 and html >= json_quality)
+
+
+def init_login_manager(login_manager: Any, *, kinds: Collection[str] = USER_KINDS,
+                       api_request: Callable[[Request], bool] = is_api_request) -> None:
+    """Let Flask-Login's ``current_user`` resolve our tokens (header, Bearer or cookie),
+    with one answer to a missing login.
 
     Installs a ``request_loader`` on ``login_manager``: a request with a valid token of
-    ``kinds`` logs in its user as a :class:`LoginUser`; without one, Flask-Login goes on as
-    configured (anonymous user, ``login_required`` refusing).
+    ``kinds`` logs in its user as a :class:`LoginUser`. When Flask-Login refuses a request
+    (``login_required`` without a logged-in user), ``api_request(request)``
+    (:func:`is_api_request` by default) decides the answer:
+
+    - an API request gets the JSON answer of :func:`auth_required`: 401 ``Unauthorized``
+      with ``WWW-Authenticate: Bearer``, or the 403 of a token that may not be used here
+      (another kind, a cookie-authenticated change from a foreign origin);
+    - a page gets the host's choice, as without the bridge: its ``unauthorized_handler``,
+      else a redirect to its ``login_view`` (or the blueprint's), else Flask-Login's 401.
+
+    Either way Flask-Login's ``user_unauthorized`` signal is sent. The bridge wraps
+    ``login_manager.unauthorized`` (so a handler registered before or after this call is
+    honoured); calling this again on the same manager replaces the earlier settings.
     """
+    from flask_login.signals import user_unauthorized
+
     kinds = frozenset(kinds)
 
-    def load(request: Any) -> LoginUser | None:
+    def load(req: Any) -> LoginUser | None:
         try:
             return LoginUser(_authenticated(kinds, ()))
-        except UserCoreError:
+        except UserCoreError as exc:
+            setattr(g, _REFUSAL, exc)
             return None
 
+    hosts_choice = getattr(login_manager.unauthorized, "usercore_hosts_choice",
+                           login_manager.unauthorized)
+
+    def unauthorized() -> Any:
+        if not api_request(request):
+            return hosts_choice()
+        user_unauthorized.send(current_app._get_current_object())  # type: ignore[attr-defined]
+        refusal = g.pop(_REFUSAL, None)
+        return error_response(refusal if isinstance(refusal, UserCoreError)
+                              else Unauthorized())
+
+    unauthorized.usercore_hosts_choice = hosts_choice  # type: ignore[attr-defined]
     login_manager.request_loader(load)
+    login_manager.unauthorized = unauthorized

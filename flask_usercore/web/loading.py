@@ -57,8 +57,14 @@ def raw_body(body_format: BodyFormat, limit: int) -> Any:
 
 
 def load_query(schema: Schema) -> Any:
-    """The query string loaded by ``schema`` (its command, or a dict)."""
-    return load(schema, request.args.to_dict())
+    """The query string loaded by ``schema`` (its command, or a dict); one that is not
+    UTF-8 once percent-decoded (raw bytes) is a 400, like a body that is no text."""
+    try:
+        args = request.args.to_dict()
+    except UnicodeDecodeError:
+        raise ValidationFailed.single("", "invalidQuery",
+                                      "the query string is not valid UTF-8 text") from None
+    return load(schema, args)
 
 
 def load_body(schema: Schema, body_format: BodyFormat, confirm: str | None,

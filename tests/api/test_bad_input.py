@@ -324,3 +324,22 @@ def test_hostile_json_is_a_400_not_a_500(client: FlaskClient, data: bytes) -> No
     assert response.status_code == 400
     assert [(e["path"], e["type"]) for e in response.json["validationErrors"]] == [
         ("", "invalidJson")]
+
+
+@pytest.mark.parametrize("path", ["/v2/users/self/sessions", "/v2/users/self/api-tokens",
+                                  "/v2/users/self/ssh-keys", "/v2/authenticate"])
+def test_a_query_string_of_raw_bytes_that_are_no_utf8_is_a_400(
+        app: Flask, user: dict[str, Any], path: str) -> None:
+    """Not percent-encoded and not UTF-8 (``limit=\\xff`` as sent): a 400, never a 500. (A
+    plain werkzeug client: the validating test client cannot even read such a query.)"""
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Response
+
+    raw = Client(app, Response)
+    response = raw.open(path, method="POST" if path == "/v2/authenticate" else "GET",
+                        headers=user["headers"],
+                        environ_overrides={"QUERY_STRING": "limit=\xff&cookieOnly=\xfe"})
+    assert response.status_code == 400, response.get_data()
+    body = json.loads(response.get_data())
+    assert body["type"] == "ValidationError"
+    assert body["validationErrors"][0]["type"] == "invalidQuery"

@@ -150,3 +150,20 @@ def test_a_client_id_never_starts_with_a_dash() -> None:
     from flask_usercore.oauth2.clients import new_client_id
 
     assert not any(new_client_id().startswith("-") for _ in range(2000))
+
+
+def test_an_unknown_token_type_hint_is_a_400(app: Flask, client: FlaskClient,
+                                             user: dict[str, Any]) -> None:
+    """RFC 7009 2.2.1's ``unsupported_token_type`` with RFC 6749 5.2's 400 (it was a 401)."""
+    client_id, secret, body = _tokens(app, client, user)
+    for endpoint in ("revoke", "introspect"):
+        response = client.post(f"/v2/oauth2/{endpoint}", auth=(client_id, secret),
+                               data={"token": body["access_token"], "token_type_hint": "foo"})
+        assert response.status_code == 400, endpoint
+        assert response.json["error"] == "unsupported_token_type"
+        assert "WWW-Authenticate" not in response.headers
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 200
+    for hint in ("access_token", "refresh_token"):
+        seen = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                           data={"token": body[hint], "token_type_hint": hint})
+        assert seen.json["active"] is True, hint
