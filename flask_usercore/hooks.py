@@ -40,7 +40,8 @@ class Mail:
 
 @runtime_checkable
 class Mailer(Protocol):
-    """Delivers mail. Raise to make the calling operation fail (it is rolled back)."""
+    """Delivers mail, after the operation's commit. A raise is logged and sent as the
+    ``delivery_failed`` signal; the operation has succeeded all the same."""
 
     def send(self, mail: Mail) -> None: ...
 
