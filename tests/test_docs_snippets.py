@@ -628,3 +628,20 @@ def test_the_signal_receivers_of_the_docs(
     finally:
         signals.user_registered.disconnect(namespace["welcome"], sender=app)
         signals.login_failed.disconnect(namespace["count_failures"], sender=app)
+
+
+def test_quickstart_flask_login_snippet_runs(app: Flask, register: Callable[..., Any],
+                                             login: Callable[..., str]) -> None:
+    """Section 7's Flask-Login block, executed in an app: a token logs its user in, no token
+    gets the JSON 401 of an API request."""
+    code = next(block.text for block in section(QUICKSTART, "7.")
+                if block.lang == "python" and "flask_login" in block.text)
+    usercore = app.extensions["usercore"].core
+    exec(compile(code, "quickstart.md", "exec"), {"app": app, "usercore": usercore})  # noqa: S102
+    facts = register()
+    token = login(facts["email"])
+    client = app.test_client()
+    answer = client.get("/reports", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.json["email"] == facts["email"]
+    refused = client.get("/reports", headers={"Accept": "application/json"})
+    assert refused.status_code == 401 and refused.json["type"] == "Unauthorized"
