@@ -32,6 +32,7 @@ Writing a new revision (library developers): change the models, then, on a datab
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -164,10 +165,12 @@ def hide_from_flask_migrate(app: Flask) -> None:
     Called by ``init_app``. Whether ``Migrate(app, db)`` ran before or runs after it: the
     filters are added now, or when the next app context is pushed (``flask db migrate`` and
     Flask-Migrate's functions run in one), and again after a later ``Migrate.init_app``.
-    A host without Flask-Migrate pays one dictionary lookup per app context.
+    Where Flask-Migrate is not installed nothing is hooked (a receiver of
+    ``appcontext_pushed`` costs every request a signal dispatch).
     """
     _filter_flask_migrate(app)
-    appcontext_pushed.connect(_on_app_context, sender=app)
+    if importlib.util.find_spec("flask_migrate") is not None:
+        appcontext_pushed.connect(_on_app_context, sender=app)
 
 
 def alembic_config(connection: Connection) -> Config:

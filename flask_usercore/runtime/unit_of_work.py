@@ -67,6 +67,8 @@ _WROTE = "usercore_wrote"
 _SINGLE = "usercore_single_statements"
 _STARTED = "usercore_started"
 _CLOSED = "usercore_closed"
+#: SQLite's ``total_changes`` of the pooled connection when it was checked out.
+_CHANGES = "usercore_changes"
 #: psycopg's "no transaction open" status (``psycopg.pq.TransactionStatus.IDLE``).
 _IDLE = 0
 _WRITES = ("insert", "update", "delete", "merge")
@@ -92,8 +94,19 @@ class Strategy:
 
     #: A read ends with a COMMIT rather than the teardown's ROLLBACK.
     commits_reads = False
-    #: :meth:`single_statements` does something.
+    #: :meth:`single_statements` does something (it needs the statement listeners, whose
+    #: dispatch SQLAlchemy then sets up for every connection: about 800 Python opcodes per
+    #: request, so they are bound only where they are needed).
     has_single_statements = False
+
+    def wrote(self, connection: Connection) -> bool:
+        """Whether the current transaction of ``connection`` changed rows. With SQLite, the
+        connection's ``total_changes`` against its value at check-out (every commit returns
+        the connection to the pool); elsewhere what the statement listener saw."""
+        total = getattr(connection.connection.dbapi_connection, "total_changes", None)
+        if total is None:
+            return bool(connection.info.get(_WROTE))
+        return bool(total != connection.info.get(_CHANGES, total))
 
     def relaxed(self, statement: _Statement) -> _Statement:
         """``statement`` (an INSERT or UPDATE) as a write that need not wait for the disk."""
@@ -111,6 +124,9 @@ class PsycopgStrategy(Strategy):
 
     commits_reads = True
     has_single_statements = True
+
+    def wrote(self, connection: Connection) -> bool:
+        return bool(connection.info.get(_WROTE))
 
     def __init__(self) -> None:
         #: The relaxed form of each statement, built once: a new statement object per call
@@ -197,6 +213,13 @@ def _transaction_ended(conn: Connection) -> None:
     conn.info.pop(_WROTE, None)
 
 
+def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Remember SQLite's count of changed rows when the connection is checked out."""
+    total = getattr(dbapi_connection, "total_changes", None)
+    if total is not None:
+        record.info[_CHANGES] = total
+
+
 def _on_checkin(dbapi_connection: Any, record: Any) -> None:
     """The safety net: a connection goes back into the pool as it came out."""
     if record is not None:
@@ -221,11 +244,13 @@ class UnitOfWork:
         if self.engine is engine:
             return
         self.engine, self.strategy = engine, choose_strategy(engine)
-        for name, listener in (("before_cursor_execute", _before_execute),
-                               ("after_cursor_execute", _after_execute),
-                               ("commit", _transaction_ended),
-                               ("rollback", _transaction_ended),
-                               ("checkin", _on_checkin)):
+        listeners: list[tuple[str, Callable[..., None]]] = [("checkout", _on_checkout),
+                                                             ("checkin", _on_checkin)]
+        if self.strategy.has_single_statements:
+            listeners += [("before_cursor_execute", _before_execute),
+                          ("after_cursor_execute", _after_execute),
+                          ("commit", _transaction_ended), ("rollback", _transaction_ended)]
+        for name, listener in listeners:
             if not event.contains(engine, name, listener):
                 event.listen(engine, name, listener)
 
@@ -319,7 +344,7 @@ class UnitOfWork:
         """
         session = self.plain()
         connection = session.connection(bind_arguments=LIBRARY_BIND)
-        if session.new or session.dirty or session.deleted or connection.info.get(_WROTE):
+        if session.new or session.dirty or session.deleted or self._strategy().wrote(connection):
             raise RuntimeError("a durable write must come before the operation writes "
                                "anything")
         result = session.execute(statement)

@@ -138,14 +138,19 @@ def test_a_write_after_the_closing_write_is_refused(app: Flask, deps: Deps) -> N
 
 
 def test_the_listeners_are_bound_to_the_library_engine_only(app: Flask, deps: Deps) -> None:
+    """Never on the Engine or Pool class (the host's engines are left alone); the statement
+    listeners only where single statements need them (PostgreSQL with psycopg 3): elsewhere
+    SQLAlchemy would set up their dispatch for every connection, for nothing."""
     from sqlalchemy import Engine, event
     from sqlalchemy.pool import Pool
 
+    engine = deps.uow.engine
+    assert engine is not None and deps.uow.strategy is not None
     assert not event.contains(Pool, "checkin", unit_of_work._on_checkin)
     assert not event.contains(Engine, "before_cursor_execute", unit_of_work._before_execute)
-    assert deps.uow.engine is not None
-    assert event.contains(deps.uow.engine, "before_cursor_execute",
-                          unit_of_work._before_execute)
+    assert event.contains(engine, "checkin", unit_of_work._on_checkin)
+    assert event.contains(engine, "before_cursor_execute", unit_of_work._before_execute) \
+        is deps.uow.strategy.has_single_statements
 
 
 def test_an_update_that_changed_nothing_does_not_block_a_durable_write(deps: Deps) -> None:
