@@ -268,11 +268,14 @@ class UnitOfWork:
     # -- the operation's side ---------------------------------------------------------
 
     def start(self, mode: RunMode) -> None:
-        """Begin the operation's work in ``mode`` (before its first statement)."""
+        """Begin the operation's work in ``mode`` (before its first statement). Only single
+        statements need anything done here."""
+        if mode is not RunMode.SINGLE_STATEMENTS:
+            return
         strategy = self._strategy()
-        session = self.plain()
-        session.info[_MODE] = mode
-        if mode is RunMode.SINGLE_STATEMENTS and strategy.has_single_statements:
+        if strategy.has_single_statements:
+            session = self.plain()
+            session.info[_MODE] = mode
             strategy.single_statements(session.connection(bind_arguments=LIBRARY_BIND))
 
     def commit(self) -> None:
@@ -284,7 +287,7 @@ class UnitOfWork:
         session = self.plain()
         self._leave_single_statements(session)
         session.commit()
-        self.run_after_commit()
+        self._run_after_commit(session)
 
     def end_read(self) -> None:
         """End a read-only operation, then run its after-commit actions.
@@ -295,11 +298,10 @@ class UnitOfWork:
         to loaded objects by mistake are never committed: the teardown drops them.
         """
         session = self.plain()
-        session.info.pop(_MODE, None)
         if self._strategy().commits_reads and not (session.new or session.dirty
                                                    or session.deleted):
             self._commit_keeping(session)
-        self.run_after_commit()
+        self._run_after_commit(session)
 
     def rollback(self) -> None:
         """Roll the operation back and drop its after-commit actions."""
@@ -310,7 +312,11 @@ class UnitOfWork:
 
     def run_after_commit(self) -> None:
         """Run the queued after-commit actions (after the commit, or the end of a read)."""
-        for callback in self.plain().info.pop(_AFTER_COMMIT, []):
+        self._run_after_commit(self.plain())
+
+    @staticmethod
+    def _run_after_commit(session: Session) -> None:
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
             try:
                 callback()
             except Exception:

@@ -237,7 +237,8 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
         response = jsonify(dump_one(result))
     else:
         response = jsonify(schema.dump(result) if schema else result)
-    response.status_code = op.status
+    if op.status != 200:  # jsonify's own; setting it again costs a status parse
+        response.status_code = op.status
     return response
 
 
