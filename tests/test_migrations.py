@@ -30,18 +30,15 @@ from sqlalchemy import (
     Table,
     Uuid,
     column,
-    create_engine,
     delete,
     func,
     insert,
     inspect,
-    make_url,
     select,
     table,
     text,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.schema import CreateSchema, DropSchema
 
 from flask_usercore import UserCore
 from flask_usercore.migrations import (
@@ -57,28 +54,17 @@ from flask_usercore.migrations import (
 )
 from flask_usercore.models import Base, User, utcnow
 from flask_usercore.security.identity import email_key
+from tests.host_support import empty_database
 from tests.user_rows import row_for, user_tables
 
 USERCORE_TABLES = set(Base.metadata.tables)
 
 
 @pytest.fixture
-def empty_url(database_url: str, is_postgres: bool, tmp_path: Path) -> Iterator[str]:
+def empty_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A database URL with nothing in it, removed after the test."""
-    if not is_postgres:
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    schema = f"usercore_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        admin.dispose()
+    with empty_database(database_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
