@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, appcontext_pushed, current_app
+from flask import Flask, current_app
 from sqlalchemy import MetaData, String, Table, column, inspect, select, table
 from sqlalchemy.engine import Connection, Engine
 
@@ -144,33 +144,41 @@ class _Both:
         return self.ours(*args) and (self.theirs is None or bool(self.theirs(*args)))
 
 
-def _filter_flask_migrate(app: Flask) -> None:
-    """Add our filters to the ``context.configure`` arguments of ``app``'s Flask-Migrate
-    (``app.extensions["migrate"].configure_args``, which every ``env.py`` of Flask-Migrate
-    passes on), beside any the host gave ``Migrate(...)``; once per ``Migrate.init_app``."""
-    arguments = getattr(app.extensions.get("migrate"), "configure_args", None)
+def _filter_flask_migrate(configuration: Any) -> None:
+    """Add our filters to the ``context.configure`` arguments of a Flask-Migrate
+    configuration (``app.extensions["migrate"]``, whose ``configure_args`` every ``env.py``
+    of Flask-Migrate passes on), beside any the host gave ``Migrate(...)``; once."""
+    arguments = getattr(configuration, "configure_args", None)
     if not isinstance(arguments, dict) or isinstance(arguments.get("include_name"), _Both):
         return
     arguments["include_name"] = _Both(host_include_name, arguments.get("include_name"))
     arguments["include_object"] = _Both(host_include_object, arguments.get("include_object"))
 
 
-def _on_app_context(sender: Flask, **extra: Any) -> None:
-    _filter_flask_migrate(sender)
+class _Extensions(dict[str, Any]):
+    """A Flask app's ``extensions`` that filters Flask-Migrate's configuration as it is
+    registered (``Migrate.init_app`` sets ``extensions["migrate"]``), whenever that is.
+
+    Reading it is a plain dict's, so requests pay nothing (a receiver of
+    ``appcontext_pushed`` would cost every request a signal dispatch)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        if key == "migrate":
+            _filter_flask_migrate(value)
 
 
 def hide_from_flask_migrate(app: Flask) -> None:
     """Keep flask-usercore's tables out of the autogenerate of ``app``'s Flask-Migrate.
 
-    Called by ``init_app``. Whether ``Migrate(app, db)`` ran before or runs after it: the
-    filters are added now, or when the next app context is pushed (``flask db migrate`` and
-    Flask-Migrate's functions run in one), and again after a later ``Migrate.init_app``.
-    Where Flask-Migrate is not installed nothing is hooked (a receiver of
-    ``appcontext_pushed`` costs every request a signal dispatch).
+    Called by ``init_app``. Whether ``Migrate(app, db)`` ran before it or runs after it
+    (again, maybe): the filters are added now, or as Flask-Migrate registers itself. Where
+    Flask-Migrate is not installed nothing is hooked.
     """
-    _filter_flask_migrate(app)
-    if importlib.util.find_spec("flask_migrate") is not None:
-        appcontext_pushed.connect(_on_app_context, sender=app)
+    _filter_flask_migrate(app.extensions.get("migrate"))
+    if (importlib.util.find_spec("flask_migrate") is not None
+            and not isinstance(app.extensions, _Extensions)):
+        app.extensions = _Extensions(app.extensions)
 
 
 def alembic_config(connection: Connection) -> Config:
