@@ -63,8 +63,8 @@ class GuardedStorage(Storage, MovingWindowSupport):
         cause = exc.storage_error if hasattr(exc, "storage_error") else exc
         if isinstance(exc, BreakerOpen):
             if not self.fail_open:
-                raise ServiceUnavailable(max(1, min(RETRY_AFTER, int(self.breaker.retry_seconds)))) \
-                    from exc
+                retry = max(1, min(RETRY_AFTER, int(self.breaker.retry_seconds)))
+                raise ServiceUnavailable(retry) from exc
             return
         if not self.fail_open:
             logger.error("rate-limit storage unreachable (%s: %s): answering 503", action,
