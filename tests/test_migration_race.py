@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import String, column, create_engine, select, table
 
 from flask_usercore.migrations import VERSION_TABLE, shipped_heads
 from tests.host_support import REPOSITORY, TIMEOUT, empty_database, host_env
@@ -54,7 +54,7 @@ def test_two_processes_migrate_one_empty_database_at_once(database_url: str,
                 assert result.stdout.strip() == "migrated"
             engine = create_engine(url)
             with engine.connect() as connection:
-                stored = connection.scalars(
-                    text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+                stored = connection.scalars(select(column("version_num", String))
+                                            .select_from(table(VERSION_TABLE))).all()
             engine.dispose()
             assert set(stored) == shipped_heads() and len(stored) == 1
