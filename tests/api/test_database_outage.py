@@ -1,6 +1,6 @@
 """A PostgreSQL server that goes away and comes back: JSON 503s, one log line, then 200s.
 
-A server of the test's own (``tests/pg_cluster.py``), stopped with a fast shutdown (the pool's
+A server of the test's own (``tests/fault_servers.py``), stopped with a fast shutdown (the pool's
 connections are cut) and started again. Before, every request in the outage was a 500 with a
 stack trace in the log that never said "connection refused". Skipped without PostgreSQL's
 server binaries. The version under load (gunicorn, restart mid-run, write audit) is
@@ -20,8 +20,8 @@ from flask_usercore import UserCore
 from flask_usercore.migrations import upgrade
 from flask_usercore.testing import DEFAULT_PASSWORD, make_user
 from tests.conftest import FAST_ARGON2
-from tests.pg_cluster import ThrowawayPostgres
-from tests.pg_cluster import throwaway_postgres as throwaway_postgres  # the fixture
+from tests.fault_servers import ThrowawayPostgres
+from tests.fault_servers import throwaway_postgres as throwaway_postgres  # the fixture
 
 
 @pytest.fixture

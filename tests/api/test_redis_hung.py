@@ -9,14 +9,8 @@ The load version (gunicorn, several clients, the write audit) is ``benchmarks/fa
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,62 +18,12 @@ from flask import Flask
 
 from flask_usercore.runtime.breaker import Breaker, BreakerOpen
 from tests.conftest import PASSWORD
+from tests.fault_servers import OwnRedis
+from tests.fault_servers import own_redis as own_redis  # the fixture
 
 Register = Callable[..., dict[str, Any]]
 #: The settings of these tests: a hung call costs 200 ms, then Redis is left alone for 1 s.
 FAST = {"USERCORE_REDIS_TIMEOUT_MS": 200, "USERCORE_REDIS_RETRY_SECONDS": 1}
-
-
-class OwnRedis:
-    """A redis-server of this test's own (stopped by its pid)."""
-
-    def __init__(self, directory: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.proc = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not start")
-
-    def hang(self) -> None:
-        os.kill(self.proc.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.proc.pid, signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.resume()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server (Debian's redis-server package, see .ci/run)")
-    server = OwnRedis(tmp_path)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def log_in(app: Flask, address: str = "192.0.2.1") -> Any:

@@ -1,9 +1,13 @@
-"""A throwaway PostgreSQL server of a test's own, which the test may stop and start again.
+"""Servers of a test's own, which the test may stop, hang and start again (fault tests, and
+``benchmarks/faults.py``).
 
-Debian's server binaries (``/usr/lib/postgresql/*/bin``), a temporary directory under /tmp, a
-free port on 127.0.0.1, trust authentication for the user ``usercore``; run as ``postgres``
-when the tests run as root (the server refuses root). Stopped by its pid and removed
-afterwards. The ``throwaway_postgres`` fixture skips without the binaries.
+:class:`OwnRedis`: Debian's ``redis-server`` on a free port, no persistence, stopped by its pid;
+:meth:`OwnRedis.hang` stops it with SIGSTOP (connections are accepted, nothing answers).
+
+:class:`ThrowawayPostgres`: Debian's server binaries (``/usr/lib/postgresql/*/bin``), a
+temporary directory under /tmp, a free port on 127.0.0.1, trust authentication for the user
+``usercore``; run as ``postgres`` when the tests run as root (the server refuses root). Stopped by its pid and removed
+afterwards. The ``throwaway_postgres`` and ``own_redis`` fixtures skip without the binaries.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import glob
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -86,3 +91,56 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         yield server
     finally:
         server.remove()
+
+
+class OwnRedis:
+    """A redis-server of this test's own (stopped by its pid)."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def hang(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.resume()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (Debian's redis-server package, see .ci/run)")
+    server = OwnRedis(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
