@@ -27,6 +27,7 @@ needs PostgreSQL's server binaries and ``redis-server`` (``.ci/run`` installs bo
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import shutil
 import signal
@@ -67,24 +68,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
-def report(name: str, ledger: Ledger, window: tuple[float, float]) -> dict[str, Any]:
+def report(name: str, ledger: Ledger, reader: Reader,
+           window: tuple[float, float]) -> dict[str, Any]:
     """Print the histograms and read latencies per phase; return the figures checked."""
     statuses: dict[str, dict[str, Counter[int]]] = {p: {} for p in PHASES}
     reads: dict[str, list[float]] = {p: [] for p in PHASES}
-    for began, op, took, status in ledger.timeline:
+    for began, op, _took, status in ledger.timeline:
+        statuses[phase_of(began, *window)].setdefault(op, Counter())[status] += 1
+    for began, took, status in reader.reads:
         phase = phase_of(began, *window)
-        statuses[phase].setdefault(op, Counter())[status] += 1
-        if op == "read" and status == 200:
+        statuses[phase].setdefault("steady read", Counter())[status] += 1
+        if status == 200:
             reads[phase].append(took)
     print(f"\n  {name}: status histogram per operation (0 = no answer)")
     for phase in PHASES:
         print(f"    {phase}:")
-        for op in OPERATIONS:
+        for op in [*OPERATIONS, "steady read"]:
             counts = statuses[phase].get(op)
             if counts:
                 shown = ", ".join(f"{s}: {c}" for s, c in sorted(counts.items()))
                 print(f"      {op:<13} {shown}")
-    print(f"  {name}: GET /v2/users/self answered 200, latency per phase")
+    print(f"  {name}: the steady reader's GET /v2/users/self (one at a time, every 10 ms, "
+          f"beside the load) answered 200, latency per phase")
     print(f"    {'phase':<8} {'count':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for phase in PHASES:
         values = reads[phase]
@@ -96,6 +101,38 @@ def report(name: str, ledger: Ledger, window: tuple[float, float]) -> dict[str, 
         for counts in statuses[phase].values():
             total.update(counts)
     return {"statuses": statuses, "reads": reads, "total": total}
+
+
+class Reader:
+    """One more client beside the mixed load: logged in before the fault, it reads
+    ``GET /v2/users/self`` one request at a time, every ``pause`` seconds, until ``deadline``."""
+
+    def __init__(self, port: int, email: str, deadline: float, pause: float = 0.01) -> None:
+        status, body = bench.call(port, "POST", "/v2/authenticate",
+                                  {"email": email, "password": bench.PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"the reader's login answered {status}")
+        self.port, self.token, self.deadline, self.pause = port, body["token"], deadline, pause
+        #: (monotonic start, seconds, status) of every read.
+        self.reads: list[tuple[float, float, int]] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        while time.monotonic() < self.deadline:
+            began = time.monotonic()
+            try:
+                conn.request("GET", "/v2/users/self", headers={"x-access-token": self.token})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                status = 0
+            self.reads.append((began, time.monotonic() - began, status))
+            time.sleep(self.pause)
+        conn.close()
 
 
 def inject(fault: str, redis: OwnRedis, postgres: ThrowawayPostgres, at: float,
@@ -130,24 +167,28 @@ def run_fault(fault: str, args: argparse.Namespace, app: Any, emails: list[str],
     window: list[float] = []
     try:
         bench.load(server.port, [("GET", "/v2/password-policies/mittwald", None, {})] * 40, 4)
+        reader = Reader(server.port, emails[0], time.monotonic() + args.duration)
         breaker = threading.Thread(target=inject(fault, redis, postgres, args.fault_at,
                                                  args.fault_seconds, window))
         breaker.start()
-        ledger = merge(run_clients(server.port, emails, args.clients, args.duration))
+        ledger = merge(run_clients(server.port, emails[1:], args.clients, args.duration))
         breaker.join()
+        reader.thread.join()
         problems = spot_check(server.port, ledger, args.sample)
     finally:
         redis.resume()
         server.stop()
     with app.app_context():
         problems += audit(app, ledger)
-    figures = report(fault, ledger, (window[0], window[1]))
+    figures = report(fault, ledger, reader, (window[0], window[1]))
     text = log.read_text(errors="replace")
     timeouts, tracebacks = text.count("WORKER TIMEOUT"), text.count("Traceback")
     print(f"  {fault}: worker timeouts {timeouts}, tracebacks in the log {tracebacks}, "
           f"log {len(text.encode()) / 1024:.1f} KiB; database errors logged: "
           f"{text.count('database unreachable')} outage line(s); Redis: "
           f"{text.count('not asked again')} outage line(s)")
+    if tracebacks:
+        print(f"  {fault}: the first traceback:\n" + text.split("Traceback", 2)[1][:2500])
     print(f"  {fault}: {audit_summary(ledger)}")
     failures = list(problems) + ledger.stale_reads
     total = figures["total"]
@@ -155,8 +196,9 @@ def run_fault(fault: str, args: argparse.Namespace, app: Any, emails: list[str],
                  if status == 0 or (status >= 500 and status != 503)]
     failures += [f"{timeouts} worker timeouts"] * bool(timeouts)
     if fault == "redis-hang":
-        during = figures["statuses"]["during"].get("read", Counter())
-        failures += [f"{during[503]} reads answered 503"] * bool(during[503])
+        for op in ("read", "steady read"):
+            during = figures["statuses"]["during"].get(op, Counter())
+            failures += [f"{during[503]} {op}s answered 503"] * bool(during[503])
         p99 = percentile(figures["reads"]["during"], 99) * 1000
         if not p99 <= args.read_p99_ms:
             failures.append(f"read p99 during the hang {p99:.1f} ms > {args.read_p99_ms} ms")

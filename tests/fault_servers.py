@@ -7,7 +7,8 @@
 :class:`ThrowawayPostgres`: Debian's server binaries (``/usr/lib/postgresql/*/bin``), a
 temporary directory under /tmp, a free port on 127.0.0.1, trust authentication for the user
 ``usercore``; run as ``postgres`` when the tests run as root (the server refuses root).
-Stopped by its pid and removed afterwards. The ``throwaway_postgres`` and ``own_redis`` fixtures skip without the binaries.
+Stopped by its pid and removed afterwards. The ``throwaway_postgres`` and ``own_redis``
+fixtures skip without the binaries.
 """
 
 from __future__ import annotations
