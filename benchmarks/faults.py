@@ -179,6 +179,8 @@ def run_fault(fault: str, args: argparse.Namespace, app: Any, emails: list[str],
         redis.resume()
         server.stop()
     with app.app_context():
+        # the audit's own pool: connections a restart cut are dropped, not used
+        app.extensions["sqlalchemy"].engine.dispose()
         problems += audit(app, ledger)
     figures = report(fault, ledger, reader, (window[0], window[1]))
     text = log.read_text(errors="replace")
