@@ -190,7 +190,8 @@ def run_fault(fault: str, args: argparse.Namespace, app: Any, emails: list[str],
           f"{text.count('database unreachable')} outage line(s); Redis: "
           f"{text.count('not asked again')} outage line(s)")
     if tracebacks:
-        print(f"  {fault}: the first traceback:\n" + text.split("Traceback", 2)[1][:2500])
+        first = text.index("Traceback")
+        print(f"  {fault}: the first traceback:\n" + text[max(0, first - 300):first + 6000])
     print(f"  {fault}: {audit_summary(ledger)}")
     failures = list(problems) + ledger.stale_reads
     total = figures["total"]
