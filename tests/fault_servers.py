@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.host_support import free_port
+from tests.host_support import free_port, stop
 
 
 def _server_binaries() -> Path | None:
@@ -127,12 +127,7 @@ class OwnRedis:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.resume()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop(self.proc, timeout=10)
 
 
 @pytest.fixture

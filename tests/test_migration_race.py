@@ -31,7 +31,7 @@ print("migrated")
 def race(url: str, directory: Path, processes: int = 2) -> list[subprocess.CompletedProcess[str]]:
     env = host_env(REPOSITORY, DATABASE_URL=url, SECRET_KEY="race-test-0123456789abcdef",
                    USERCORE_MAIL_OUTBOX=str(directory / "outbox"))
-    start = f"{time.time() + 4.0:.3f}"  # after every import
+    start = f"{time.time() + 3.0:.3f}"  # after every import
     racers = [subprocess.Popen([sys.executable, "-c", RACER, start], cwd=directory, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
               for _ in range(processes)]

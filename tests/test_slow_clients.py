@@ -9,7 +9,8 @@ in the issue's run). example_app on a SQLite file; gunicorn is stopped by its pi
 
 from __future__ import annotations
 
-import signal
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -20,10 +21,20 @@ from pathlib import Path
 import httpx
 
 from tests.host_support import REPOSITORY, free_port, host_env
+from tests.host_support import stop as stop_process
 
-#: The command line of docs/deployment.md ("Slow clients"), with a port of this test's.
-GUNICORN = ["--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "30",
-            "--keep-alive", "5"]
+
+def documented_flags() -> list[str]:
+    """The gthread command line of docs/deployment.md, up to its ``--bind`` (the test binds a
+    port of its own)."""
+    text = (REPOSITORY / "docs" / "deployment.md").read_text(encoding="utf-8")
+    found = re.search(r"gunicorn (--worker-class gthread[^\n]*?)\s*\\\n\s*--bind", text)
+    assert found is not None, "docs/deployment.md lost its gthread command line"
+    return shlex.split(found.group(1))
+
+
+#: The command line of docs/deployment.md ("gunicorn"), with a port of this test's.
+GUNICORN = documented_flags()
 
 
 def trickle(port: int, stop: threading.Event) -> None:
@@ -81,9 +92,4 @@ def test_threaded_workers_keep_answering_while_four_clients_trickle_or_idle(
         assert max(took) < 1.0, took
     finally:
         stop.set()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
