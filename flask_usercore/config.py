@@ -110,6 +110,10 @@ class UserCoreConfig:
     ratelimit_storage_uri: str = "memory://"
     #: While that storage is unreachable: False answers a JSON 503, True goes on without limits.
     ratelimit_fail_open: bool = False
+    #: Connect and read timeout of every Redis call, in milliseconds (no retries).
+    redis_timeout_ms: int = 500
+    #: Seconds a worker stops asking Redis after a failure (the circuit breaker).
+    redis_retry_seconds: int = 5
     #: Limits per client address on login, registration and verification; empty turns them off.
     ratelimit_auth: str = "20/minute;200/hour"
     #: Wrong passwords or second-factor codes for one account before it is locked; 0: off.
@@ -187,7 +191,8 @@ class UserCoreConfig:
                      "max_body_bytes", "argon2_time_cost", "argon2_memory_cost",
                      "argon2_parallelism", "lockout_seconds", "lockout_window",
                      "mfa_first_factor_ttl", "last_access_flush_seconds", "max_api_tokens",
-                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl"):
+                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl",
+                     "redis_timeout_ms", "redis_retry_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
         if self.lockout_threshold < 0:

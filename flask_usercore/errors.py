@@ -192,7 +192,8 @@ class RateLimited(UserCoreError):
 
 class ServiceUnavailable(RateLimited):
     """503: the rate-limit storage (Redis) is unreachable and ``USERCORE_RATELIMIT_FAIL_OPEN``
-    is off (see ``flask_usercore/runtime/guarded_storage.py``)."""
+    is off (see ``flask_usercore/runtime/guarded_storage.py``), or the database connection
+    was lost or refused (``flask_usercore/runtime/outage.py``)."""
 
     status, type = 503, "ServiceUnavailable"
     message = "the service is temporarily unavailable, try again later"

@@ -128,7 +128,9 @@ class UserCore:
         mailer = self.mailer or (FileOutboxMailer(config.outbox_path, config.mail_sender)
                                  if config.outbox_path else LoggingMailer())
         limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth,
-                              fail_open=config.ratelimit_fail_open)
+                              fail_open=config.ratelimit_fail_open,
+                              timeout_ms=config.redis_timeout_ms,
+                              retry_seconds=config.redis_retry_seconds)
         deps = Deps(
             session=self.db.session, uow=UnitOfWork(self.db.session), config=config,
             policies=password_policies(app, config),

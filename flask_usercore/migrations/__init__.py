@@ -32,6 +32,7 @@ Writing a new revision (library developers): change the models, then, on a datab
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import re
 import warnings
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
-from sqlalchemy import MetaData, String, Table, column, inspect, select, table
+from sqlalchemy import MetaData, String, Table, column, inspect, select, table, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..models import Base
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # Alembic (with Mako) is imported only when a migration runs
     from alembic.runtime.migration import MigrationContext
 
 __all__ = [
+    "MIGRATION_LOCK",
     "TABLE_PREFIX",
     "VERSION_TABLE",
     "SchemaConflict",
@@ -226,7 +228,11 @@ def upgrade(revision: str = "head") -> None:
     """Migrate the current app's database up to ``revision`` (default: the newest).
 
     Idempotent: nothing happens when the database is already there. Runs in one transaction,
-    so on PostgreSQL a failing step leaves the database as it was. Raises
+    so on PostgreSQL a failing step leaves the database as it was. Never races: two processes
+    that start on an empty database at once (the workers of ``gunicorn -w 2`` calling it from
+    the app factory) migrate one after the other, the second finding nothing left to do,
+    under a PostgreSQL advisory lock (:data:`MIGRATION_LOCK`) or, on a SQLite file, an
+    exclusive ``flock`` of ``<database>.usercore-migrate.lock`` beside it. Raises
     :class:`SchemaConflict` for usercore tables that no migration made and that differ from
     the models.
 
@@ -238,9 +244,42 @@ def upgrade(revision: str = "head") -> None:
         return
     from alembic import command
 
-    with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
+    engine = _engine()
+    with _sqlite_file_lock(engine), engine.connect() as connection, \
+            foreign_keys_off(connection), connection.begin():
+        if connection.dialect.name == "postgresql":  # held until this transaction ends
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         _adopt_create_all_schema(connection)
         command.upgrade(alembic_config(connection), revision)
+
+
+#: The PostgreSQL advisory lock key that :func:`upgrade` holds while it migrates (the first
+#: 8 bytes of ``sha256(b"flask-usercore migrations")``, as a signed 64-bit number).
+MIGRATION_LOCK = int.from_bytes(
+    hashlib.sha256(b"flask-usercore migrations").digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive ``flock`` on a file beside a SQLite database file, held while migrating
+    (a separate file: closing a descriptor of the database file itself would drop the
+    POSIX locks that SQLite's own connections in this process hold on it)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock (run the upgrade once per deployment)
+        yield
+        return
+    with open(f"{database}.usercore-migrate.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 @functools.cache

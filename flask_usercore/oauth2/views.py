@@ -238,7 +238,7 @@ def _install(state: Any) -> None:
     parts.prefix = prefix
     if core.config.oauth2_ratelimit:
         parts.limiter = RateLimiter(core.config.ratelimit_storage_uri,
-                                                   core.config.oauth2_ratelimit)
+                                    core.config.oauth2_ratelimit, shared=core.limiter.storage)
     path = urlsplit(core.config.oauth2_issuer).path if core.config.oauth2_issuer else prefix
     state.app.add_url_rule(f"/.well-known/oauth-authorization-server{path}",
                            "usercore_oauth2_metadata", metadata, methods=["GET"])
