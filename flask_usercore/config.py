@@ -120,6 +120,9 @@ class UserCoreConfig:
     lockout_max_seconds: int = 900
     #: How long an account's failures are remembered, in seconds from the first of them.
     lockout_window: int = 24 * 3600
+    #: Seconds a session stays "fresh" after its user proved who they are (login or
+    #: re-authentication): changes of how one signs in need that, or the password.
+    reauth_max_age: int = 15 * 60
     #: Seconds between two writes of the buffered last-use times of tokens (per worker).
     last_access_flush_seconds: int = 5
     #: API tokens one user may hold.
@@ -187,7 +190,8 @@ class UserCoreConfig:
                      "max_body_bytes", "argon2_time_cost", "argon2_memory_cost",
                      "argon2_parallelism", "lockout_seconds", "lockout_window",
                      "mfa_first_factor_ttl", "last_access_flush_seconds", "max_api_tokens",
-                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl"):
+                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl",
+                     "reauth_max_age"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
         if self.lockout_threshold < 0:

@@ -17,7 +17,6 @@ from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
-from .passwords import check_current_password, forget_failures
 from .registration import resend_registration
 from .users import UNIQUE, find_by_email, flush_unique
 
@@ -45,16 +44,16 @@ def _taken(deps: Deps, user: User, address: str) -> bool:
     return other is not None and other.id != user.id
 
 
-def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -> None:
+def request_email_change(deps: Deps, auth: Auth, *, email: str) -> None:
     """Start changing the caller's address to ``email``: a code to the new address, a
     notice to the old one.
 
-    400 ``WrongPassword`` (counted by the per-account lockout), ``EmailInUse`` when another
+    The operation checked the recent authentication first (a fresh session or the password:
+    :mod:`.reauth`). 400 ``EmailInUse`` when another
     account has the address, ``EmailAddressAlreadyVerified`` when it is the current address
     as it is written. An earlier pending change stops working.
     """
     user = auth.user
-    check_current_password(deps, user, password)
     if email == user.email and user.email_verified_at is not None:
         raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
                                   "this is already your verified e-mail address")
@@ -63,7 +62,6 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -
     code = issue_code(deps, user.id, PURPOSE, target=email)
     send_mail(deps, "email-change", email, user=user, code=code, new_email=email)
     send_mail(deps, "email-change-notice", user.email, user=user, new_email=email)
-    forget_failures(deps, user.email_key)
     after_commit(deps, lambda: signals.email_change_requested.send(
         deps.sender, user=user, new_email=email))
 

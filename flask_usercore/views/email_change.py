@@ -28,10 +28,9 @@ def get_own_email() -> dict[str, Any]:
 
 @bp.operation("PUT", "/users/self/credentials/email", operation_id="user-change-email",
               status=204, kinds=SESSION_ONLY, summary="Change your Email-Address.",
-              body=ChangeEmailSchema, confirmation="password")
+              body=ChangeEmailSchema, confirmation="password", fresh=True)
 def change_email(body: ChangeEmail) -> None:
-    email_change.request_email_change(deps(), current_auth(), email=body.email,
-                                      password=body.password or "")
+    email_change.request_email_change(deps(), current_auth(), email=body.email)
 
 
 @bp.operation("POST", "/users/self/credentials/email/actions/resend-email", status=204,
