@@ -17,7 +17,9 @@ from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
+from .passwords import void_reset_codes
 from .registration import resend_registration
+from .sessions import revoke_sessions
 from .users import UNIQUE, find_by_email, flush_unique
 
 PURPOSE = CodePurpose.EMAIL_CHANGE
@@ -75,7 +77,8 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     ``WrongVerificationToken`` for a wrong, used or expired code (every guess counts against
     the code); ``EmailInUse`` when another account took the address meanwhile (also when it
     does so concurrently: the unique index decides). Of concurrent verifications with one
-    code exactly one succeeds.
+    code exactly one succeeds. The change ends the user's other sessions (the caller's
+    stays) and voids the password-reset codes mailed to the old address.
     """
     user = auth.user
     if not token:
@@ -99,6 +102,9 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     user.email = used.target
     user.email_verified_at = deps.clock()
     flush_unique(deps)
+    # whoever else is signed in, or holds a reset link mailed to the old address, is out
+    revoke_sessions(deps, user.id, except_credential_id=auth.credential.id)
+    void_reset_codes(deps, user)
     after_commit(deps, lambda: signals.email_changed.send(deps.sender, user=user,
                                                           old_email=old_email))
     return user

@@ -119,9 +119,15 @@ def store_password_hash(deps: Deps, user: User, password_hash: str) -> None:
     changes by any path)."""
     user.password_hash = password_hash
     user.password_updated_at = deps.clock()
+    void_reset_codes(deps, user)
+
+
+def void_reset_codes(deps: Deps, user: User) -> None:
+    """Every live password-reset code of ``user`` stops working (a new password, or a new
+    address: a link mailed to the old one must die)."""
     deps.session.execute(
         update(OneTimeCode)
         .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PASSWORD_RESET,
                OneTimeCode.used_at.is_(None))
-        .values(used_at=user.password_updated_at)
+        .values(used_at=deps.clock())
         .execution_options(synchronize_session=False))
