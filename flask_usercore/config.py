@@ -141,6 +141,8 @@ class UserCoreConfig:
     sms_outbox: str = ""
     #: Phone codes sent, per number and per user (resends included); empty turns it off.
     sms_ratelimit: str = "1/minute;5/hour;10/day"
+    #: Mails of the operations that send them on request, per recipient and per account.
+    ratelimit_mail: str = "2/minute;5/hour;10/day"
     #: Folder of the default avatar storage; default ``<instance path>/usercore-avatars``.
     avatar_folder: str = ""
     #: Largest avatar file accepted, in bytes.
@@ -268,11 +270,12 @@ class UserCoreConfig:
         unknown = set(self.avatar_mime_types) - set(AVATAR_TYPES)
         if unknown or not self.avatar_mime_types:
             raise ConfigError(f"USERCORE_AVATAR_MIME_TYPES must be some of {list(AVATAR_TYPES)}")
-        if self.sms_ratelimit:
+        for name in ("sms_ratelimit", "ratelimit_mail"):
             try:
-                parse_many(self.sms_ratelimit)
+                parse_many(getattr(self, name)) if getattr(self, name) else None
             except ValueError as exc:
-                raise ConfigError(f"USERCORE_SMS_RATELIMIT is not a limit string: {exc}") from None
+                raise ConfigError(f"USERCORE_{name.upper()} is not a limit string: "
+                                  f"{exc}") from None
 
     @property
     def outbox_path(self) -> Path | None:

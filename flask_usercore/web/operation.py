@@ -31,7 +31,7 @@ from ..schemas.compiled import Dumper, compiled_dumper
 from ..services.access import USER_KINDS
 from ..services.context import Deps, deliver_now
 from ..state import usercore_state
-from ..services import reauth
+from ..services import reauth, throttle
 from .authenticator import authenticate, current_auth
 from .loading import BodyFormat, header_password, load_body, load_query, wire_errors, wire_name
 
@@ -131,6 +131,12 @@ class Operation:
     #: ``confirmation`` field, else the ``x-apitree-password`` header), else 401
     #: ``ReauthenticationRequired`` (``services/reauth.py``).
     fresh: bool = False
+    #: It mails a code or a link on request: the command field of the recipient's address,
+    #: counted per recipient and per account against ``USERCORE_RATELIMIT_MAIL``
+    #: (``services/throttle.py``); the account is the command field ``mail_account`` (a
+    #: user id), else the caller's.
+    mail_to: str | None = None
+    mail_account: str | None = None
 
     @property
     def auth(self) -> bool:
@@ -154,7 +160,8 @@ class CapabilityBlueprint(Blueprint):
                   alternatives: dict[int, type[Schema]] | None = None,
                   tags: Sequence[str] = ("User",),
                   error_format: Literal["wire", "oauth2"] = "wire",
-                  fresh: bool = False) -> Callable[[F], F]:
+                  fresh: bool = False, mail_to: str | None = None,
+                  mail_account: str | None = None) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -171,7 +178,8 @@ class CapabilityBlueprint(Blueprint):
                        rate_limit_group, tuple(tags), body_limit=body_limit,
                        error_format=error_format, writes=writes, runs=runs,
                        confirmation=confirmation,
-                       alternatives=tuple((alternatives or {}).items()), fresh=fresh)
+                       alternatives=tuple((alternatives or {}).items()), fresh=fresh,
+                       mail_to=mail_to, mail_account=mail_account)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
@@ -201,6 +209,8 @@ class CapabilityBlueprint(Blueprint):
                             request_body_limit())
                     if op.fresh and op.confirmation:
                         _recent_authentication(op, body_schema, kwargs["body"])
+                    if op.mail_to:
+                        _count_mail(op, kwargs["body"])
                     try:
                         result = view(**kwargs)
                     except ValidationFailed as exc:
@@ -237,6 +247,14 @@ def _recent_authentication(op: Operation, schema: Schema | None, body: Any) -> N
         reauth.require_recent(deps(), current_auth(), password, field=op.confirmation or "")
     except ValidationFailed as exc:
         raise wire_errors(exc, schema) from None
+
+
+def _count_mail(op: Operation, body: Any) -> None:
+    """Count the mail of an operation declared ``mail_to`` per recipient and account."""
+    account = (getattr(body, op.mail_account) if op.mail_account
+               else current_auth().user.id if op.kinds else None)
+    throttle.throttle_mail(deps(), recipient=getattr(body, cast(str, op.mail_to)),
+                           account=account)
 
 
 def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
