@@ -44,8 +44,8 @@ from werkzeug.test import TestResponse
 from .commands.registration import Person, Register
 from .hooks import FileOutboxMailer, FileOutboxSmsSender, Mail
 from .services.authentication import start_session
-from .services.reauth import PASSWORD as PASSWORD_LOGIN
 from .services.context import ClientInfo
+from .services.reauth import PASSWORD as PASSWORD_LOGIN
 from .services.registration import create_user
 from .state import usercore_state
 from .web.transport import COOKIE_NAME

@@ -67,8 +67,8 @@ def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, field: str
     account (:class:`~flask_usercore.runtime.lockout.Lockout`: its slot is taken before the
     comparison, so parallel codes are refused beyond the threshold) and sends ``mfa-failed``,
     then raises :class:`ValidationFailed` ``error_type`` on the command field ``field``;
-    while the account is locked every code is refused with 429 before it is compared. A success forgets
-    nothing: the operation does that once it completed
+    while the account is locked every code is refused with 429 before it is compared. A
+    success forgets nothing: the operation does that once it completed
     (:func:`~.passwords.forget_failures`).
     """
     attempt = deps.lockout.attempt(user.email_key)  # its slot, before the comparison

@@ -15,7 +15,6 @@ from ..security.tokens import hash_token, new_token
 from .authentication import IssuedSession, start_session
 from .context import Auth, ClientInfo, Deps, after_commit, expiry, send_mail
 from .mfa import check_second_factor
-from .reauth import ONE_TIME_CODE, PASSWORD, methods
 from .passwords import (
     check_current_password,
     check_new_password,
@@ -23,6 +22,7 @@ from .passwords import (
     personal_names,
     store_password_hash,
 )
+from .reauth import ONE_TIME_CODE, PASSWORD, methods
 from .sessions import revoke_for_password_change
 
 

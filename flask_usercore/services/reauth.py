@@ -41,9 +41,12 @@ def methods(*used: str) -> str:
 
 def authentication_time(credential: Credential) -> dt.datetime | None:
     """When the user of ``credential`` last proved who they are (OpenID Connect's
-    ``auth_time``): a session's login or latest re-authentication; None when unknown (a
-    session made before this was recorded, another kind)."""
-    return credential.authenticated_at
+    ``auth_time``): a session's login or latest re-authentication; for a session made
+    before this was recorded, its creation; None for other kinds. (Freshness reads only
+    what was recorded: :func:`is_fresh`.)"""
+    if credential.authenticated_at is not None:
+        return credential.authenticated_at
+    return credential.created_at if credential.kind == CredentialKind.SESSION else None
 
 
 def authentication_methods(credential: Credential) -> tuple[str, ...]:
@@ -56,7 +59,7 @@ def is_fresh(deps: Deps, auth: Auth, max_age: int | None = None) -> bool:
     seconds (default ``USERCORE_REAUTH_MAX_AGE``)."""
     if auth.kind != CredentialKind.SESSION:
         return False
-    when = authentication_time(auth.credential)
+    when = auth.credential.authenticated_at
     limit = deps.config.reauth_max_age if max_age is None else max_age
     return when is not None and deps.clock() - when <= dt.timedelta(seconds=limit)
 

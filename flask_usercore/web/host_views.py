@@ -32,8 +32,8 @@ from werkzeug.local import LocalProxy
 
 from ..errors import Unauthorized, UserCoreError
 from ..models import User
-from ..services.access import USER_KINDS
 from ..services import reauth
+from ..services.access import USER_KINDS
 from ..services.context import Auth
 from ..state import usercore_state
 from .authenticator import authenticate, request_auth

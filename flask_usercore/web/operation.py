@@ -28,10 +28,10 @@ from ..errors import ValidationFailed
 from ..hooks import Mail
 from ..runtime.unit_of_work import RunMode, UnitOfWork
 from ..schemas.compiled import Dumper, compiled_dumper
+from ..services import reauth, throttle
 from ..services.access import USER_KINDS
 from ..services.context import Deps, deliver_now
 from ..state import usercore_state
-from ..services import reauth, throttle
 from .authenticator import authenticate, current_auth
 from .loading import BodyFormat, header_password, load_body, load_query, wire_errors, wire_name
 

@@ -155,6 +155,9 @@ def test_a_session_made_before_the_migration_is_not_fresh(app: Flask, client: Fl
         session.commit()
     assert_reauth_required(client.post(SSH_KEYS, json={"publicKey": ssh_key()},
                                        headers={"x-access-token": token}))
+    row = session_row(app, token)
+    assert authentication_time(row) == row.created_at  # OpenID Connect's auth_time
+    assert authentication_methods(row) == ()
 
 
 def test_an_api_token_is_never_fresh(client: FlaskClient, user: dict[str, Any]) -> None:
