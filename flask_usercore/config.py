@@ -142,7 +142,7 @@ class UserCoreConfig:
     #: Phone codes sent, per number and per user (resends included); empty turns it off.
     sms_ratelimit: str = "1/minute;5/hour;10/day"
     #: Mails of the operations that send them on request, per recipient and per account.
-    ratelimit_mail: str = "2/minute;5/hour;10/day"
+    ratelimit_mail: str = "3/minute;10/hour;20/day"
     #: Folder of the default avatar storage; default ``<instance path>/usercore-avatars``.
     avatar_folder: str = ""
     #: Largest avatar file accepted, in bytes.
