@@ -105,6 +105,28 @@ class Unauthorized(UserCoreError):
         return {"WWW-Authenticate": 'Bearer realm="usercore"'}
 
 
+class ReauthenticationRequired(Unauthorized):
+    """401: the operation changes how one signs in and the caller's session is not fresh
+    (``USERCORE_REAUTH_MAX_AGE``), or the credential is no session; the password in the body
+    or the ``x-apitree-password`` header, or a new login, lets it through. RFC 9470's
+    ``insufficient_user_authentication`` challenge with ``max_age``."""
+
+    type = "ReauthenticationRequired"
+    message = ("this change needs a recent login: send your password in the "
+               "x-apitree-password header (or the body's password), or log in again "
+               "(POST /v2/authenticate) and repeat the request")
+
+    def __init__(self, max_age: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.max_age = max_age
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="usercore", '
+                                    'error="insufficient_user_authentication", '
+                                    'error_description="a recent login is required", '
+                                    f"max_age={self.max_age}"}
+
+
 class Forbidden(UserCoreError):
     status, type, message = 403, "Forbidden", "you may not access this resource"
 

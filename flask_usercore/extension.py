@@ -193,12 +193,13 @@ class UserCore:
         return found.user if found is not None else None
 
     def auth_required(self, view: F | None = None, /, *, kinds: Collection[str] = USER_KINDS,
-                      scopes: Collection[str] = ()) -> Any:
+                      scopes: Collection[str] = (), fresh: bool | int = False) -> Any:
         """Protect a view of the host app with our tokens (:func:`flask_usercore.auth_required`).
 
-        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...)``.
+        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...)``;
+        ``fresh=True`` (or seconds): a recent login or the password (docs/security.md).
         """
-        decorator = auth.auth_required(kinds=kinds, scopes=scopes)
+        decorator = auth.auth_required(kinds=kinds, scopes=scopes, fresh=fresh)
         return decorator(view) if view is not None else decorator
 
     def init_login_manager(self, login_manager: Any, *, kinds: Collection[str] = USER_KINDS,

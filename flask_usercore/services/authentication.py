@@ -37,6 +37,7 @@ from .access import BEARER_KINDS
 from .context import Auth, ClientInfo, Deps, after_commit, expiry
 from .mfa import check_second_factor, remember_first_factor, use_first_factor
 from .passwords import forget_failures, verify_password
+from .reauth import ONE_TIME_CODE, PASSWORD, methods
 from .users import find_by_email
 
 #: The token lookup, built once: building the statement and its cache key on every request
@@ -44,7 +45,8 @@ from .users import find_by_email
 #: Only bearer kinds are found: a retrieval key's row is never a bearer token.
 _BY_TOKEN_HASH = (select(Credential)
                   .options(load_only(Credential.id, Credential.user_id, Credential.kind,
-                                     Credential.roles, Credential.expires_at),
+                                     Credential.roles, Credential.expires_at,
+                                     Credential.authenticated_at, Credential.auth_methods),
                            joinedload(Credential.user).joinedload(User.mfa))
                   .where(Credential.token_hash == bindparam("token_hash"),
                          # inline literals: an IN of bound parameters is re-expanded
@@ -141,10 +143,15 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
     return user
 
 
-def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> IssuedSession:
+def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo, *,
+                  proof: str | None = None) -> IssuedSession:
     """Create a session credential with an access and a refresh token for ``user`` (the
     user, or only its id: the ``login_succeeded`` receivers then get the user loaded after
     the commit, by one query made only when a receiver is connected).
+
+    ``proof``: how the user proved who they are just now (``auth_methods``, see
+    :func:`~.reauth.methods`): the session is fresh from now on; None (a retrieval key):
+    it is not (:mod:`.reauth`).
 
     One Core ``INSERT`` on the transaction's connection (no ORM execution), the
     operation's closing write, which need not wait for the disk
@@ -161,7 +168,8 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
            "refresh_expires_at": expiry(now, deps.config.refresh_token_ttl),
            "last_used_at": now, "user_agent": (client.user_agent or "")[:512] or None,
            "ip_address": client.ip_address, "created_at": now,
-           "description": None, "roles": None}
+           "description": None, "roles": None,
+           "authenticated_at": now if proof else None, "auth_methods": proof or None}
     deps.uow.connection().execute(deps.uow.relaxed(_INSERT_SESSION), row)
     issued = IssuedSession(row, token, refresh, expires)
     after_commit(deps, lambda: _announce_login(deps, user, issued))
@@ -204,8 +212,15 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                 deps.uow.relax_durability()  # lost in a crash, the user logs in again
             return SecondFactorChallenge(found.id)
         check_second_factor(deps, user, multi_factor_code)
+        return _logged_in(deps, account, user, client, (PASSWORD, ONE_TIME_CODE))
+    return _logged_in(deps, account, user, client, (PASSWORD,))
+
+
+def _logged_in(deps: Deps, account: str, user: User | uuid.UUID, client: ClientInfo,
+               used: tuple[str, ...]) -> IssuedSession:
+    """The completed login: forget the account's failures, start a fresh session."""
     forget_failures(deps, account)
-    return start_session(deps, user, client)
+    return start_session(deps, user, client, proof=methods(*used))
 
 
 def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -> IssuedSession:
@@ -224,8 +239,7 @@ def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -
     if not user.mfa_active or not use_first_factor(deps, user):
         raise FirstFactorExpired()
     check_second_factor(deps, user, command.multi_factor_code)
-    forget_failures(deps, user.email_key)
-    return start_session(deps, user, client)
+    return _logged_in(deps, user.email_key, user, client, (PASSWORD, ONE_TIME_CODE))
 
 
 def resolve_token(deps: Deps, token: str) -> Auth | None:

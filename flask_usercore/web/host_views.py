@@ -32,11 +32,13 @@ from werkzeug.local import LocalProxy
 
 from ..errors import Unauthorized, UserCoreError
 from ..models import User
+from ..services import reauth
 from ..services.access import USER_KINDS
 from ..services.context import Auth
 from ..state import usercore_state
 from .authenticator import authenticate, request_auth
 from .handlers import error_response
+from .loading import header_password
 from .operation import request_body_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,13 +79,38 @@ def _authenticated(kinds: Collection[str], scopes: Collection[str]) -> Auth:
     return auth
 
 
+def _fresh(fresh: bool | int) -> None:
+    """The recent-authentication check of ``auth_required(fresh=...)``: a session fresher
+    than ``fresh`` seconds (``True``: ``USERCORE_REAUTH_MAX_AGE``), or the user's password
+    in the ``x-apitree-password`` header (it makes the session fresh again, committed
+    here); else 401 ``ReauthenticationRequired`` (``services/reauth.py``)."""
+    deps = usercore_state().deps
+    auth = request_auth()
+    assert auth is not None  # noqa: S101 (authenticated just before)
+    try:
+        password = header_password()
+        reauth.require_recent(deps, auth, password,
+                              max_age=None if fresh is True else int(fresh))
+        if password is not None:
+            deps.uow.commit()  # the session's new freshness, before the host's view
+    except BaseException:
+        deps.uow.rollback()
+        raise
+
+
 def auth_required(*, kinds: Collection[str] = USER_KINDS,
-                  scopes: Collection[str] = ()) -> Callable[[F], F]:
+                  scopes: Collection[str] = (), fresh: bool | int = False) -> Callable[[F], F]:
     """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
 
     The check is the one our operations use. Errors answer with our JSON bodies (401/403),
     whatever the host's own error handlers do. The last-use time of the credential goes into
     the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
+
+    ``fresh``: the view changes how one signs in, like our operations declared so
+    (docs/security.md): it needs a session whose user proved who they are within
+    ``USERCORE_REAUTH_MAX_AGE`` seconds (``True``) or within ``fresh`` seconds (an int), or
+    the password in the ``x-apitree-password`` header; else 401 ``ReauthenticationRequired``.
+    API and OAuth2 tokens pass only with the password.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
 
@@ -92,6 +119,8 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
                 _authenticated(kinds, scopes)
+                if fresh is not False:
+                    _fresh(fresh)
             except UserCoreError as exc:
                 return error_response(exc)
             return view(*args, **kwargs)

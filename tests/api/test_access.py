@@ -58,6 +58,8 @@ def expected(op: Operation, name: str) -> int | None:
         return 403
     if kind == "oauth2" and not set(op.scopes) <= {roles}:
         return 403
+    if op.fresh and kind != "session":
+        return 401  # ReauthenticationRequired: only a fresh session passes without password
     return None
 
 
@@ -85,7 +87,9 @@ def tokens(app: Flask, user: dict[str, Any]) -> dict[str, str]:
             session.add(Credential(
                 id=uuid.uuid4(), user_id=uuid.UUID(user["userId"]), kind=kind,
                 token_hash=hash_token(token), roles=roles,
-                expires_at=utcnow() + dt.timedelta(hours=1)))
+                expires_at=utcnow() + dt.timedelta(hours=1),
+                # a session made by a login just now: fresh (services/reauth.py)
+                authenticated_at=utcnow() if kind == "session" else None))
             made[name] = token
         session.commit()
     return made
@@ -116,7 +120,10 @@ def test_every_kind_on_every_operation(app: Flask, client: FlaskClient,
             assert response.status_code not in (401, 403), where
             continue
         assert response.status_code == want, where
-        assert response.json["type"] == ("Unauthorized" if want == 401 else "Forbidden"), where
+        refused = "Forbidden" if want == 403 else (
+            "ReauthenticationRequired" if op.fresh and name != "retrieval_key"
+            else "Unauthorized")
+        assert response.json["type"] == refused, where
         challenge = response.headers.get("WWW-Authenticate", "")
         if CREDENTIALS[name][0] == "oauth2" and op.operation_id not in OWNER_KINDS:
             assert 'error="insufficient_scope"' in challenge, where
