@@ -156,7 +156,8 @@ class UnsupportedResponseType(UnsupportedResponseTypeError):  # type: ignore[mis
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
-    """RFC 7009: a client revokes its own access or refresh token (both go)."""
+    """RFC 7009: a client revokes its own access or refresh token (both go); whatever its
+    ``token_type_hint`` (2.1: a hint naming the other type still finds the token)."""
 
     CLIENT_AUTH_METHODS = grants.CLIENT_AUTH_METHODS
 
@@ -166,14 +167,15 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         found = store.find_token(grants.deps(), token_string, token_type_hint)
-        return grants.TokenRow(found) if found is not None else None
+        return grants.TokenRow(*found) if found is not None else None
 
     def revoke_token(self, token: grants.TokenRow, oauth_request: Any) -> None:
         store.revoke_token(grants.deps(), token.credential)
 
 
 class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
-    """RFC 7662 for confidential clients (a host's resource servers): any token of ours."""
+    """RFC 7662 for confidential clients (a host's resource servers): any token of ours,
+    whatever its ``token_type_hint`` (2.1)."""
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -182,14 +184,8 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
         super().check_params(oauth_request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        services = grants.deps()
-        found = store.find_token(services, token_string, token_type_hint)
-        if found is None:
-            return None
-        is_refresh = token_type_hint == "refresh_token" or (  # noqa: S105 (a hint name)
-            token_type_hint is None and store.find_token(services, token_string,
-                                                         "access_token") is None)
-        return grants.TokenRow(found, "refresh_token" if is_refresh else "access_token")
+        found = store.find_token(grants.deps(), token_string, token_type_hint)
+        return grants.TokenRow(*found) if found is not None else None
 
     def check_permission(self, token: Any, client: OAuth2Client, oauth_request: Any) -> bool:
         return not client.is_public

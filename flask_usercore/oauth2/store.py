@@ -148,17 +148,24 @@ def revoke_family(deps: Deps, user_id: uuid.UUID, client_id: str, family_id: uui
                                       reason=reason)
 
 
-def find_token(deps: Deps, token: str, hint: str | None = None) -> Credential | None:
-    """The OAuth2 token row whose access or refresh token ``token`` is (live or expired)."""
+def find_token(deps: Deps, token: str,
+               hint: str | None = None) -> tuple[Credential, str] | None:
+    """The OAuth2 token row whose access or refresh token ``token`` is (live or expired),
+    and which of the two it is (``access_token`` or ``refresh_token``).
+
+    ``hint`` only says where to look first: a token of the other type is found too (RFC 7009
+    2.1, RFC 7662 2.1).
+    """
     digest = hash_token(token)
-    columns = {"access_token": (Credential.token_hash,),
-               "refresh_token": (Credential.refresh_hash,)}.get(
-        hint or "", (Credential.token_hash, Credential.refresh_hash))
-    for column in columns:
+    columns = [("access_token", Credential.token_hash),
+               ("refresh_token", Credential.refresh_hash)]
+    if hint == "refresh_token":
+        columns.reverse()
+    for kind, column in columns:
         found = deps.session.scalars(select(Credential).where(
             column == digest, Credential.kind == CredentialKind.OAUTH2)).first()
         if found is not None:
-            return found
+            return found, kind
     return None
 
 

@@ -135,7 +135,7 @@ class UtcDateTime(fields.DateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        try:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC, 9999-12-31T23:59:59-14:00 after 9999
+        try:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
             return result.astimezone(dt.UTC)
         except OverflowError:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
