@@ -34,6 +34,7 @@ def _document() -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": _AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": _AUTH_METHODS[:2],
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,  # RFC 9207
     }
     key = signing_key()
     if key is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749.errors import OAuth2Error, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -212,6 +213,15 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     @staticmethod
     def _find_client(client_id: str) -> OAuth2Client | None:
         return clients.find_client(grants.deps(), client_id)
+
+    def handle_response(self, status_code: int, payload: Any, headers: Any) -> Any:
+        """Authlib's Flask response; a redirect to the client (a code or an error) carries
+        the ``iss`` of RFC 9207 2 (Authlib's ``IssuerParameter`` hook is never run by its
+        server)."""
+        if status_code == 302:
+            headers = [(name, add_params_to_uri(value, [("iss", issuer())])
+                        if name.lower() == "location" else value) for name, value in headers]
+        return super().handle_response(status_code, payload, headers)
 
     def validate_requested_scope(self, scope: str | None) -> None:
         self.scopes_supported = scopes_supported()

@@ -38,14 +38,16 @@ class TokenGrant:
 
 def save_code(deps: Deps, *, code: str, user: User, client_id: str, redirect_uri: str,
               scope: str, code_challenge: str | None, code_challenge_method: str | None,
-              nonce: str | None) -> OAuth2AuthorizationCode:
-    """Store a new authorization code (its hash), valid for ``USERCORE_OAUTH2_CODE_TTL``."""
+              nonce: str | None,
+              auth_time: dt.datetime | None = None) -> OAuth2AuthorizationCode:
+    """Store a new authorization code (its hash), valid for ``USERCORE_OAUTH2_CODE_TTL``;
+    ``auth_time``: when its user signed in (OpenID Connect's ``auth_time``)."""
     row = OAuth2AuthorizationCode(
         id=uuid.uuid4(), user_id=user.id, client_id=client_id, code_hash=hash_token(code),
         redirect_uri=redirect_uri, scope=scope, code_challenge=code_challenge or None,
         code_challenge_method=code_challenge_method if code_challenge else None,
         nonce=nonce or None, expires_at=expiry(deps.clock(), deps.config.oauth2_code_ttl),
-        created_at=deps.clock())
+        auth_time=auth_time, created_at=deps.clock())
     deps.session.add(row)
     return row
 

@@ -16,6 +16,7 @@ from flask import Response, jsonify, request
 
 from ..errors import NotFound
 from ..models import CredentialKind
+from ..runtime.unit_of_work import RunMode
 from ..schemas.oauth2 import AuthorizedAppSchema
 from ..services.access import SESSION_ONLY
 from ..state import usercore_state
@@ -164,6 +165,13 @@ def userinfo() -> dict[str, Any]:
 
     auth = current_auth()
     return dict(user_info(auth.user, " ".join(sorted(auth.scopes))))
+
+
+@bp.operation("POST", "/oauth2/userinfo", operation_id="oauth2-userinfo-post", tags=_OURS,
+              kinds={CredentialKind.OAUTH2}, scopes=("openid",), runs=RunMode.READ,
+              summary="OpenID Connect UserInfo of the token's user, by POST (OIDC Core 5.3.1).")
+def userinfo_post() -> dict[str, Any]:
+    return userinfo()
 
 
 @bp.operation("GET", "/.well-known/openid-configuration", kinds=(), tags=_OURS,
