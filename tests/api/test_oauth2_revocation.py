@@ -152,6 +152,30 @@ def test_a_client_id_never_starts_with_a_dash() -> None:
     assert not any(new_client_id().startswith("-") for _ in range(2000))
 
 
+def test_the_cli_deletes_an_older_client_whose_id_starts_with_a_dash(app: Flask) -> None:
+    """Ids made before ``new_client_id`` may start with "-" (1 in 64): the command read
+    them as options ("No such option")."""
+    from flask_usercore.models import OAuth2Client
+    from flask_usercore.services.context import commit
+
+    ids = ("-legacy-one", "-legacy-two", "--legacy-three")
+    with app.app_context():
+        deps = app.extensions["usercore"].deps
+        for client_id in ids:
+            deps.session.add(OAuth2Client(client_id=client_id, name="Old", scopes="profile",
+                                          redirect_uris="https://old.example/cb",
+                                          grant_types="authorization_code"))
+        commit(deps.session)
+    runner = app.test_cli_runner()
+    for args in (["--", ids[0]], [ids[1]], [ids[2]]):
+        result = runner.invoke(args=["usercore", "delete-oauth-client", *args])
+        assert result.exit_code == 0, result.output
+        assert result.output == f"deleted {args[-1]}\n"
+    listed = runner.invoke(args=["usercore", "list-oauth-clients", "--json"]).output
+    assert json.loads(listed) == []
+    assert "Usage:" in runner.invoke(args=["usercore", "delete-oauth-client", "--help"]).output
+
+
 def test_an_unknown_token_type_hint_is_a_400(app: Flask, client: FlaskClient,
                                              user: dict[str, Any]) -> None:
     """RFC 7009 2.2.1's ``unsupported_token_type`` with RFC 6749 5.2's 400 (it was a 401)."""
