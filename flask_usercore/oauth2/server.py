@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -36,6 +37,14 @@ def issuer() -> str:
     """``USERCORE_OAUTH2_ISSUER``, else this request's scheme and host plus our prefix."""
     config = usercore_state().config
     return config.oauth2_issuer or request.host_url.rstrip("/") + config.url_prefix
+
+
+def endpoint_base() -> str:
+    """Where our operations are: the issuer, or the issuer plus our prefix when the issuer
+    lies above the prefix (an issuer that is the host's origin, e.g. ``https://id.example.com``
+    with the operations under ``/v2``)."""
+    base, prefix = issuer(), usercore_state().config.url_prefix
+    return base if not prefix or urlsplit(base).path.endswith(prefix) else base + prefix
 
 
 def signing_key() -> SigningKey | None:
