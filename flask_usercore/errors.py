@@ -127,6 +127,16 @@ class ReauthenticationRequired(Unauthorized):
                                     f"max_age={self.max_age}"}
 
 
+class InvalidToken(Unauthorized):
+    """401 for a bearer token that was presented but is unknown, expired or revoked: RFC 6750
+    3.1's ``error="invalid_token"`` (a request without a token gets no error code)."""
+
+    message = "the access token is invalid or expired"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="usercore", error="invalid_token"'}
+
+
 class Forbidden(UserCoreError):
     status, type, message = 403, "Forbidden", "you may not access this resource"
 

@@ -23,7 +23,7 @@ from typing import Literal, cast
 
 from flask import g, has_request_context, request
 
-from ..errors import Forbidden, Unauthorized
+from ..errors import Forbidden, InvalidToken, Unauthorized
 from ..runtime.request_log import note_caller
 from ..services.access import check_access
 from ..services.authentication import resolve_token
@@ -55,7 +55,7 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
     if auth is None:
         if page and presented.from_cookie:
             return None
-        raise Unauthorized("the access token is invalid or expired")
+        raise InvalidToken()
     note_caller(auth)  # the request log names the caller of a refused call too
     if page:
         if auth.kind not in kinds:
