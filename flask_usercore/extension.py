@@ -191,12 +191,15 @@ class UserCore:
         return found.user if found is not None else None
 
     def auth_required(self, view: F | None = None, /, *, kinds: Collection[str] = USER_KINDS,
-                      scopes: Collection[str] = ()) -> Any:
+                      scopes: Collection[str] = (), roles: Collection[str] = (),
+                      permissions: Collection[str] = ()) -> Any:
         """Protect a view of the host app with our tokens (:func:`flask_usercore.auth_required`).
 
-        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...)``.
+        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...,
+        roles=..., permissions=...)`` (the user must hold every one listed).
         """
-        decorator = auth.auth_required(kinds=kinds, scopes=scopes)
+        decorator = auth.auth_required(kinds=kinds, scopes=scopes, roles=roles,
+                                       permissions=permissions)
         return decorator(view) if view is not None else decorator
 
     def init_login_manager(self, login_manager: Any, *, kinds: Collection[str] = USER_KINDS,

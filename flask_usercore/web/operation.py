@@ -126,6 +126,8 @@ class Operation:
     confirmation: str | None = None
     #: Schemas of the other statuses a view may answer with a :class:`Reply`.
     alternatives: tuple[tuple[int, type[Schema]], ...] = ()
+    #: Permissions the caller's user must hold (``services/roles.py``; the admin API's).
+    permissions: tuple[str, ...] = ()
 
     @property
     def auth(self) -> bool:
@@ -148,7 +150,8 @@ class CapabilityBlueprint(Blueprint):
                   confirmation: str | None = None,
                   alternatives: dict[int, type[Schema]] | None = None,
                   tags: Sequence[str] = ("User",),
-                  error_format: Literal["wire", "oauth2"] = "wire") -> Callable[[F], F]:
+                  error_format: Literal["wire", "oauth2"] = "wire",
+                  permissions: Sequence[str] = ()) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -165,7 +168,8 @@ class CapabilityBlueprint(Blueprint):
                        rate_limit_group, tuple(tags), body_limit=body_limit,
                        error_format=error_format, writes=writes, runs=runs,
                        confirmation=confirmation,
-                       alternatives=tuple((alternatives or {}).items()))
+                       alternatives=tuple((alternatives or {}).items()),
+                       permissions=tuple(permissions))
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
@@ -184,7 +188,7 @@ class CapabilityBlueprint(Blueprint):
                         state.limiter.hit(op.rate_limit_group, request.remote_addr or "")
                     uow.start(op.runs)
                     if op.kinds:
-                        authenticate(op.kinds, op.scopes)
+                        authenticate(op.kinds, op.scopes, permissions=op.permissions)
                     if query_schema is not None:
                         kwargs["query"] = load_query(query_schema)
                     if body_schema is not None:
