@@ -45,6 +45,7 @@ from .services.access import USER_KINDS
 from .services.context import Auth, Deps
 from .state import EXTENSION_KEY, UserCoreState, usercore_state
 from .views import (
+    admin,
     api_tokens,
     authentication,
     avatar,
@@ -91,6 +92,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     avatar.bp,
     files.bp,
     oauth2_views.bp,
+    admin.bp,
 )
 
 
