@@ -91,8 +91,8 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS, scopes: Collection[str
 
     The check is the one our operations use; a missing role or permission is the 403
     ``PermissionDenied`` (its body names them in ``missingRoles``/``missingPermissions``),
-    and the roles come with the token's query (no query of their own). Errors answer with our JSON bodies (401/403),
-    whatever the host's own error handlers do. The last-use time of the credential goes into
+    and the roles come with the token's query (no query of their own). Errors answer with
+    our JSON bodies (401/403), whatever the host's own error handlers do. The last-use time of the credential goes into
     the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
@@ -120,12 +120,16 @@ class LoginUser:
     """
 
     is_authenticated = True
-    is_active = True
     is_anonymous = False
 
     def __init__(self, auth: Auth) -> None:
         self.auth = auth
         self.user = auth.user
+
+    @property
+    def is_active(self) -> bool:
+        """False for a disabled account (none gets this far: its credentials are ended)."""
+        return self.user.disabled_at is None
 
     def get_id(self) -> str:
         return str(self.user.id)
