@@ -92,8 +92,9 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS, scopes: Collection[str
     The check is the one our operations use; a missing role or permission is the 403
     ``PermissionDenied`` (its body names them in ``missingRoles``/``missingPermissions``),
     and the roles come with the token's query (no query of their own). Errors answer with
-    our JSON bodies (401/403), whatever the host's own error handlers do. The last-use time of the credential goes into
-    the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
+    our JSON bodies (401/403), whatever the host's own error handlers do. The last-use time
+    of the credential goes into the process's buffer
+    (``flask_usercore/runtime/last_access.py``): no database write.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
     roles, permissions = frozenset(roles), frozenset(permissions)
