@@ -117,9 +117,14 @@ def assign_role(deps: Deps, user: User, role: Role) -> bool:
     """Give ``user`` the role; False when it held it already."""
     if user.has_role(role):
         return False
-    deps.session.execute(insert(user_roles).values(user_id=user.id, role_id=role.id,
-                                                   created_at=deps.clock()))
-    deps.session.expire(user, ["roles"])
+    try:  # a savepoint: a concurrent assignment of the same role wins, this one is a no-op
+        with deps.session.begin_nested():
+            deps.session.execute(insert(user_roles).values(user_id=user.id, role_id=role.id,
+                                                           created_at=deps.clock()))
+    except IntegrityError:
+        return False
+    finally:
+        deps.session.expire(user, ["roles"])
     return True
 
 
