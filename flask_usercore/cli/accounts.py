@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from flask.cli import AppGroup
 
 from ..commands.admin import UserSearch
 from ..errors import UserCoreError, ValidationFailed
@@ -47,9 +48,7 @@ def _line(user: User) -> str:
     return f"{user.id}  {user.email}  {state}  roles={held}"
 
 
-@click.group("roles")
-def roles_cli() -> None:
-    """Roles with permissions, assigned to users (docs/roles.md)."""
+roles_cli = AppGroup("roles", help="Roles with permissions, assigned to users (docs/roles.md).")
 
 
 @roles_cli.command("create")
@@ -106,9 +105,8 @@ def roles_list() -> None:
                        f"holders={roles.holders(deps, role)}")
 
 
-@click.group("users")
-def users_cli() -> None:
-    """The accounts: list, show, disable, enable, delete, end their sessions."""
+users_cli = AppGroup("users", help="The accounts: list, show, disable, enable, delete, end "
+                                   "their sessions (docs/admin.md).")
 
 
 @users_cli.command("list")
