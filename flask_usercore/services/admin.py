@@ -55,7 +55,8 @@ def record(deps: Deps, actor: Actor, action: str, target: uuid.UUID | None,
     """Record ``action`` of ``actor`` on the account ``target`` in the audit; announce it
     (:data:`~flask_usercore.signals.admin_action`) after the commit."""
     entry = AdminAuditEntry(actor_id=actor.user_id, actor=actor.name[:254], action=action,
-                            target_user_id=target, details=details, created_at=deps.clock())
+                            target_user_id=target, created_at=deps.clock(),
+                            details={k: v for k, v in details.items() if v is not None})
     deps.session.add(entry)
     after_commit(deps, lambda: signals.admin_action.send(deps.sender, entry=entry))
     return entry
@@ -78,8 +79,8 @@ def find_user(deps: Deps, user_id: str | uuid.UUID) -> User:
     return found
 
 
-def _criteria(deps: Deps, search: UserSearch) -> list[ColumnElement[bool]]:
-    criteria: list[ColumnElement[bool]] = []
+def _criteria(search: UserSearch) -> list[ColumnElement[bool]]:
+    criteria: list[ColumnElement[bool]] = [true()]
     if search.q:
         text = search.q.casefold()
         criteria.append(or_(
@@ -98,13 +99,12 @@ def _criteria(deps: Deps, search: UserSearch) -> list[ColumnElement[bool]]:
 
 def search_users(deps: Deps, search: UserSearch) -> tuple[Sequence[User], int]:
     """One page of the accounts that match ``search``, oldest first, and how many match."""
-    criteria = _criteria(deps, search)
-    total = deps.session.scalar(select(func.count()).select_from(User).where(
-        *criteria) if criteria else select(func.count()).select_from(User))
+    criteria = _criteria(search)
+    total = deps.session.scalar(select(func.count()).select_from(User).where(*criteria))
     users: Sequence[User] = []
     if search.limit:
         users = deps.session.scalars(
-            select(User).options(*_WITH_ROLES).where(true(), *criteria)
+            select(User).options(*_WITH_ROLES).where(*criteria)
             .order_by(User.created_at, User.id).offset(search.skip).limit(search.limit)).all()
     return users, int(total or 0)
 

@@ -60,7 +60,8 @@ def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
     """Exchange the command's key of its user for a new session; the key is used up.
 
     A wrong key, another user's, an expired or a used one: the same 400, on
-    ``access_token_retrieval_key``.
+    ``access_token_retrieval_key``; a key of a disabled account (made before it was
+    disabled, in a race: disabling deletes them) is refused with ``AccountDisabled``.
     """
     user_id = command.user_id
     used = deps.session.execute(
@@ -72,4 +73,7 @@ def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
     if getattr(used, "rowcount", 0) != 1:
         raise _refused()
     user = deps.session.scalars(select(User).where(User.id == user_id)).one()
+    if user.disabled_at is not None:
+        raise ValidationFailed.on("access_token_retrieval_key", "AccountDisabled",
+                                  "this account has been disabled by an administrator")
     return start_session(deps, user, client)

@@ -187,11 +187,21 @@ def test_every_action_is_audited_and_signalled(app: Flask, client: FlaskClient,
     entry = audit.json[-1]
     assert entry["actorId"] == admin["userId"] and entry["actor"] == admin["email"]
     assert entry["userId"] == member["userId"] and entry["details"]["reason"] == "x"
+    assert audit.json[-2]["details"] == {"wasDisabled": True}
     only = client.get(f"/v2/admin/audit?action=add-role&userId={member['userId']}&limit=5",
                       headers=admin["headers"])
     assert [e["details"]["role"] for e in only.json] == ["admin"]
     assert client.get("/v2/admin/audit?userId=nope", headers=admin["headers"]
                       ).status_code == 400
+
+
+def test_an_absent_reason_is_left_out_of_the_audit(client: FlaskClient, admin: dict[str, Any],
+                                                  member: dict[str, Any]) -> None:
+    url = f"/v2/admin/users/{member['userId']}/actions/disable"
+    assert client.post(url, headers=admin["headers"]).status_code == 204
+    entry = client.get("/v2/admin/audit", headers=admin["headers"]).json[0]
+    assert entry["details"] == {"credentialsEnded": 1}
+    assert "actorId" in entry and entry["action"] == "disable"
 
 
 def test_a_refused_action_records_nothing(app: Flask, client: FlaskClient,

@@ -140,3 +140,17 @@ def test_signals_of_disable_and_enable(app: Flask, user: dict[str, Any]) -> None
     names = [name for name, _ in seen]
     assert names == ["admin", "disabled", "admin", "enabled"]
     assert seen[1][1] == (None, user["userId"]) and seen[3][1] is None
+
+
+def test_a_retrieval_key_made_before_the_disable_is_refused(app: Flask, client: FlaskClient,
+                                                            user: dict[str, Any]) -> None:
+    with app.app_context():
+        key = app.extensions["usercore"].core.create_retrieval_key(uuid.UUID(user["userId"]))
+        session = app.extensions["usercore"].deps.session
+        session.execute(update(User).where(User.id == uuid.UUID(user["userId"]))
+                        .values(disabled_at=utcnow()))
+        session.commit()
+    response = client.post("/v2/authenticate-token-retrieval-key", json={
+        "accessTokenRetrievalKey": key, "userId": user["userId"]})
+    assert response.status_code == 400
+    assert response.json["validationErrors"][0]["type"] == "AccountDisabled"
