@@ -29,10 +29,11 @@ ADMIN_KINDS = (CredentialKind.SESSION, CredentialKind.API_TOKEN, CredentialKind.
 
 
 def _admin(method: str, rule: str, **declared: Any) -> Callable[[F], F]:
-    """Declare an admin operation: the kinds of :data:`ADMIN_KINDS`, whose user holds the
-    permission ``usercore.admin``; tagged ``Admin``."""
-    return bp.operation(method, rule, kinds=ADMIN_KINDS, permissions=(ADMIN_PERMISSION,),
-                        tags=("Admin",), **declared)
+    """Declare an admin operation: the kinds of :data:`ADMIN_KINDS` (an OAuth2 token with
+    the scope ``usercore.admin``), whose user holds the permission ``usercore.admin``;
+    tagged ``Admin``."""
+    return bp.operation(method, rule, kinds=ADMIN_KINDS, scopes=(ADMIN_PERMISSION,),
+                        permissions=(ADMIN_PERMISSION,), tags=("Admin",), **declared)
 
 
 def _actor() -> Actor:

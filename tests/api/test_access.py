@@ -58,6 +58,8 @@ def expected(op: Operation, name: str) -> int | None:
         return 403
     if kind == "oauth2" and not set(op.scopes) <= {roles}:
         return 403
+    if op.permissions:  # the admin API: the user holds no permission
+        return 403
     return None
 
 
@@ -116,7 +118,12 @@ def test_every_kind_on_every_operation(app: Flask, client: FlaskClient,
             assert response.status_code not in (401, 403), where
             continue
         assert response.status_code == want, where
-        assert response.json["type"] == ("Unauthorized" if want == 401 else "Forbidden"), where
+        refused_by_kind = want == 401 or response.json["type"] == "Forbidden"
+        assert response.json["type"] == ("Unauthorized" if want == 401 else "Forbidden"
+                                         if refused_by_kind else "PermissionDenied"), where
+        if not refused_by_kind:  # a user without the permission (tests/api/test_admin.py)
+            assert op.permissions and response.json["missingPermissions"], where
+            continue
         challenge = response.headers.get("WWW-Authenticate", "")
         if CREDENTIALS[name][0] == "oauth2" and op.operation_id not in OWNER_KINDS:
             assert 'error="insufficient_scope"' in challenge, where
