@@ -154,3 +154,14 @@ def test_a_retrieval_key_made_before_the_disable_is_refused(app: Flask, client: 
         "accessTokenRetrievalKey": key, "userId": user["userId"]})
     assert response.status_code == 400
     assert response.json["validationErrors"][0]["type"] == "AccountDisabled"
+
+
+def test_the_flask_login_user_of_a_disabled_account_is_not_active() -> None:
+    from flask_usercore.auth import LoginUser
+    from flask_usercore.services.context import Auth
+
+    user = User(id=uuid.uuid4(), email="a@example.com")
+    login_user = LoginUser(Auth(user, Credential(), "token"))
+    assert login_user.is_active
+    user.disabled_at = utcnow()
+    assert not login_user.is_active and user.disabled
