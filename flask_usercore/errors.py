@@ -155,6 +155,31 @@ class InsufficientScope(Forbidden):
         return {"WWW-Authenticate": f'Bearer error="insufficient_scope"{scope}'}
 
 
+class PermissionDenied(Forbidden):
+    """403 ``PermissionDenied``: the user lacks a role or permission the view or operation
+    needs (``auth_required(roles=, permissions=)``, the admin API); the body names them in
+    ``missingRoles`` and ``missingPermissions``."""
+
+    type = "PermissionDenied"
+
+    def __init__(self, roles: Iterable[str] = (), permissions: Iterable[str] = (),
+                 message: str | None = None) -> None:
+        self.roles, self.permissions = sorted(roles), sorted(permissions)
+        needed = [f"role {name}" for name in self.roles]
+        needed += [f"permission {name}" for name in self.permissions]
+        super().__init__(message or "this needs the " + " and the ".join(needed))
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "missingRoles": self.roles,
+                "missingPermissions": self.permissions}
+
+
+class AccountDisabled(Unauthorized):
+    """401 ``AccountDisabled``: a credential of an account an admin has disabled."""
+
+    type, message = "AccountDisabled", "this account has been disabled"
+
+
 class NotFound(UserCoreError):
     status, type, message = 404, "NotFound", "the requested resource was not found"
 

@@ -46,7 +46,8 @@ _CSRF_MAX_AGE = 3600
 SCOPE_TEXT = {"profile": "read and change your profile (name, nickname, picture, ...) and "
                          "change your password when you confirm it",
               "openid": "know who you are (your user id)",
-              "email": "see your e-mail address"}
+              "email": "see your e-mail address",
+              "usercore.admin": "administer the accounts as you may (the admin API)"}
 
 
 def _owner() -> tuple[Auth | None, bool]:

@@ -53,12 +53,16 @@ _BY_TOKEN_HASH = (select(Credential)
                          # on every execution
                          Credential.kind.in_([literal_column(f"'{kind}'")
                                               for kind in sorted(BEARER_KINDS)])))
+#: The same lookup with the user's roles joined in, for a check of roles or permissions
+#: (still one query).
+_BY_TOKEN_HASH_WITH_ROLES = _BY_TOKEN_HASH.options(
+    joinedload(Credential.user).joinedload(User.roles))
 
 
 #: The login's lookup: the columns a password check reads and whether MFA is on, as one row
 #: (no ORM objects; a user with MFA is loaded as an object only for the second factor).
 _LOGIN_BY_EMAIL = (select(User.id, User.password_hash, User.email_key, User.email_verified_at,
-                          MfaSecret.confirmed_at.label("mfa_confirmed_at"))
+                          User.disabled_at, MfaSecret.confirmed_at.label("mfa_confirmed_at"))
                    .outerjoin(MfaSecret, MfaSecret.user_id == User.id)
                    .where(User.email_key == bindparam("key")))
 _USER_WITH_MFA = select(User).options(joinedload(User.mfa)).where(User.id == bindparam("uid"))
@@ -77,6 +81,8 @@ class _LoginHolder(Protocol):
     def password_hash(self) -> str: ...
     @property
     def email_verified_at(self) -> dt.datetime | None: ...
+    @property
+    def disabled_at(self) -> dt.datetime | None: ...
 
 
 _Found = TypeVar("_Found", bound=_LoginHolder)
@@ -116,7 +122,8 @@ def _check_password(deps: Deps, email: str, password: str,
     """Raise 401 ``WrongCredentials`` unless what ``find`` gives (a user, or its login row)
     exists and ``password`` is its password (:func:`~.passwords.verify_password`: 429 while
     the account is locked, before ``find``); a failure is signalled. Then the
-    ``EmailAddressNotVerified`` check."""
+    ``EmailAddressNotVerified`` and ``AccountDisabled`` checks (after the password: they
+    tell nothing to whoever does not know it)."""
     found = verify_password(deps, email_key(email), password, find)
     if found is None:
         signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
@@ -125,6 +132,10 @@ def _check_password(deps: Deps, email: str, password: str,
         signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
         raise WrongCredentials("EmailAddressNotVerified",
                                "the e-mail address is not verified yet")
+    if found.disabled_at is not None:
+        signals.login_failed.send(deps.sender, email=email, reason="AccountDisabled")
+        raise WrongCredentials("AccountDisabled", "this account has been disabled by an "
+                                                  "administrator")
     return found
 
 
@@ -242,17 +253,19 @@ def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -
     return _logged_in(deps, user.email_key, user, client, (PASSWORD, ONE_TIME_CODE))
 
 
-def resolve_token(deps: Deps, token: str) -> Auth | None:
+def resolve_token(deps: Deps, token: str, *, with_roles: bool = False) -> Auth | None:
     """The caller behind a presented bearer token, or None when it is unknown or expired.
 
-    One query (credential, user and MFA state joined) through the unique token-hash index,
+    One query (credential, user and MFA state joined; with ``with_roles`` the user's roles
+    too) through the unique token-hash index,
     and no write: the last-use time goes into this process's buffer
     (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background thread writes
     every few seconds.
     """
     now = deps.clock()
-    credential = deps.session.scalars(_BY_TOKEN_HASH,
-                                      {"token_hash": hash_token(token)}).first()
+    parameters = {"token_hash": hash_token(token)}
+    credential = (deps.session.scalars(_BY_TOKEN_HASH_WITH_ROLES, parameters).unique().first()
+                  if with_roles else deps.session.scalars(_BY_TOKEN_HASH, parameters).first())
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         return None
     deps.last_access.record(credential.id, now, deps.session)

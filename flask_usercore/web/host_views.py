@@ -15,8 +15,13 @@ of them authenticates through the one authenticator of the operations (:mod:`.au
     @usercore.auth_required(kinds={"session", "oauth2"}, scopes={"profile"})
     def profile_card(): ...
 
+    @app.post("/articles/<id>/publish")
+    @usercore.auth_required(roles={"editor"}, permissions={"articles.publish"})
+    def publish(id): ...
+
 A request without a valid token gets the 401 of the wire rules, one whose credential may not
-call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2).
+call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2),
+one whose user lacks a role or permission the 403 ``PermissionDenied`` (docs/roles.md).
 Behind Flask-Login's ``login_required`` (:func:`init_login_manager`) an API request gets the
 same answers, while a browser's page gets what the host chose for a missing login.
 """
@@ -66,11 +71,12 @@ def max_body_bytes() -> int:
     return request_body_limit()
 
 
-def _authenticated(kinds: Collection[str], scopes: Collection[str]) -> Auth:
+def _authenticated(kinds: Collection[str], scopes: Collection[str],
+                   roles: Collection[str] = (), permissions: Collection[str] = ()) -> Auth:
     """Authenticate a host's request; the transaction goes on into the host's view."""
     uow = usercore_state().deps.uow
     try:
-        auth = authenticate(kinds, scopes)
+        auth = authenticate(kinds, scopes, roles=roles, permissions=permissions)
     except BaseException:
         uow.rollback()
         raise
@@ -98,13 +104,18 @@ def _fresh(fresh: bool | int) -> None:
         raise
 
 
-def auth_required(*, kinds: Collection[str] = USER_KINDS,
-                  scopes: Collection[str] = (), fresh: bool | int = False) -> Callable[[F], F]:
-    """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
+def auth_required(*, kinds: Collection[str] = USER_KINDS, scopes: Collection[str] = (),
+                  roles: Collection[str] = (), permissions: Collection[str] = (),
+                  fresh: bool | int = False) -> Callable[[F], F]:
+    """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens)
+    whose user holds every role of ``roles`` and every permission of ``permissions``.
 
-    The check is the one our operations use. Errors answer with our JSON bodies (401/403),
-    whatever the host's own error handlers do. The last-use time of the credential goes into
-    the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
+    The check is the one our operations use; a missing role or permission is the 403
+    ``PermissionDenied`` (its body names them in ``missingRoles``/``missingPermissions``),
+    and the roles come with the token's query (no query of their own). Errors answer with
+    our JSON bodies (401/403), whatever the host's own error handlers do. The last-use time
+    of the credential goes into the process's buffer
+    (``flask_usercore/runtime/last_access.py``): no database write.
 
     ``fresh``: the view changes how one signs in, like our operations declared so
     (docs/security.md): it needs a session whose user proved who they are within
@@ -113,12 +124,13 @@ def auth_required(*, kinds: Collection[str] = USER_KINDS,
     API and OAuth2 tokens pass only with the password.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
+    roles, permissions = frozenset(roles), frozenset(permissions)
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
-                _authenticated(kinds, scopes)
+                _authenticated(kinds, scopes, roles, permissions)
                 if fresh is not False:
                     _fresh(fresh)
             except UserCoreError as exc:
@@ -138,12 +150,16 @@ class LoginUser:
     """
 
     is_authenticated = True
-    is_active = True
     is_anonymous = False
 
     def __init__(self, auth: Auth) -> None:
         self.auth = auth
         self.user = auth.user
+
+    @property
+    def is_active(self) -> bool:
+        """False for a disabled account (none gets this far: its credentials are ended)."""
+        return self.user.disabled_at is None
 
     def get_id(self) -> str:
         return str(self.user.id)

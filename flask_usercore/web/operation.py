@@ -137,6 +137,8 @@ class Operation:
     #: user id), else the caller's.
     mail_to: str | None = None
     mail_account: str | None = None
+    #: Permissions the caller's user must hold (``services/roles.py``; the admin API's).
+    permissions: tuple[str, ...] = ()
 
     @property
     def auth(self) -> bool:
@@ -161,7 +163,8 @@ class CapabilityBlueprint(Blueprint):
                   tags: Sequence[str] = ("User",),
                   error_format: Literal["wire", "oauth2"] = "wire",
                   fresh: bool = False, mail_to: str | None = None,
-                  mail_account: str | None = None) -> Callable[[F], F]:
+                  mail_account: str | None = None,
+                  permissions: Sequence[str] = ()) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -179,7 +182,8 @@ class CapabilityBlueprint(Blueprint):
                        error_format=error_format, writes=writes, runs=runs,
                        confirmation=confirmation,
                        alternatives=tuple((alternatives or {}).items()), fresh=fresh,
-                       mail_to=mail_to, mail_account=mail_account)
+                       mail_to=mail_to, mail_account=mail_account,
+                       permissions=tuple(permissions))
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
@@ -198,7 +202,7 @@ class CapabilityBlueprint(Blueprint):
                         state.limiter.hit(op.rate_limit_group, request.remote_addr or "")
                     uow.start(op.runs)
                     if op.kinds:
-                        authenticate(op.kinds, op.scopes)
+                        authenticate(op.kinds, op.scopes, permissions=op.permissions)
                     if op.fresh and not op.confirmation:  # header only: before the body
                         _recent_authentication(op, body_schema, None)
                     if query_schema is not None:

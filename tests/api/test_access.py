@@ -58,6 +58,8 @@ def expected(op: Operation, name: str) -> int | None:
         return 403
     if kind == "oauth2" and not set(op.scopes) <= {roles}:
         return 403
+    if op.permissions:  # the admin API: the user holds no permission
+        return 403
     if op.fresh and kind != "session":
         return 401  # ReauthenticationRequired: only a fresh session passes without password
     return None
@@ -124,6 +126,10 @@ def test_every_kind_on_every_operation(app: Flask, client: FlaskClient,
             assert client_auth or response.status_code not in (401, 403), where
             continue
         assert response.status_code == want, where
+        if want == 403 and response.json["type"] == "PermissionDenied":
+            # a user without the permission (tests/api/test_admin.py)
+            assert op.permissions and response.json["missingPermissions"], where
+            continue
         refused = "Forbidden" if want == 403 else (
             "ReauthenticationRequired" if op.fresh and name != "retrieval_key"
             else "Unauthorized")
