@@ -201,7 +201,7 @@ def _claim(deps: Deps, ids: list[uuid.UUID] | None, limit: int) -> list[Claimed]
             if ids is not None:
                 query = query.where(OutboxMessage.id.in_(ids))
             candidates = [(row.id, row.attempts) for row in deps.session.execute(
-                query.order_by(OutboxMessage.due_at).limit(limit)
+                query.order_by(OutboxMessage.due_at, OutboxMessage.created_at).limit(limit)
                 .with_for_update(skip_locked=True))]
         won: list[uuid.UUID] = []
         for message_id, _ in candidates:
