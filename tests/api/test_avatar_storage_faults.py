@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from flask_usercore import hooks
 from flask_usercore.models import StoredFile
-from tests.api.test_avatar import Avatar, avatar_app, png  # noqa: F401 (a fixture)
+from tests.api.avatar_support import Avatar, avatar_app_fixture  # noqa: F401 (a fixture)
+from tests.api.test_avatar import png
 
 
 def everything(folder: Path) -> list[str]:

@@ -329,7 +329,7 @@ def test_concurrent_deliveries_send_every_row_once(
                     report = deliver_due(deps, batch=3)
                     if not report.sent and not remaining(app):
                         break
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
