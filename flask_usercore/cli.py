@@ -237,30 +237,39 @@ def deliver_command(loop: bool, interval: float, batch: int) -> None:
     """Send the mail and SMS of the outbox that are due: those whose send failed (after
     their retry delay), or whose process died before it sent them.
 
-    Run it from cron (every minute) or with --loop as a service. Safe to run on several
-    hosts at once: each message is claimed by one of them. Drops messages older than
-    USERCORE_DELIVERY_TTL. Prints what it did (per round with --loop).
+    Run it from cron (every minute) or with --loop as a service, which SIGTERM stops after
+    the round in progress. Safe to run on several hosts at once: each message is claimed by
+    one of them. Drops messages older than USERCORE_DELIVERY_TTL. Prints what it did (with
+    --loop: each round that did something); exits with 1 when a send failed.
     """
-    import time
+    import signal
+    import threading
 
     from .services.outbox import DeliveryReport, deliver_due
 
     deps = usercore_state().deps
-    while True:
-        report = DeliveryReport()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if loop else None
+    try:
         while True:
-            step = deliver_due(deps, batch=batch)
-            report.add(step)
-            if step.sent + step.failed < batch:
-                break
-        if not loop or report.sent or report.failed or report.expired:
-            click.echo(f"sent {report.sent}, failed {report.failed} (retried later), "
-                       f"dropped {report.expired} expired")
-        if not loop:
-            if report.failed:
-                sys.exit(1)
-            return
-        time.sleep(interval)
+            report = DeliveryReport()
+            while True:
+                step = deliver_due(deps, batch=batch)
+                report.add(step)
+                if step.sent + step.failed < batch:
+                    break
+            if not loop or report.sent or report.failed or report.expired:
+                click.echo(f"sent {report.sent}, failed {report.failed} (retried later), "
+                           f"dropped {report.expired} expired")
+            if not loop:
+                if report.failed:
+                    sys.exit(1)
+                return
+            if stop.wait(interval):
+                return
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @usercore_cli.command("purge")
