@@ -41,8 +41,9 @@ class Mail:
 
 @runtime_checkable
 class Mailer(Protocol):
-    """Delivers mail, after the operation's commit. A raise is logged and sent as the
-    ``delivery_failed`` signal; the operation has succeeded all the same."""
+    """Delivers mail, after the operation's commit (from the outbox: ``services/outbox.py``).
+    A raise is logged and sent as the ``delivery_failed`` signal, and the mail is retried
+    by ``flask usercore deliver``; the operation has succeeded all the same."""
 
     def send(self, mail: Mail) -> None: ...
 
