@@ -18,6 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from flask_usercore import UserCore, current_user
+from flask_usercore.hooks import recipient_ref
 from flask_usercore.signals import user_registered
 
 db = SQLAlchemy()
@@ -63,8 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @user_registered.connect_via(app)
     def greet(sender: Flask, user: Any, **extra: Any) -> None:
-        log.warning("new user %s registered; their code is in %s", user.email,
-                    app.config["USERCORE_MAIL_OUTBOX"])
+        # never an address in the log: its recipient_ref finds the user's mails there
+        log.warning("new user %s registered (mail to %s); their code is in %s", user.id,
+                    recipient_ref(user.email), app.config["USERCORE_MAIL_OUTBOX"])
 
     @app.get("/")
     def index() -> Any:

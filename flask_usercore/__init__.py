@@ -11,6 +11,7 @@ from .errors import UserCoreError, ValidationFailed
 from .extension import UserCore
 from .hooks import (
     AvatarStorage,
+    DeliveryQueue,
     FileOutboxMailer,
     FileOutboxSmsSender,
     LocalAvatarStorage,
@@ -35,6 +36,7 @@ __all__ = [
     "AvatarStorage",
     "Base",
     "ConfigError",
+    "DeliveryQueue",
     "FileOutboxMailer",
     "FileOutboxSmsSender",
     "LocalAvatarStorage",

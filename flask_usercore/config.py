@@ -143,6 +143,11 @@ class UserCoreConfig:
     poll_mute_days: int = 30
     #: Write every SMS as a text file into this folder (else SMS are logged).
     sms_outbox: str = ""
+    #: Seconds a mail or SMS is retried before it is dropped unsent (``flask usercore deliver``).
+    delivery_ttl: int = 24 * 3600
+    #: Seconds before a failed mail or SMS is tried again, doubled after each failure (at most
+    #: an hour); also the longest a send may take before another delivery may retry it.
+    delivery_retry_seconds: int = 60
     #: Phone codes sent, per number and per user (resends included); empty turns it off.
     sms_ratelimit: str = "1/minute;5/hour;10/day"
     #: Mails of the operations that send them on request, per recipient and per account.
@@ -197,7 +202,8 @@ class UserCoreConfig:
                      "argon2_parallelism", "lockout_seconds", "lockout_window",
                      "mfa_first_factor_ttl", "last_access_flush_seconds", "max_api_tokens",
                      "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl",
-                     "redis_timeout_ms", "redis_retry_seconds", "reauth_max_age"):
+                     "redis_timeout_ms", "redis_retry_seconds", "reauth_max_age",
+                     "delivery_ttl", "delivery_retry_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
         if self.lockout_threshold < 0:

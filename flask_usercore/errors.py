@@ -247,6 +247,24 @@ class RateLimited(UserCoreError):
         return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
+class StorageUnavailable(UserCoreError):
+    """503: the file storage refused the write (a read-only or missing folder, no permission,
+    an I/O error); nothing was stored. Try again later."""
+
+    status, type = 503, "StorageUnavailable"
+    message = "the file storage is unavailable, try again later"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "60"}
+
+
+class InsufficientStorage(UserCoreError):
+    """507: the file storage is full (``ENOSPC``, a quota: ``EDQUOT``); nothing was stored."""
+
+    status, type = 507, "InsufficientStorage"
+    message = "the file storage is full"
+
+
 class ServiceUnavailable(RateLimited):
     """503: the rate-limit storage (Redis) is unreachable and ``USERCORE_RATELIMIT_FAIL_OPEN``
     is off (see ``flask_usercore/runtime/guarded_storage.py``), or the database connection

@@ -14,6 +14,7 @@ from .cli import usercore_cli
 from .config import load_config, password_policies
 from .hooks import (
     AvatarStorage,
+    DeliveryQueue,
     FileOutboxMailer,
     FileOutboxSmsSender,
     LocalAvatarStorage,
@@ -30,7 +31,7 @@ from .mail import MailLinks, MailRenderer
 from .migrations import hide_from_flask_migrate
 from .models import User
 from .models.base import Base
-from .models.sqlite import enforce_foreign_keys
+from .models.sqlite import create_private, enforce_foreign_keys
 from .oauth2 import views as oauth2_views
 from .openapi import openapi_view
 from .runtime import request_log
@@ -102,13 +103,18 @@ class UserCore:
     ``UserCore(app, db=db)`` or ``core = UserCore(db=db)`` then ``core.init_app(app)``.
     ``db`` is the host's Flask-SQLAlchemy object: our models live on their own metadata and
     are used through ``db.session``. The hooks default to logging (or the mail outbox).
+    ``delivery_queue``: a job queue the committed mails and SMS are handed to (e.g.
+    :class:`flask_usercore.rq_delivery.RqDeliveryQueue`) instead of being sent in the
+    request's process.
     """
 
     def __init__(self, app: Flask | None = None, *, db: SQLAlchemy,
                  mailer: Mailer | None = None, sms_sender: SmsSender | None = None,
                  visibility: Visibility | None = None, location: LocationLookup | None = None,
-                 avatar_storage: AvatarStorage | None = None) -> None:
+                 avatar_storage: AvatarStorage | None = None,
+                 delivery_queue: DeliveryQueue | None = None) -> None:
         self.db = db
+        self.delivery_queue = delivery_queue
         self.mailer = mailer
         self.sms_sender = sms_sender
         self.visibility = visibility
@@ -148,11 +154,12 @@ class UserCore:
             mails=MailRenderer(app.jinja_env, links=MailLinks.from_config(config),
                                product=config.mfa_issuer),
             lockout=Lockout(limiter.storage, config), sender=app,
-            location=self.location or NoLocation(),
+            location=self.location or NoLocation(), delivery_queue=self.delivery_queue,
             last_access=LastAccess(config.last_access_flush_seconds,
                                    shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
         enforce_foreign_keys(app, self.db, on=config.sqlite_foreign_keys)
+        create_private(app, self.db)
         _bind_unit_of_work(app, self.db, deps.uow)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)

@@ -10,6 +10,7 @@ Avatars go to a local folder (``USERCORE_AVATAR_FOLDER``, default under the inst
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -40,10 +41,22 @@ class Mail:
 
 @runtime_checkable
 class Mailer(Protocol):
-    """Delivers mail, after the operation's commit. A raise is logged and sent as the
-    ``delivery_failed`` signal; the operation has succeeded all the same."""
+    """Delivers mail, after the operation's commit (from the outbox: ``services/outbox.py``).
+    A raise is logged and sent as the ``delivery_failed`` signal, and the mail is retried
+    by ``flask usercore deliver``; the operation has succeeded all the same."""
 
     def send(self, mail: Mail) -> None: ...
+
+
+@runtime_checkable
+class DeliveryQueue(Protocol):
+    """Hands the outbox's messages to a job queue instead of sending them in the request's
+    process (``UserCore(..., delivery_queue=...)``; ``flask_usercore.rq_delivery`` is one for
+    RQ). ``enqueue`` is called after the commit with the id of a row of the outbox; the job
+    calls :func:`flask_usercore.services.outbox.deliver_message` in an app context. A raise
+    is logged: the row waits for ``flask usercore deliver``."""
+
+    def enqueue(self, message_id: uuid.UUID) -> None: ...
 
 
 @runtime_checkable
@@ -114,7 +127,10 @@ class LoggingMailer:
 
 class FileOutboxMailer:
     """Writes every mail as an RFC 5322 ``.eml`` file into ``folder``, named
-    ``YYYYmmdd-HHMMSS-ffffff-<12 hex digits>.eml`` (sorted by name, in the order sent)."""
+    ``YYYYmmdd-HHMMSS-ffffff-<12 hex digits>.eml`` (sorted by name, in the order sent).
+
+    The files hold codes in clear: each is created readable by its owner only (``0600``),
+    and appears whole or not at all (a full disk leaves no file behind)."""
 
     def __init__(self, folder: Path | str, sender: str = "no-reply@localhost") -> None:
         self.folder = Path(folder)
@@ -128,11 +144,10 @@ class FileOutboxMailer:
         message.set_content(mail.body, cte="8bit")  # readable as-is in the .eml file
         if mail.html is not None:
             message.add_alternative(mail.html, subtype="html", cte="8bit")
-        self.folder.mkdir(parents=True, exist_ok=True)
         # microseconds: the names sort in the order the mails were sent
-        name = f"{utcnow():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:12]}.eml"
-        (self.folder / name).write_bytes(bytes(message))
-        logger.info("mail to %s written to %s", mail.to, self.folder / name)
+        path = self.folder / f"{utcnow():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:12]}.eml"
+        write_file(path, bytes(message), mode=0o600)
+        logger.info("mail to %s written to %s", recipient_ref(mail.to), path)
 
 
 class LoggingSmsSender:
@@ -143,20 +158,56 @@ class LoggingSmsSender:
 
 
 class FileOutboxSmsSender:
-    """Writes every SMS as a text file into ``folder``: a ``To:`` line, a blank line, the text."""
+    """Writes every SMS as a text file into ``folder``: a ``To:`` line, a blank line, the text
+    (readable by its owner only, ``0600``: it holds the code)."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
 
     def send_sms(self, to: str, text: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         # microseconds: the names sort in the order the messages were sent
         path = self.folder / f"{utcnow():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.txt"
-        path.write_text(f"To: {to}\n\n{text}\n", encoding="utf-8")
-        logger.info("sms to %s written to %s", to, path)
+        write_file(path, f"To: {to}\n\n{text}\n".encode(), mode=0o600)
+        logger.info("sms to %s written to %s", recipient_ref(to), path)
+
+
+def recipient_ref(address: str) -> str:
+    """What logs and signals name instead of a mail address or phone number: the first 16
+    hex digits of its SHA-256 (of the address in lower case). Find a user's messages in the
+    log by computing it for their address."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (the one place the file hooks write bytes)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_file(path: Path, data: bytes, *, mode: int) -> None:
+    """Write ``data`` to ``path`` (its folder created when missing) as a whole: into a hidden
+    ``.part`` file created with ``mode`` (never wider, whatever the umask allows), then
+    renamed over ``path``. Any ``OSError`` (a full disk, a read-only folder) removes the
+    ``.part`` file and is raised: no partial or empty file is ever left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)  # the umask may have narrowed it; never wider than asked
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(partial, path)  # readers never see half a file
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 _STORAGE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,127}")
+#: The name of an unfinished write of :func:`write_file`.
+_PART = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9.-]{0,127}\.[0-9a-f]{8}\.part")
 
 
 class LocalAvatarStorage:
@@ -171,11 +222,26 @@ class LocalAvatarStorage:
         return self.folder / key
 
     def save(self, key: str, data: bytes, mime_type: str) -> None:
-        path = self._path(key)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{key}.{uuid.uuid4().hex[:8]}.part")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # readers never see half a file
+        """Write the file whole or not at all; an ``OSError`` (full disk: ``ENOSPC``,
+        read-only folder: ``EROFS``/``EACCES``) is raised with no file left behind."""
+        write_file(self._path(key), data, mode=0o644)
+
+    def stored_keys(self) -> list[str]:
+        """Every key stored, and the ``.part`` files of writes that never finished (a crash
+        in the middle), for ``flask usercore purge``; empty when the folder is missing."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(entry.name for entry in self.folder.iterdir()
+                      if entry.is_file() and (_STORAGE_KEY.fullmatch(entry.name)
+                                              or _PART.fullmatch(entry.name)))
+
+    def modified(self, key: str) -> float | None:
+        """When ``key`` (or a ``.part`` file of :meth:`stored_keys`) was last written (a POSIX
+        time), or None when it is gone."""
+        try:
+            return self._entry(key).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     def load(self, key: str) -> bytes | None:
         try:
@@ -184,7 +250,13 @@ class LocalAvatarStorage:
             return None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        self._entry(key).unlink(missing_ok=True)
+
+    def _entry(self, key: str) -> Path:
+        """The file of ``key``, or of a leftover ``.part`` name of :meth:`stored_keys`."""
+        if _PART.fullmatch(key):
+            return self.folder / key
+        return self._path(key)
 
     def url(self, key: str) -> str | None:
         return None

@@ -22,7 +22,9 @@ login_failed = usercore_signals.signal("login-failed")
 logged_out = usercore_signals.signal("logged-out")
 #: ``user=User, changed=set[str]`` after profile fields were changed.
 profile_updated = usercore_signals.signal("profile-updated")
-#: ``mail=Mail, error=Exception`` when a mail could not be delivered after its commit.
+#: ``mail=Mail | None, sms_to=str | None, error=Exception, message_id=UUID,
+#: recipient_ref=str, attempts=int, final=bool`` when a mail (or SMS) of the outbox could
+#: not be delivered; ``final``: given up (else ``flask usercore deliver`` retries it).
 delivery_failed = usercore_signals.signal("delivery-failed")
 #: ``user_id=UUID, email=str`` after an account and all its rows were deleted.
 user_deleted = usercore_signals.signal("user-deleted")

@@ -19,6 +19,8 @@ from ..schemas.registration import RegisterSchema
 from ..services.registration import create_user
 from ..state import usercore_state
 from .accounts import GROUPS as ACCOUNT_GROUPS
+from .upkeep import COMMANDS as UPKEEP_COMMANDS
+from .upkeep import purge_rows
 
 #: The fields of the validation errors (a command's field, or a wire path), as the options
 #: that carry them.
@@ -27,7 +29,7 @@ _OPTIONS = {"email": "--email", "password": "--password", ".email": "--email",
             ".person.lastName": "--last-name"}
 
 usercore_cli = AppGroup("usercore", help="flask-usercore administration.")
-for _command in (*OAUTH2_COMMANDS, *ACCOUNT_GROUPS):
+for _command in (*OAUTH2_COMMANDS, *ACCOUNT_GROUPS, *UPKEEP_COMMANDS):
     usercore_cli.add_command(_command)
 
 
@@ -161,17 +163,7 @@ def purge_expired_command(batch: int) -> None:
     Safe to run on several hosts at once (PostgreSQL skips rows another run holds). Prints
     how many rows of each were deleted.
     """
-    from ..services.purge import purge_batch
-
-    deps = usercore_state().deps
-    totals: dict[str, int] = {}
-    while True:
-        counts = purge_batch(deps, batch=batch)
-        deps.uow.commit()
-        for name, count in counts.items():
-            totals[name] = totals.get(name, 0) + count
-        if max(counts.values()) < batch:
-            break
+    totals = purge_rows(batch)
     click.echo(f"deleted {totals['credentials']} credentials, {totals['codes']} "
                f"one-time codes and {totals['oauth2_codes']} OAuth2 authorization codes")
 

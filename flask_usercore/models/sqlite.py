@@ -22,8 +22,9 @@ foreign keys off, or the ``DROP`` of ``usercore_users`` would cascade to every c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, appcontext_pushed
@@ -77,21 +78,48 @@ def enforce_foreign_keys(app: Flask, db: SQLAlchemy, *, on: bool = True) -> None
     Other engines (the host's other binds) are left alone. When ``db.init_app(app)`` has not
     run yet, the listener is installed at the first app context, before any query can run.
     """
-    if not on:
-        return
+    if on:
+        _on_engine(app, db, _install)
+
+
+def create_private(app: Flask, db: SQLAlchemy) -> None:
+    """Have the SQLite file of the engine of the extension's models in ``app``, when it does
+    not exist yet, created readable and writable by its owner only (``0600``: it holds
+    password hashes and the users' data; SQLite gives its journal and WAL files the same
+    mode). An existing file keeps its mode; other databases are left alone."""
+    _on_engine(app, db, _install_private)
+
+
+def _on_engine(app: Flask, db: SQLAlchemy, install: Callable[[Engine], None]) -> None:
+    """``install(engine)`` on the engine of our models: now, or when ``db.init_app(app)``
+    has not run yet, at the first app context, before any query can run."""
     with app.app_context():
         engine = _models_engine(db)
     if engine is not None:
-        _install(engine)
+        install(engine)
         return
 
     def install_later(sender: Flask, **extra: Any) -> None:
         later = _models_engine(db)  # signalled inside the new app context
         if later is not None:
-            _install(later)
+            install(later)
             appcontext_pushed.disconnect(install_later, sender=app)
 
     appcontext_pushed.connect(install_later, sender=app, weak=False)
+
+
+def _create_file(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
+    database = str(cargs[0] if cargs else cparams.get("database") or "")
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(FileExistsError):  # an empty file is an empty SQLite database
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _install_private(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite" and not event.contains(
+            engine, "do_connect", _create_file):
+        event.listen(engine, "do_connect", _create_file)
 
 
 def foreign_keys_enforced(connection: Connection) -> bool:

@@ -6,6 +6,8 @@ mode the operation declares (:class:`RunMode`), and ends it once, with a commit,
 of a read, or a rollback. Services never commit or roll back; they use what it offers:
 
 - :meth:`UnitOfWork.after_commit`: an action (mail, SMS, signal) once the commit is done;
+- :meth:`UnitOfWork.on_rollback`: undo work outside the database (a stored file) when the
+  operation is rolled back, or its commit fails;
 - :meth:`UnitOfWork.connection`: the transaction's connection, for Core statements;
 - :meth:`UnitOfWork.durable`: the one write that outlives a failing operation (a counter of
   wrong guesses, the revocation of a reused refresh token); it refuses to run once the
@@ -58,6 +60,8 @@ CLOSING_WRITE = "usercore_closing_write"
 
 #: Key of the after-commit queue in ``Session.info``.
 _AFTER_COMMIT = "usercore_after_commit"
+#: Key of the on-rollback queue (undoing what the transaction cannot: a file written).
+_ON_ROLLBACK = "usercore_on_rollback"
 #: Key of the operation's run mode in ``Session.info``.
 _MODE = "usercore_mode"
 #: Keys in the pooled connection's ``info``: a write ran in its current transaction; the
@@ -288,6 +292,7 @@ class UnitOfWork:
         session = self.plain()
         self._leave_single_statements(session)
         session.commit()
+        session.info.pop(_ON_ROLLBACK, None)
         self._run_after_commit(session)
 
     def end_read(self) -> None:
@@ -308,20 +313,26 @@ class UnitOfWork:
         """Roll the operation back and drop its after-commit actions."""
         session = self.plain()
         session.info.pop(_AFTER_COMMIT, None)
+        undo = session.info.pop(_ON_ROLLBACK, ())
         self._leave_single_statements(session)
         session.rollback()
+        self._run(undo, "an on-rollback action")
 
     def run_after_commit(self) -> None:
         """Run the queued after-commit actions (after the commit, or the end of a read)."""
         self._run_after_commit(self.plain())
 
+    @classmethod
+    def _run_after_commit(cls, session: Session) -> None:
+        cls._run(session.info.pop(_AFTER_COMMIT, ()), "an after-commit action")
+
     @staticmethod
-    def _run_after_commit(session: Session) -> None:
-        for callback in session.info.pop(_AFTER_COMMIT, ()):
+    def _run(callbacks: Any, what: str) -> None:
+        for callback in callbacks:
             try:
                 callback()
             except Exception:
-                logger.exception("an after-commit action failed: %s",
+                logger.exception("%s failed: %s", what,
                                  getattr(callback, "__qualname__", callback))
 
     # -- the services' side -----------------------------------------------------------
@@ -329,6 +340,12 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the operation has committed; dropped on a rollback."""
         self.plain().info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+    def on_rollback(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` when the operation is rolled back (its commit failing included);
+        dropped once it has committed. For what the database cannot undo: a file the storage
+        wrote for a row that is not stored after all."""
+        self.plain().info.setdefault(_ON_ROLLBACK, []).append(callback)
 
     def connection(self) -> Connection:
         """The connection of the operation's transaction for the library's tables, for Core

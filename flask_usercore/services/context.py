@@ -4,15 +4,14 @@ after-commit queue of the current transaction."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import signals
 from ..config import UserCoreConfig
 from ..hooks import (
     AvatarStorage,
+    DeliveryQueue,
     LocationLookup,
     Mail,
     Mailer,
@@ -30,7 +29,6 @@ from ..security.passwords import PasswordHasher
 from ..security.policy import PolicyRegistry
 from .clock import Clock
 
-logger = logging.getLogger("flask_usercore")
 
 @dataclass(frozen=True, slots=True)
 class Deps:
@@ -62,6 +60,9 @@ class Deps:
     clock: Clock = field(default_factory=Clock)
     #: The app's password policies by name (``security/policy.py``, ``register_policy``).
     policies: PolicyRegistry = field(default_factory=PolicyRegistry)
+    #: Where committed outbox messages go (``services/outbox.py``): None sends them in the
+    #: request's process right after the commit.
+    delivery_queue: DeliveryQueue | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,24 +99,23 @@ def after_commit(deps: Deps, callback: Callable[[], object]) -> None:
     deps.uow.after_commit(callback)
 
 
+def on_rollback(deps: Deps, callback: Callable[[], object]) -> None:
+    """Run ``callback`` should the current transaction be rolled back, or its commit fail
+    (remove a file written for it); dropped once it has committed."""
+    deps.uow.on_rollback(callback)
+
+
 def deliver(deps: Deps, mail: Mail) -> None:
-    """Send ``mail`` after the commit; a failure is logged and signalled, never raised.
+    """Write ``mail`` to the outbox in the current transaction; it is sent after the commit
+    (``services/outbox.py``). A failure is logged and signalled, never raised, and retried by
+    ``flask usercore deliver`` until it goes or expires.
 
     The receivers of :data:`flask_usercore.signals.delivery_failed` get ``mail`` and
-    ``error``; the user can ask for the mail again (the resend operations).
+    ``error`` (and the row's ``message_id``, ``recipient_ref``, ``attempts``, ``final``).
     """
-    after_commit(deps, lambda: deliver_now(deps, mail))
+    from .outbox import enqueue_mail  # it builds on this module
 
-
-def deliver_now(deps: Deps, mail: Mail) -> None:
-    """Send ``mail`` at once; a failure is logged and signalled (``delivery_failed``), never
-    raised. For a mail that goes out after the response (password reset)."""
-    try:
-        deps.mailer.send(mail)
-    except Exception as exc:
-        logger.error("mail %r to %s could not be delivered: %s", mail.subject, mail.to,
-                     type(exc).__name__)
-        signals.delivery_failed.send(deps.sender, mail=mail, error=exc)
+    enqueue_mail(deps, mail)
 
 
 def send_mail(deps: Deps, template: str, to: str, **context: Any) -> None:

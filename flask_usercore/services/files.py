@@ -4,25 +4,41 @@ remove a user's files from the storage.
 An upload is checked and re-encoded (``security/images.py``) before anything is stored; the
 storage (``hooks.AvatarStorage``) gets the clean bytes under a fresh key, the files table a
 row, and the user ``avatarRef`` and ``pictureUrl``. The previous avatar's bytes are deleted
-once the new one is committed. Should the commit fail after the storage wrote, the written
-file is orphaned (never referenced, never served).
+once the new one is committed. A storage that cannot write answers a clear error with
+nothing stored: 507 ``InsufficientStorage`` for a full disk or quota, 503
+``StorageUnavailable`` for any other ``OSError`` (a read-only or missing folder, no
+permission). Should the operation roll back, or its commit fail, after the storage wrote,
+the file is deleted again; a file a crash left behind is deleted by ``flask usercore purge``
+(``services/purge.py``).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 
 from sqlalchemy import delete, select, update
 
 from .. import signals
-from ..errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from ..errors import (
+    Forbidden,
+    InsufficientStorage,
+    NotFound,
+    PayloadTooLarge,
+    StorageUnavailable,
+    ValidationFailed,
+)
 from ..models import StoredFile, UploadToken, User
 from ..security.images import ImageRefused, clean_image
-from .context import Deps, after_commit
+from .context import Deps, after_commit, on_rollback
 
 AVATAR = "avatar"
+#: The ``OSError`` numbers of a full storage (507); any other one is a 503.
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+logger = logging.getLogger("flask_usercore")
 _NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
@@ -81,7 +97,7 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
     file_id = uuid.uuid4()
     name = file_name(declared_name, image.extension)
     key = f"{file_id.hex}.{image.extension}"
-    deps.avatars.save(key, image.data, image.mime_type)
+    save(deps, key, image.data, image.mime_type)
     delete_files(deps, user, AVATAR)  # the old avatar's bytes go after the commit
     stored = StoredFile(id=file_id, user_id=user.id, purpose=AVATAR, name=name,
                         mime_type=image.mime_type, size=len(image.data), width=image.width,
@@ -93,6 +109,21 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
     after_commit(deps, lambda: signals.avatar_changed.send(deps.sender, user=user,
                                                            file=stored))
     return stored
+
+
+def save(deps: Deps, key: str, data: bytes, mime_type: str) -> None:
+    """Store ``data`` under ``key``, deleted again should the transaction not commit.
+
+    507 when the storage is full, 503 when it refuses the write otherwise (its ``OSError``
+    is logged with its errno, once per upload).
+    """
+    on_rollback(deps, lambda: deps.avatars.delete(key))
+    try:
+        deps.avatars.save(key, data, mime_type)
+    except OSError as exc:
+        logger.error("the avatar storage refused a write: %s (%s)", type(exc).__name__,
+                     errno.errorcode.get(exc.errno or 0, exc.errno))
+        raise (InsufficientStorage() if exc.errno in FULL else StorageUnavailable()) from None
 
 
 def get_file(deps: Deps, file_id: str) -> tuple[StoredFile, bytes]:

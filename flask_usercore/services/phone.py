@@ -11,8 +11,6 @@ a number only once it is verified.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select, update
 
 from .. import signals
@@ -20,9 +18,8 @@ from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit
+from .outbox import enqueue_sms
 from .throttle import hashed, throttle
-
-logger = logging.getLogger("flask_usercore")
 
 #: The command field of the number (:class:`~flask_usercore.commands.phone.AddPhone`,
 #: ``VerifyPhone``).
@@ -57,16 +54,9 @@ def _throttle(deps: Deps, user: User, number: str) -> None:
 
 
 def _send(deps: Deps, number: str, code: str) -> None:
-    """Send the code after the commit; a failure is logged (the user can ask again)."""
-    text = f"Your verification code is: {code}"
-
-    def send() -> None:
-        try:
-            deps.sms.send_sms(number, text)
-        except Exception as exc:
-            logger.error("the SMS code could not be delivered: %s", type(exc).__name__)
-
-    after_commit(deps, send)
+    """Write the code's SMS to the outbox; it is sent after the commit, retried while it
+    fails (``services/outbox.py``)."""
+    enqueue_sms(deps, number, f"Your verification code is: {code}")
 
 
 def add_phone(deps: Deps, user: User, raw: str) -> str:

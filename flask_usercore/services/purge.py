@@ -10,6 +10,9 @@ does not end it); any other credential (API token, retrieval key, spent refresh 
 token) past ``expires_at``; a one-time code past its expiry or used; an OAuth2
 authorization code past its expiry (a used one is kept until then, so that a replay is
 recognised and revokes what the first use issued).
+
+``flask usercore purge`` does all that, drops the outbox's expired messages
+(``services/outbox.py``), and deletes the avatar storage's orphans (:func:`purge_files`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 
-from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode
+from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode, StoredFile
 from .context import Deps
 
 #: Rows per ``DELETE``.
@@ -55,3 +58,30 @@ def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
             "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch),
             "oauth2_codes": _delete_batch(deps, OAuth2AuthorizationCode,
                                           OAuth2AuthorizationCode.expires_at <= now, batch)}
+
+
+def purge_files(deps: Deps, *, older_than: int = 3600) -> int | None:
+    """Delete what the avatar storage holds but no row of ``usercore_files`` names, last
+    written more than ``older_than`` seconds ago: a file stored by an upload whose process
+    died before its commit, and the ``.part`` file of a write a crash interrupted (a
+    younger one may be an upload in flight). How many; None when the storage cannot list
+    its files (it lacks ``stored_keys()`` and ``modified(key)``, which
+    ``LocalAvatarStorage`` has).
+    """
+    storage: Any = deps.avatars
+    if not (callable(getattr(storage, "stored_keys", None))
+            and callable(getattr(storage, "modified", None))):
+        return None
+    cutoff = deps.clock().timestamp() - older_than
+    old = [key for key in storage.stored_keys()
+           if (modified := storage.modified(key)) is not None and modified < cutoff]
+    removed = 0
+    for start in range(0, len(old), DEFAULT_BATCH):
+        chunk = old[start:start + DEFAULT_BATCH]
+        known = set(deps.session.scalars(select(StoredFile.storage_key)
+                                         .where(StoredFile.storage_key.in_(chunk))))
+        for key in chunk:
+            if key not in known:
+                storage.delete(key)
+                removed += 1
+    return removed

@@ -47,7 +47,7 @@ def _public_url(file_id: uuid.UUID, name: str) -> str:
 
 @bp.operation("POST", "/files", operation_id="file-create-file", status=201, kinds=(),
               summary="Create a File.", body=FileUploadSchema, body_format="multipart",
-              response=FileMetaSchema, extra_statuses=(403, 413),
+              response=FileMetaSchema, extra_statuses=(403, 413, 503, 507),
               body_limit=_upload_limit)
 def create_file(body: UploadFile) -> StoredFile:
     ref_id = _ref_id()

@@ -30,7 +30,7 @@ from ..runtime.unit_of_work import RunMode, UnitOfWork
 from ..schemas.compiled import Dumper, compiled_dumper
 from ..services import reauth, throttle
 from ..services.access import USER_KINDS
-from ..services.context import Deps, deliver_now
+from ..services.context import Deps, deliver
 from ..state import usercore_state
 from .authenticator import authenticate, current_auth
 from .loading import BodyFormat, header_password, load_body, load_query, wire_errors, wire_name
@@ -82,7 +82,8 @@ class Reply:
 class AfterResponse:
     """A result whose work runs once the answer has been sent (an operation declared
     ``runs=RunMode.AFTER_RESPONSE``): ``value`` is answered at once, then ``work`` runs in
-    a unit of work of its own and the mail it returns is delivered. A failure of the work
+    a unit of work of its own and the mail it returns is delivered (through the outbox, in
+    that unit of work). A failure of the work
     is logged, never raised (the answer is gone)."""
 
     work: Callable[[Deps], Mail | None]
@@ -290,7 +291,8 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
 
 def _after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
     """Run ``work`` once ``response`` has been sent, in an app context and a unit of work
-    of its own, then deliver the mail it returns."""
+    of its own; the mail it returns is written to the outbox in that unit of work and sent
+    after its commit."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def run() -> None:
@@ -300,13 +302,12 @@ def _after_response(response: Response, work: Callable[[Deps], Mail | None]) -> 
             try:
                 uow.start(RunMode.WRITE)
                 mail = work(deps)
-                uow.commit()
+                if mail is not None:
+                    deliver(deps, mail)  # into the outbox, in the work's transaction
+                uow.commit()  # then sent
             except Exception:
                 uow.rollback()
                 logger.exception("work after the response of %s failed", work)
-                return
-            if mail is not None:
-                deliver_now(deps, mail)
 
     response.call_on_close(run)
 

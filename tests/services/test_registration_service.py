@@ -88,7 +88,7 @@ def test_a_mail_that_fails_after_the_commit_is_signalled(make_app: Callable[...,
     app = make_app(mailer=BrokenMailer())
     failed: list[tuple[Mail, Exception]] = []
     with app.app_context(), signals.delivery_failed.connected_to(
-            lambda sender, mail, error: failed.append((mail, error))):
+            lambda sender, mail, error, **extra: failed.append((mail, error))):
         deps = app.extensions["usercore"].deps
         register(deps)  # the account stands: the code can be sent again
         assert count_users(deps) == 1

@@ -4,7 +4,7 @@ Two nullable columns of ``usercore_credentials``; the sessions of before have no
 are not "fresh" (``USERCORE_REAUTH_MAX_AGE``) until their user re-authenticates.
 
 Revision ID: 0010_reauth
-Revises: 0008_roles
+Revises: 0009_outbox
 Create Date: 2026-12-06 00:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0010_reauth"
-down_revision: str | Sequence[str] | None = "0008_roles"
+down_revision: str | Sequence[str] | None = "0009_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
