@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from ..state import usercore_state
 
@@ -26,6 +27,7 @@ def purge_rows(batch: int) -> dict[str, int]:
 
 
 @click.command("deliver")
+@with_appcontext
 @click.option("--loop", is_flag=True, help="Keep running: deliver, wait --interval, again.")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds between two rounds of --loop.")
@@ -71,6 +73,7 @@ def deliver_command(loop: bool, interval: float, batch: int) -> None:
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Rows deleted per statement and commit.")
 @click.option("--files-older-than", default=3600, show_default=True,
@@ -97,6 +100,7 @@ def purge_command(batch: int, files_older_than: int) -> None:
 
 
 @click.command("rq-worker")
+@with_appcontext
 @click.option("--url", required=True, help="Redis URL of the queue (redis://host:6379/0).")
 @click.option("--queue", "queue_name", default="usercore-delivery", show_default=True,
               help="Name of the RQ queue.")
