@@ -42,7 +42,8 @@ class ApiTokenCreateSchema(ApiTokenEditSchema):
 
     command = CreateApiToken
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
-                        validate=[validate.Length(min=1), _unique])
+                        validate=[validate.Length(min=1), _unique],
+                        metadata={"uniqueItems": True})
 
 
 class ApiTokenSchema(ResponseSchema):

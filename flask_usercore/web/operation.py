@@ -89,6 +89,39 @@ class AfterResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer a view builds itself (the OAuth2 endpoints), as the OpenAPI document shows
+    it. ``media``: ``"oauth2"`` RFC 6749's error body, ``"error"`` the wire rules' error,
+    ``"html"`` a page, ``"json"`` the body ``schema``, ``"none"`` no body (a redirect).
+    ``headers``: the headers it carries (``Location``, ``WWW-Authenticate``)."""
+
+    status: int
+    description: str
+    media: tuple[Literal["oauth2", "error", "html", "json", "none"], ...] = ("oauth2",)
+    schema: type[Schema] | None = None
+    headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """The request and answers of a view that reads its request itself (the OAuth2
+    endpoints: Authlib and ``oauth2/hygiene.py`` check their parameters and answer RFC 6749
+    errors). The wrapper loads none of it; the OpenAPI document shows it.
+
+    ``query`` and ``form``: the parameters (a form body is ``form_required`` or optional);
+    ``credentials``: the client's HTTP Basic credentials (``"client"``, RFC 6749 2.3.1) or
+    the resource owner's optional session token (``"owner"``: header or cookie).
+    """
+
+    query: type[Schema] | None = None
+    form: type[Schema] | None = None
+    form_required: bool = True
+    credentials: Literal["client", "owner"] | None = None
+    answers: tuple[Answer, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One operation: everything the wrapper, the OpenAPI document and the tests read."""
 
@@ -126,6 +159,8 @@ class Operation:
     confirmation: str | None = None
     #: Schemas of the other statuses a view may answer with a :class:`Reply`.
     alternatives: tuple[tuple[int, type[Schema]], ...] = ()
+    #: What a view that reads its request itself documents (:class:`Documented`).
+    documented: Documented | None = None
 
     @property
     def auth(self) -> bool:
@@ -148,7 +183,8 @@ class CapabilityBlueprint(Blueprint):
                   confirmation: str | None = None,
                   alternatives: dict[int, type[Schema]] | None = None,
                   tags: Sequence[str] = ("User",),
-                  error_format: Literal["wire", "oauth2"] = "wire") -> Callable[[F], F]:
+                  error_format: Literal["wire", "oauth2"] = "wire",
+                  documented: Documented | None = None) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -156,7 +192,8 @@ class CapabilityBlueprint(Blueprint):
         ``response`` (a :class:`Page` when ``many``), a :class:`Reply` for one of the
         ``alternatives``, an :class:`AfterResponse`, None for an empty ``status`` reply, or
         a ready ``Response``. ``tags``: ``("User",)`` for mittwald's operations; ours that
-        mittwald's document lacks are tagged otherwise (``OAuth2``).
+        mittwald's document lacks are tagged otherwise (``OAuth2``). ``documented``: the
+        request and answers of a view that reads its request itself (:class:`Documented`).
         """
         if runs is None:
             runs = RunMode.READ if method in _SAFE and not writes else RunMode.WRITE
@@ -165,7 +202,8 @@ class CapabilityBlueprint(Blueprint):
                        rate_limit_group, tuple(tags), body_limit=body_limit,
                        error_format=error_format, writes=writes, runs=runs,
                        confirmation=confirmation,
-                       alternatives=tuple((alternatives or {}).items()))
+                       alternatives=tuple((alternatives or {}).items()),
+                       documented=documented)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
