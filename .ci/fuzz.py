@@ -63,6 +63,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=10)
     parser.add_argument("--max-time", type=int, default=75, help="seconds per run")
+    parser.add_argument("--path-regex", default=None,
+                        help="only the operations whose path matches (e.g. oauth2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="usercore-fuzz-") as tmp:
         outbox = Path(tmp) / "outbox"
@@ -88,6 +90,8 @@ def main() -> int:
                 print(f"\n---- schemathesis: {schema}", flush=True)
                 exclusions = [arg for operation_id in excluded
                               for arg in ("--exclude-operation-id", operation_id)]
+                if args.path_regex:
+                    exclusions += ["--include-path-regex", args.path_regex]
                 command = [sys.executable, "-m", "schemathesis.cli", "run", schema, *exclusions,
                            "--url", base_url, "--header", f"Authorization: Bearer {token}",
                            "--checks", CHECKS, "--max-examples", str(args.max_examples),

@@ -175,8 +175,10 @@ _REFUSED = Answer(400, "RFC 6749 `invalid_request` (a missing, repeated or inval
                        "parameter, control characters, too long) and the grant's errors.")
 _TOKEN_401 = Answer(401, "Header token unknown or expired.", ("error",))
 _TOKEN_403 = Answer(403, "Header token of a kind that may not use this page.", ("error",))
-_BACK_TO_CLIENT = ("302: to the client's redirect URI with `code` or `error` (RFC 6749 "
-                   "4.1.2), ")
+_BACK_TO_CLIENT = ("To the client's redirect URI with `code` or `error` (RFC 6749 4.1.2), ")
+#: Any step of the flow: a refused authorization request goes back to a verified client.
+_ERROR_TO_CLIENT = ("an invalid authorization request: its `error` to the client's verified "
+                    "redirect URI (RFC 6749 4.1.2.1).")
 
 AUTHORIZE = Documented(
     query=AuthorizationRequest, credentials="owner", answers=(
@@ -188,11 +190,14 @@ AUTHORIZE = Documented(
 LOGIN_PAGE = Documented(
     query=AuthorizationRequest, credentials="owner", answers=(
         Answer(200, "The sign-in page.", ("html",)),
-        Answer(302, "Signed in already: on to authorize.", ("none",), headers=("Location",)),
+        Answer(302, "Signed in already: on to authorize; or " + _ERROR_TO_CLIENT, ("none",),
+               headers=("Location",)),
         _REFUSED, _TOKEN_401, _TOKEN_403))
 LOGIN = Documented(
     query=AuthorizationRequest, form=LoginForm, answers=(
         Answer(200, "The sign-in page again, asking for the second factor.", ("html",)),
+        Answer(302, _ERROR_TO_CLIENT[0].upper() + _ERROR_TO_CLIENT[1:], ("none",),
+               headers=("Location",)),
         Answer(303, "Signed in (the session cookie is set): on to authorize.", ("none",),
                headers=("Location", "Set-Cookie")),
         Answer(400, "RFC 6749 `invalid_request`: a bad parameter, or the form expired or "
@@ -203,7 +208,8 @@ LOGIN = Documented(
 CONSENT_PAGE = Documented(
     query=AuthorizationRequest, credentials="owner", answers=(
         Answer(200, "The consent page.", ("html",)),
-        Answer(302, "Not signed in: to the login page.", ("none",), headers=("Location",)),
+        Answer(302, "Not signed in: to the login page; or " + _ERROR_TO_CLIENT, ("none",),
+               headers=("Location",)),
         _REFUSED, _TOKEN_401, _TOKEN_403))
 CONSENT = Documented(
     query=AuthorizationRequest, form=ConsentForm, credentials="owner", answers=(
