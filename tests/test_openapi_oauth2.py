@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from flask_usercore.oauth2 import hygiene
 from flask_usercore.schemas.users import country_codes
-from tests.api.oauth2_support import REDIRECT_URI, new_client
+from tests.api.oauth2_support import REDIRECT_URI, new_client, with_real_client
 
 #: The 8 OAuth2 operations the issue names, by operationId: (method, path).
 OAUTH2 = {
@@ -204,23 +204,6 @@ def _cases(operation: Any) -> st.SearchStrategy[tuple[Any, bool, bool]]:
         modes.flatmap(lambda mode: operation.as_strategy(mode)), st.booleans(), st.booleans())
 
 
-def _with_client(case: Any, client_id: str, secret: str | None,
-                 user: dict[str, Any]) -> None:
-    """Swap the real client (its redirect URI, a scope it may have) into a generated case;
-    a token request becomes the user's password grant."""
-    if isinstance(case.query, dict) and "response_type" in case.query:
-        case.query.update(client_id=client_id, redirect_uri=REDIRECT_URI, scope="profile")
-    if isinstance(case.body, dict):
-        case.body["client_id"] = client_id
-        if secret is not None and "client_secret" in case.body:
-            case.body["client_secret"] = secret
-        if "grant_type" in case.body:  # a token request: the user's password grant
-            case.body.update(grant_type="password", username=user["email"],
-                             password=user["password"],
-                             client_secret=secret, scope="profile")
-            case.body.pop("multi_factor_code", None)
-
-
 def _fuzz(operation: Any, client_id: str, secret: str | None,
           user: dict[str, Any]) -> Counter[int]:
     """``EXAMPLES`` cases of ``operation`` checked by ``CHECKS``; the statuses answered."""
@@ -232,7 +215,7 @@ def _fuzz(operation: Any, client_id: str, secret: str | None,
     def run(drawn: tuple[Any, bool, bool]) -> None:
         case, real_client, signed_in = drawn
         if real_client:
-            _with_client(case, client_id, secret, user)
+            with_real_client(case, client_id, secret, user["email"], user["password"])
         headers = {}
         if signed_in:
             headers["Authorization"] = f"Bearer {user['token']}"
