@@ -156,10 +156,8 @@ def _document(result: dict[str, Any], doc: Documented) -> None:
     if not parameters:
         del result["parameters"]
     if doc.form is not None:
-        result["requestBody"] = {"required": doc.form_required, "content": {
+        result["requestBody"] = {"required": True, "content": {
             "application/x-www-form-urlencoded": {"schema": doc.form}}}
-    if doc.description:
-        result["description"] = doc.description
     implied = result["responses"]  # in place of what the declared status implies:
     result["responses"] = {**{str(answer.status): _answer(answer) for answer in doc.answers}}
     for status in ("429", "default"):  # the rate limits, and the wire rules' other errors

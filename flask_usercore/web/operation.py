@@ -108,17 +108,15 @@ class Documented:
     endpoints: Authlib and ``oauth2/hygiene.py`` check their parameters and answer RFC 6749
     errors). The wrapper loads none of it; the OpenAPI document shows it.
 
-    ``query`` and ``form``: the parameters (a form body is ``form_required`` or optional);
+    ``query`` and ``form``: the parameters (a form body is required);
     ``credentials``: the client's HTTP Basic credentials (``"client"``, RFC 6749 2.3.1) or
     the resource owner's optional session token (``"owner"``: header or cookie).
     """
 
     query: type[Schema] | None = None
     form: type[Schema] | None = None
-    form_required: bool = True
     credentials: Literal["client", "owner"] | None = None
     answers: tuple[Answer, ...] = ()
-    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
