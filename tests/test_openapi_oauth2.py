@@ -24,6 +24,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from flask_usercore.oauth2 import hygiene
+from flask_usercore.schemas.text import MULTILINE_PATTERN as MULTILINE
+from flask_usercore.schemas.text import SINGLE_LINE_PATTERN as SINGLE_LINE
 from flask_usercore.schemas.users import country_codes
 from tests.api.oauth2_support import REDIRECT_URI, new_client, with_real_client
 
@@ -99,7 +101,6 @@ def test_every_oauth2_operation_documents_parameters_and_rfc_errors(
 def test_documented_limits_are_the_limits_the_server_enforces(spec: dict[str, Any]) -> None:
     """Every text parameter: at most hygiene.py's length, no control characters; and every
     parameter an OAuth2 endpoint reads by name is among those hygiene.py may name."""
-    from flask_usercore.openapi.fields import SINGLE_LINE
 
     for operation_id in OAUTH2:
         for name, schema in _parameters(spec, operation_id).items():
@@ -109,6 +110,31 @@ def test_documented_limits_are_the_limits_the_server_enforces(spec: dict[str, An
             assert schema["maxLength"] == hygiene.LIMITS.get(name, hygiene.DEFAULT_LIMIT), name
             assert "enum" in schema or schema["pattern"] in (
                 SINGLE_LINE, r"^[A-Za-z0-9._~-]{43,128}$"), (operation_id, name)
+
+
+def test_forms_document_the_rule_of_parameters_they_do_not_name(
+        spec: dict[str, Any], client: FlaskClient) -> None:
+    """hygiene.py checks every parameter, the unknown ones too: their names and values."""
+    schemas = spec["components"]["schemas"]
+    for name in ("TokenRequest", "RevocationRequest", "IntrospectionRequest", "LoginForm",
+                 "ConsentForm"):
+        assert schemas[name]["propertyNames"] == {"maxLength": hygiene.NAME_LIMIT,
+                                                  "pattern": SINGLE_LINE}, name
+        assert schemas[name]["additionalProperties"] == {
+            "type": "string", "maxLength": hygiene.DEFAULT_LIMIT, "pattern": SINGLE_LINE}
+    for data in ({"x" * (hygiene.NAME_LIMIT + 1): "1"}, {"a\u0001": "1"},
+                 {"other": "x" * (hygiene.DEFAULT_LIMIT + 1)}):
+        answer = client.post("/v2/oauth2/token", data={"grant_type": "password", **data})
+        assert answer.status_code == 400 and answer.json["error"] == "invalid_request"
+    assert not any("x-usercore" in media for ops in spec["paths"].values()
+                   for op in ops.values()
+                   for media in op.get("requestBody", {}).get("content", {}).values())
+
+
+def test_the_docs_pages_show_the_character_rule_in_words() -> None:
+    from tests.test_docs_pages import operations
+
+    assert set(operations._CHARACTER_RULES) == {SINGLE_LINE, MULTILINE}
 
 
 def test_authorize_without_parameters_names_what_is_missing(
@@ -137,7 +163,6 @@ def test_authorize_without_response_type_redirects_the_error_to_a_verified_clien
 
 
 def test_text_fields_state_the_character_rule(spec: dict[str, Any]) -> None:
-    from flask_usercore.openapi.fields import MULTILINE, SINGLE_LINE
 
     schemas = spec["components"]["schemas"]
     register = schemas["Register"]["properties"]

@@ -21,13 +21,19 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, fields
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from ..schemas.text import Text
+from ..schemas.text import SINGLE_LINE_PATTERN, Text
 from ..web import Answer, Documented
-from .hygiene import DEFAULT_LIMIT, LIMITS
+from .hygiene import DEFAULT_LIMIT, LIMITS, NAME_LIMIT
 
 #: RFC 7636 4.1 and 4.2: what a code verifier and an S256 code challenge look like (Authlib
 #: refuses anything else with ``invalid_request``).
 PKCE = r"^[A-Za-z0-9._~-]{43,128}$"
+#: A form's parameters that the server does not know: ignored, but like every parameter a
+#: name of at most ``NAME_LIMIT`` and a value of at most ``DEFAULT_LIMIT`` characters, no
+#: control characters in either (``hygiene.py``).
+UNKNOWN = {"propertyNames": {"maxLength": NAME_LIMIT, "pattern": SINGLE_LINE_PATTERN},
+           "additionalProperties": {"type": "string", "maxLength": DEFAULT_LIMIT,
+                                    "pattern": SINGLE_LINE_PATTERN}}
 #: The scopes a client may ask for (``clients.KNOWN_SCOPES``; ``openid`` with a signing key).
 SCOPES = "profile openid email"
 
@@ -194,7 +200,7 @@ LOGIN_PAGE = Documented(
                headers=("Location",)),
         _REFUSED, _TOKEN_401, _TOKEN_403))
 LOGIN = Documented(
-    query=AuthorizationRequest, form=LoginForm, answers=(
+    query=AuthorizationRequest, form=LoginForm, unknown=UNKNOWN, answers=(
         Answer(200, "The sign-in page again, asking for the second factor.", ("html",)),
         Answer(302, _ERROR_TO_CLIENT[0].upper() + _ERROR_TO_CLIENT[1:], ("none",),
                headers=("Location",)),
@@ -212,7 +218,8 @@ CONSENT_PAGE = Documented(
                headers=("Location",)),
         _REFUSED, _TOKEN_401, _TOKEN_403))
 CONSENT = Documented(
-    query=AuthorizationRequest, form=ConsentForm, credentials="owner", answers=(
+    query=AuthorizationRequest, form=ConsentForm, unknown=UNKNOWN, credentials="owner",
+    answers=(
         Answer(302, _BACK_TO_CLIENT + "`access_denied` when denied.", ("none",),
                headers=("Location",)),
         Answer(303, "Not signed in: to the login page.", ("none",), headers=("Location",)),
@@ -220,7 +227,7 @@ CONSENT = Documented(
                     "came from elsewhere (CSRF)."),
         _TOKEN_401, _TOKEN_403))
 TOKEN = Documented(
-    form=TokenRequest, credentials="client", answers=(
+    form=TokenRequest, unknown=UNKNOWN, credentials="client", answers=(
         Answer(200, "The tokens (RFC 6749 5.1).", ("json",), TokenResponse),
         Answer(400, "RFC 6749 5.2: `invalid_request`, `invalid_client`, `invalid_grant`, "
                     "`unauthorized_client`, `unsupported_grant_type`, `invalid_scope`."),
@@ -228,14 +235,14 @@ TOKEN = Documented(
 _CLIENT_401 = Answer(401, "RFC 6749 5.2 `invalid_client`: the client's authentication "
                           "failed.", headers=("WWW-Authenticate",))
 REVOKE = Documented(
-    form=RevocationRequest, credentials="client", answers=(
+    form=RevocationRequest, unknown=UNKNOWN, credentials="client", answers=(
         Answer(200, "Revoked, or not a token of this client (RFC 7009 2.2).", ("json",),
                Revoked),
         Answer(400, "RFC 6749 5.2 and RFC 7009 2.2.1: `invalid_request`, `invalid_client`, "
                     "`unsupported_token_type`."),
         _CLIENT_401))
 INTROSPECT = Documented(
-    form=IntrospectionRequest, credentials="client", answers=(
+    form=IntrospectionRequest, unknown=UNKNOWN, credentials="client", answers=(
         Answer(200, "The token's facts (RFC 7662 2.2).", ("json",), Introspection),
         Answer(400, "RFC 6749 5.2 and RFC 7009 2.2.1: `invalid_request`, `invalid_client`, "
                     "`unsupported_token_type`."),

@@ -139,6 +139,21 @@ def _answer(answer: Answer) -> dict[str, Any]:
     return described
 
 
+#: Where ``_document`` leaves a form's ``Documented.unknown`` for ``_unknown_parameters``.
+_UNKNOWN = "x-usercore-unknown"
+
+
+def _unknown_parameters(document: dict[str, Any]) -> None:
+    """Merge each form's ``Documented.unknown`` into the schema component of that form."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                unknown = media.pop(_UNKNOWN, None)
+                if unknown is not None:
+                    schemas[media["schema"]["$ref"].rsplit("/", 1)[-1]].update(unknown)
+
+
 def _document(result: dict[str, Any], doc: Documented) -> None:
     """``result`` with what a view that reads its request itself declares it reads and
     answers (the OAuth2 endpoints)."""
@@ -156,8 +171,11 @@ def _document(result: dict[str, Any], doc: Documented) -> None:
     if not parameters:
         del result["parameters"]
     if doc.form is not None:
+        media: dict[str, Any] = {"schema": doc.form}
+        if doc.unknown:  # merged into the form's component by _unknown_parameters
+            media[_UNKNOWN] = dict(doc.unknown)
         result["requestBody"] = {"required": True, "content": {
-            "application/x-www-form-urlencoded": {"schema": doc.form}}}
+            "application/x-www-form-urlencoded": media}}
     implied = result["responses"]  # in place of what the declared status implies:
     result["responses"] = {**{str(answer.status): _answer(answer) for answer in doc.answers}}
     for status in ("429", "default"):  # the rate limits, and the wire rules' other errors
@@ -201,7 +219,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "responses": {"200": {"description": "OK", **_json({"type": "object"})}}}
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _unknown_parameters(document)
+    return document
 
 
 def openapi_view() -> Response:

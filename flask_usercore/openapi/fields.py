@@ -15,14 +15,14 @@ from typing import Any
 
 from marshmallow import fields
 
-from ..schemas.text import Text, no_control_characters
+from ..schemas.text import (
+    MULTILINE_PATTERN,
+    SINGLE_LINE_PATTERN,
+    Text,
+    no_control_characters,
+)
 from ..schemas.users import CountryCode, HttpUrl, country_codes
 
-#: No C0 or C1 control, no U+2028 or U+2029 (a single-line text; a lone surrogate, refused
-#: too, cannot be written in a pattern that keeps astral characters).
-SINGLE_LINE = r"^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*$"
-#: A multi-line text keeps LF and tab.
-MULTILINE = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
 #: Said of every field with the rule (and in the document's description).
 RULE = ("Text refuses control characters (U+0000-U+001F, U+007F-U+009F, lone surrogates; "
         "U+2028 and U+2029 unless multi-line): a 400.")
@@ -42,7 +42,8 @@ def character_rules(self: Any, field: fields.Field[Any], ret: dict[str, Any],
         return {}
     extra: dict[str, Any] = {}
     if "pattern" not in ret and "enum" not in ret:
-        extra["pattern"] = MULTILINE if getattr(field, "multiline", False) else SINGLE_LINE
+        extra["pattern"] = (MULTILINE_PATTERN if getattr(field, "multiline", False)
+                            else SINGLE_LINE_PATTERN)
     if isinstance(field, Text) and not field.format_chars:
         described = ret.get("description")
         extra["description"] = f"{described} {_INVISIBLE}" if described else _INVISIBLE

@@ -15,7 +15,7 @@ and ``query``, call one service, return what it returned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal, TypeVar, cast
@@ -108,13 +108,16 @@ class Documented:
     endpoints: Authlib and ``oauth2/hygiene.py`` check their parameters and answer RFC 6749
     errors). The wrapper loads none of it; the OpenAPI document shows it.
 
-    ``query`` and ``form``: the parameters (a form body is required);
+    ``query`` and ``form``: the parameters (a form body is required); ``unknown``: the JSON
+    Schema keywords (``propertyNames``, ``additionalProperties``) of the form's parameters
+    that ``form`` does not name;
     ``credentials``: the client's HTTP Basic credentials (``"client"``, RFC 6749 2.3.1) or
     the resource owner's optional session token (``"owner"``: header or cookie).
     """
 
     query: type[Schema] | None = None
     form: type[Schema] | None = None
+    unknown: Mapping[str, Any] | None = None
     credentials: Literal["client", "owner"] | None = None
     answers: tuple[Answer, ...] = ()
 

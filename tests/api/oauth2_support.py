@@ -87,8 +87,10 @@ def with_real_client(case: Any, client_id: str, secret: str | None, email: str,
         case.query.update(client_id=client_id, redirect_uri=REDIRECT_URI, scope="profile")
     if isinstance(case.body, dict):
         case.body["client_id"] = client_id
-        if secret is not None and "client_secret" in case.body:
+        if secret is not None:
             case.body["client_secret"] = secret
+        if isinstance(case.headers, dict):  # HTTP Basic too would be two credentials
+            case.headers.pop("Authorization", None)
         if "grant_type" in case.body:
             case.body.update(grant_type="password", username=email, password=password,
                              client_secret=secret, scope="profile")
