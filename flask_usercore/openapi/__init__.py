@@ -121,6 +121,7 @@ _MEDIA: dict[str, tuple[str, Any]] = {
 
 
 def _answer(answer: Answer) -> dict[str, Any]:
+    """The OpenAPI response object of ``answer``."""
     content: dict[str, list[Any]] = {}
     for media in answer.media:
         if media == "json":
@@ -177,7 +178,7 @@ def _document(result: dict[str, Any], doc: Documented) -> None:
         result["requestBody"] = {"required": True, "content": {
             "application/x-www-form-urlencoded": media}}
     implied = result["responses"]  # in place of what the declared status implies:
-    result["responses"] = {**{str(answer.status): _answer(answer) for answer in doc.answers}}
+    result["responses"] = {str(answer.status): _answer(answer) for answer in doc.answers}
     for status in ("429", "default"):  # the rate limits, and the wire rules' other errors
         result["responses"].setdefault(status, implied[status])
 
