@@ -51,6 +51,8 @@ class Ledger:
     stale_reads: list[str] = field(default_factory=list)
     sessions: int = 0
     seconds: float = 0.0
+    #: (monotonic start, operation, seconds, status) of every request, for ``faults.py``.
+    timeline: list[tuple[float, str, float, int]] = field(default_factory=list)
 
 def merge(ledgers: Iterable[Ledger]) -> Ledger:
     """One ledger of all clients (their users are disjoint)."""
@@ -69,6 +71,7 @@ def merge(ledgers: Iterable[Ledger]) -> Ledger:
         total.stale_reads += part.stale_reads
         total.sessions += part.sessions
         total.seconds = max(total.seconds, part.seconds)
+        total.timeline += part.timeline
     return total
 
 # -- the audit ----------------------------------------------------------------------------

@@ -95,8 +95,12 @@ class Client:
         except (OSError, http.client.HTTPException, ValueError):
             self.conn.close()
             status, payload = 0, None
-        self.ledger.latencies.setdefault(op, []).append(time.perf_counter() - began)
+        took = time.perf_counter() - began
+        self.ledger.latencies.setdefault(op, []).append(took)
         self.ledger.statuses.setdefault(op, Counter())[status] += 1
+        self.ledger.timeline.append((time.monotonic() - took, op, took, status))
+        if status == 503:  # the service asks to wait (faults.py): not in a tight loop
+            time.sleep(0.1)
         return status, payload
 
     def write(self, op: str, ledger: dict[str, Written], email: str, value: str,

@@ -39,14 +39,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory."""
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL",
+                                  f"sqlite:///{Path(app.instance_path) / 'example.db'}")
     app.config.update(
         SECRET_KEY=os.environ.get("SECRET_KEY", "example-app-secret-change-me!"),
-        SQLALCHEMY_DATABASE_URI=os.environ.get(
-            "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'example.db'}"),
+        SQLALCHEMY_DATABASE_URI=database_url,
         USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
         USERCORE_SMS_OUTBOX=os.environ.get("USERCORE_SMS_OUTBOX", "outbox/sms"),
         USERCORE_MFA_ISSUER="example_app",
     )
+    if not database_url.startswith("sqlite"):
+        # a connection the server dropped (a restart) is replaced before a request gets it
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     # Any key from the environment: EXAMPLE_USERCORE_RATELIMIT_AUTH='""' sets
     # USERCORE_RATELIMIT_AUTH to "" (values are parsed as JSON when they can be).
     app.config.from_prefixed_env("EXAMPLE")
@@ -76,5 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         from flask_usercore.migrations import upgrade
 
+        # once per deployment is the rule (docs/deployment.md); here every worker calls it,
+        # which is safe: upgrade() migrates under a lock, the others find nothing left to do
         upgrade()
     return app

@@ -110,6 +110,10 @@ class UserCoreConfig:
     ratelimit_storage_uri: str = "memory://"
     #: While that storage is unreachable: False answers a JSON 503, True goes on without limits.
     ratelimit_fail_open: bool = False
+    #: Connect and read timeout of every Redis call, in milliseconds (no retries).
+    redis_timeout_ms: int = 500
+    #: Seconds a worker stops asking Redis after a failure (the circuit breaker).
+    redis_retry_seconds: int = 5
     #: Limits per client address on login, registration and verification; empty turns them off.
     ratelimit_auth: str = "20/minute;200/hour"
     #: Wrong passwords or second-factor codes for one account before it is locked; 0: off.
@@ -120,6 +124,9 @@ class UserCoreConfig:
     lockout_max_seconds: int = 900
     #: How long an account's failures are remembered, in seconds from the first of them.
     lockout_window: int = 24 * 3600
+    #: Seconds a session stays "fresh" after its user proved who they are (login or
+    #: re-authentication): changes of how one signs in need that, or the password.
+    reauth_max_age: int = 15 * 60
     #: Seconds between two writes of the buffered last-use times of tokens (per worker).
     last_access_flush_seconds: int = 5
     #: API tokens one user may hold.
@@ -138,6 +145,8 @@ class UserCoreConfig:
     sms_outbox: str = ""
     #: Phone codes sent, per number and per user (resends included); empty turns it off.
     sms_ratelimit: str = "1/minute;5/hour;10/day"
+    #: Mails of the operations that send them on request, per recipient and per account.
+    ratelimit_mail: str = "3/minute;10/hour;20/day"
     #: Folder of the default avatar storage; default ``<instance path>/usercore-avatars``.
     avatar_folder: str = ""
     #: Largest avatar file accepted, in bytes.
@@ -187,7 +196,8 @@ class UserCoreConfig:
                      "max_body_bytes", "argon2_time_cost", "argon2_memory_cost",
                      "argon2_parallelism", "lockout_seconds", "lockout_window",
                      "mfa_first_factor_ttl", "last_access_flush_seconds", "max_api_tokens",
-                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl"):
+                     "retrieval_key_ttl", "password_reset_ttl", "support_code_ttl",
+                     "redis_timeout_ms", "redis_retry_seconds", "reauth_max_age"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"USERCORE_{name.upper()} must be a positive integer")
         if self.lockout_threshold < 0:
@@ -264,11 +274,12 @@ class UserCoreConfig:
         unknown = set(self.avatar_mime_types) - set(AVATAR_TYPES)
         if unknown or not self.avatar_mime_types:
             raise ConfigError(f"USERCORE_AVATAR_MIME_TYPES must be some of {list(AVATAR_TYPES)}")
-        if self.sms_ratelimit:
+        for name in ("sms_ratelimit", "ratelimit_mail"):
             try:
-                parse_many(self.sms_ratelimit)
+                parse_many(getattr(self, name)) if getattr(self, name) else None
             except ValueError as exc:
-                raise ConfigError(f"USERCORE_SMS_RATELIMIT is not a limit string: {exc}") from None
+                raise ConfigError(f"USERCORE_{name.upper()} is not a limit string: "
+                                  f"{exc}") from None
 
     @property
     def outbox_path(self) -> Path | None:

@@ -105,6 +105,38 @@ class Unauthorized(UserCoreError):
         return {"WWW-Authenticate": 'Bearer realm="usercore"'}
 
 
+class ReauthenticationRequired(Unauthorized):
+    """401: the operation changes how one signs in and the caller's session is not fresh
+    (``USERCORE_REAUTH_MAX_AGE``), or the credential is no session; the password in the body
+    or the ``x-apitree-password`` header, or a new login, lets it through. RFC 9470's
+    ``insufficient_user_authentication`` challenge with ``max_age``."""
+
+    type = "ReauthenticationRequired"
+    message = ("this change needs a recent login: send your password in the "
+               "x-apitree-password header (or the body's password), or log in again "
+               "(POST /v2/authenticate) and repeat the request")
+
+    def __init__(self, max_age: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.max_age = max_age
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="usercore", '
+                                    'error="insufficient_user_authentication", '
+                                    'error_description="a recent login is required", '
+                                    f"max_age={self.max_age}"}
+
+
+class InvalidToken(Unauthorized):
+    """401 for a bearer token that was presented but is unknown, expired or revoked: RFC 6750
+    3.1's ``error="invalid_token"`` (a request without a token gets no error code)."""
+
+    message = "the access token is invalid or expired"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="usercore", error="invalid_token"'}
+
+
 class Forbidden(UserCoreError):
     status, type, message = 403, "Forbidden", "you may not access this resource"
 
@@ -121,6 +153,31 @@ class InsufficientScope(Forbidden):
     def headers(self) -> dict[str, str]:
         scope = f', scope="{self.scopes}"' if self.scopes else ""
         return {"WWW-Authenticate": f'Bearer error="insufficient_scope"{scope}'}
+
+
+class PermissionDenied(Forbidden):
+    """403 ``PermissionDenied``: the user lacks a role or permission the view or operation
+    needs (``auth_required(roles=, permissions=)``, the admin API); the body names them in
+    ``missingRoles`` and ``missingPermissions``."""
+
+    type = "PermissionDenied"
+
+    def __init__(self, roles: Iterable[str] = (), permissions: Iterable[str] = (),
+                 message: str | None = None) -> None:
+        self.roles, self.permissions = sorted(roles), sorted(permissions)
+        needed = [f"role {name}" for name in self.roles]
+        needed += [f"permission {name}" for name in self.permissions]
+        super().__init__(message or "this needs the " + " and the ".join(needed))
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "missingRoles": self.roles,
+                "missingPermissions": self.permissions}
+
+
+class AccountDisabled(Unauthorized):
+    """401 ``AccountDisabled``: a credential of an account an admin has disabled."""
+
+    type, message = "AccountDisabled", "this account has been disabled"
 
 
 class NotFound(UserCoreError):
@@ -192,7 +249,8 @@ class RateLimited(UserCoreError):
 
 class ServiceUnavailable(RateLimited):
     """503: the rate-limit storage (Redis) is unreachable and ``USERCORE_RATELIMIT_FAIL_OPEN``
-    is off (see ``flask_usercore/runtime/guarded_storage.py``)."""
+    is off (see ``flask_usercore/runtime/guarded_storage.py``), or the database connection
+    was lost or refused (``flask_usercore/runtime/outage.py``)."""
 
     status, type = 503, "ServiceUnavailable"
     message = "the service is temporarily unavailable, try again later"

@@ -45,6 +45,7 @@ from .services.access import USER_KINDS
 from .services.context import Auth, Deps
 from .state import EXTENSION_KEY, UserCoreState, usercore_state
 from .views import (
+    admin,
     api_tokens,
     authentication,
     avatar,
@@ -91,6 +92,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     avatar.bp,
     files.bp,
     oauth2_views.bp,
+    admin.bp,
 )
 
 
@@ -128,7 +130,9 @@ class UserCore:
         mailer = self.mailer or (FileOutboxMailer(config.outbox_path, config.mail_sender)
                                  if config.outbox_path else LoggingMailer())
         limiter = RateLimiter(config.ratelimit_storage_uri, config.ratelimit_auth,
-                              fail_open=config.ratelimit_fail_open)
+                              fail_open=config.ratelimit_fail_open,
+                              timeout_ms=config.redis_timeout_ms,
+                              retry_seconds=config.redis_retry_seconds)
         deps = Deps(
             session=self.db.session, uow=UnitOfWork(self.db.session), config=config,
             policies=password_policies(app, config),
@@ -191,12 +195,16 @@ class UserCore:
         return found.user if found is not None else None
 
     def auth_required(self, view: F | None = None, /, *, kinds: Collection[str] = USER_KINDS,
-                      scopes: Collection[str] = ()) -> Any:
+                      scopes: Collection[str] = (), roles: Collection[str] = (),
+                      permissions: Collection[str] = (), fresh: bool | int = False) -> Any:
         """Protect a view of the host app with our tokens (:func:`flask_usercore.auth_required`).
 
-        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...)``.
+        ``@usercore.auth_required`` or ``@usercore.auth_required(kinds=..., scopes=...,
+        roles=..., permissions=...)`` (the user must hold every one listed); ``fresh=True``
+        (or seconds): a recent login or the password (docs/security.md).
         """
-        decorator = auth.auth_required(kinds=kinds, scopes=scopes)
+        decorator = auth.auth_required(kinds=kinds, scopes=scopes, roles=roles,
+                                       permissions=permissions, fresh=fresh)
         return decorator(view) if view is not None else decorator
 
     def init_login_manager(self, login_manager: Any, *, kinds: Collection[str] = USER_KINDS,

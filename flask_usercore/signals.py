@@ -71,3 +71,12 @@ oauth2_token_issued = usercore_signals.signal("oauth2-token-issued")
 #: ``user_id=UUID, client_id=str, reason=str`` after OAuth2 tokens were revoked (``revoked``,
 #: ``consent_withdrawn``, ``code_reused``, ``refresh_token_reused``).
 oauth2_token_revoked = usercore_signals.signal("oauth2-token-revoked")
+#: ``user=User, actor=User | None`` after an account was disabled (its sessions, tokens and
+#: OAuth2 grants ended); ``actor`` None: the CLI.
+user_disabled = usercore_signals.signal("user-disabled")
+#: ``user=User, actor=User | None`` after a disabled account was enabled again.
+user_enabled = usercore_signals.signal("user-enabled")
+#: ``entry=AdminAuditEntry`` after every admin action (admin API and ``flask usercore``
+#: account commands), once it is recorded: ``entry.actor``, ``entry.action``,
+#: ``entry.target_user_id``, ``entry.details``.
+admin_action = usercore_signals.signal("admin-action")

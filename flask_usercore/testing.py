@@ -45,6 +45,7 @@ from .commands.registration import Person, Register
 from .hooks import FileOutboxMailer, FileOutboxSmsSender, Mail
 from .services.authentication import start_session
 from .services.context import ClientInfo
+from .services.reauth import PASSWORD as PASSWORD_LOGIN
 from .services.registration import create_user
 from .state import usercore_state
 from .web.transport import COOKIE_NAME
@@ -129,14 +130,15 @@ def login(app: Flask, user: CreatedUser | uuid.UUID) -> str:
     """The access token of a new session of ``user`` (committed), as a login would give.
 
     No password is checked and no second factor asked for, and no rate limit or lockout
-    counts it; the ``login_succeeded`` signal is sent. Send the token as
+    counts it; the session is fresh, as after a password login
+    (``USERCORE_REAUTH_MAX_AGE``); the ``login_succeeded`` signal is sent. Send the token as
     ``Authorization: Bearer <token>`` (:func:`login_client` does).
     """
     user_id = user.id if isinstance(user, CreatedUser) else user
     with app.app_context():
         deps = usercore_state(app).deps
         try:
-            issued = start_session(deps, user_id, _TEST_CLIENT)
+            issued = start_session(deps, user_id, _TEST_CLIENT, proof=PASSWORD_LOGIN)
             deps.uow.commit()
         except BaseException:
             deps.uow.rollback()

@@ -8,6 +8,7 @@ The subprocesses import this checkout's ``flask_usercore`` (it comes first on th
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, make_url
@@ -68,6 +70,17 @@ def free_port() -> int:
         return port
 
 
+def stop(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    """Stop ``process`` (one this test started) with ``sig``; SIGKILL after ``timeout`` s."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def served(directory: Path, app: str, env: Mapping[str, str] | None = None,
            ready_path: str = "/v2/openapi.json") -> Iterator[str]:
@@ -94,12 +107,7 @@ def served(directory: Path, app: str, env: Mapping[str, str] | None = None,
             time.sleep(0.1)
         yield address
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=10)
 
 
 @contextmanager

@@ -52,6 +52,9 @@ def row_for(table: Table, user_id: uuid.UUID | None,
             parent = parents[0]
             parent_row = row_for(parent.table, user_id if "user_id" in parent.table.c else None,
                                  session)
+            if parent.name not in parent_row:  # a key with a default (a role's id)
+                parent_row[parent.name] = _value(parent.table, parent.name,
+                                                 parent.type.python_type)
             session.execute(insert(parent.table).values(parent_row))
             row[column.name] = parent_row[parent.name]
             continue

@@ -40,6 +40,7 @@ CAPABILITIES: dict[str, str] = {
     "avatar": "Avatar",
     "files": "Files",
     "oauth2": "OAuth2",
+    "admin": "Admin API",
     "meta": "This document",
 }
 #: Capability of operations whose view is not an operation of a capability module.
@@ -211,7 +212,12 @@ def _callers(method: str, operation: dict[str, Any]) -> str:
             if scopes:
                 text += " with scope " + ", ".join(f"`{scope}`" for scope in scopes)
         shown.append(text)
-    return ", ".join(shown) if shown else "a token of any kind"
+    callers = ", ".join(shown) if shown else "a token of any kind"
+    permissions = operation.get("x-usercore-permissions", [])
+    if permissions:  # docs/roles.md
+        callers += "; the user needs the permission " + ", ".join(
+            f"`{name}`" for name in permissions) + " ([admin API](../admin.md))"
+    return callers
 
 
 def _response(status: str, response: dict[str, Any], schemas: dict[str, Any]) -> list[str]:

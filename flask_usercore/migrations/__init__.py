@@ -32,6 +32,7 @@ Writing a new revision (library developers): change the models, then, on a datab
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import re
 import warnings
@@ -40,8 +41,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, appcontext_pushed, current_app
-from sqlalchemy import MetaData, String, Table, column, inspect, select, table
+from flask import Flask, current_app
+from sqlalchemy import MetaData, String, Table, column, inspect, select, table, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..models import Base
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # Alembic (with Mako) is imported only when a migration runs
     from alembic.runtime.migration import MigrationContext
 
 __all__ = [
+    "MIGRATION_LOCK",
     "TABLE_PREFIX",
     "VERSION_TABLE",
     "SchemaConflict",
@@ -144,33 +146,41 @@ class _Both:
         return self.ours(*args) and (self.theirs is None or bool(self.theirs(*args)))
 
 
-def _filter_flask_migrate(app: Flask) -> None:
-    """Add our filters to the ``context.configure`` arguments of ``app``'s Flask-Migrate
-    (``app.extensions["migrate"].configure_args``, which every ``env.py`` of Flask-Migrate
-    passes on), beside any the host gave ``Migrate(...)``; once per ``Migrate.init_app``."""
-    arguments = getattr(app.extensions.get("migrate"), "configure_args", None)
+def _filter_flask_migrate(configuration: Any) -> None:
+    """Add our filters to the ``context.configure`` arguments of a Flask-Migrate
+    configuration (``app.extensions["migrate"]``, whose ``configure_args`` every ``env.py``
+    of Flask-Migrate passes on), beside any the host gave ``Migrate(...)``; once."""
+    arguments = getattr(configuration, "configure_args", None)
     if not isinstance(arguments, dict) or isinstance(arguments.get("include_name"), _Both):
         return
     arguments["include_name"] = _Both(host_include_name, arguments.get("include_name"))
     arguments["include_object"] = _Both(host_include_object, arguments.get("include_object"))
 
 
-def _on_app_context(sender: Flask, **extra: Any) -> None:
-    _filter_flask_migrate(sender)
+class _Extensions(dict[str, Any]):
+    """A Flask app's ``extensions`` that filters Flask-Migrate's configuration as it is
+    registered (``Migrate.init_app`` sets ``extensions["migrate"]``), whenever that is.
+
+    Reading it is a plain dict's, so requests pay nothing (a receiver of
+    ``appcontext_pushed`` would cost every request a signal dispatch)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        if key == "migrate":
+            _filter_flask_migrate(value)
 
 
 def hide_from_flask_migrate(app: Flask) -> None:
     """Keep flask-usercore's tables out of the autogenerate of ``app``'s Flask-Migrate.
 
-    Called by ``init_app``. Whether ``Migrate(app, db)`` ran before or runs after it: the
-    filters are added now, or when the next app context is pushed (``flask db migrate`` and
-    Flask-Migrate's functions run in one), and again after a later ``Migrate.init_app``.
-    Where Flask-Migrate is not installed nothing is hooked (a receiver of
-    ``appcontext_pushed`` costs every request a signal dispatch).
+    Called by ``init_app``. Whether ``Migrate(app, db)`` ran before it or runs after it
+    (again, maybe): the filters are added now, or as Flask-Migrate registers itself. Where
+    Flask-Migrate is not installed nothing is hooked.
     """
-    _filter_flask_migrate(app)
-    if importlib.util.find_spec("flask_migrate") is not None:
-        appcontext_pushed.connect(_on_app_context, sender=app)
+    _filter_flask_migrate(app.extensions.get("migrate"))
+    if (importlib.util.find_spec("flask_migrate") is not None
+            and not isinstance(app.extensions, _Extensions)):
+        app.extensions = _Extensions(app.extensions)
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -218,7 +228,11 @@ def upgrade(revision: str = "head") -> None:
     """Migrate the current app's database up to ``revision`` (default: the newest).
 
     Idempotent: nothing happens when the database is already there. Runs in one transaction,
-    so on PostgreSQL a failing step leaves the database as it was. Raises
+    so on PostgreSQL a failing step leaves the database as it was. Never races: two processes
+    that start on an empty database at once (the workers of ``gunicorn -w 2`` calling it from
+    the app factory) migrate one after the other, the second finding nothing left to do,
+    under a PostgreSQL advisory lock (:data:`MIGRATION_LOCK`) or, on a SQLite file, an
+    exclusive ``flock`` of ``<database>.usercore-migrate.lock`` beside it. Raises
     :class:`SchemaConflict` for usercore tables that no migration made and that differ from
     the models.
 
@@ -230,9 +244,42 @@ def upgrade(revision: str = "head") -> None:
         return
     from alembic import command
 
-    with _engine().connect() as connection, foreign_keys_off(connection), connection.begin():
+    engine = _engine()
+    with _sqlite_file_lock(engine), engine.connect() as connection, \
+            foreign_keys_off(connection), connection.begin():
+        if connection.dialect.name == "postgresql":  # held until this transaction ends
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         _adopt_create_all_schema(connection)
         command.upgrade(alembic_config(connection), revision)
+
+
+#: The PostgreSQL advisory lock key that :func:`upgrade` holds while it migrates (the first
+#: 8 bytes of ``sha256(b"flask-usercore migrations")``, as a signed 64-bit number).
+MIGRATION_LOCK = int.from_bytes(
+    hashlib.sha256(b"flask-usercore migrations").digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive ``flock`` on a file beside a SQLite database file, held while migrating
+    (a separate file: closing a descriptor of the database file itself would drop the
+    POSIX locks that SQLite's own connections in this process hold on it)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock (run the upgrade once per deployment)
+        yield
+        return
+    with open(f"{database}.usercore-migrate.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 @functools.cache

@@ -8,11 +8,14 @@ from .files import StoredFile, UploadToken
 from .mfa import MfaSecret, RecoveryCode
 from .oauth2 import OAuth2AuthorizationCode, OAuth2Client, OAuth2Consent
 from .poll_settings import PollSettings, PollStatus
+from .roles import ADMIN_PERMISSION, AdminAuditEntry, Role
 from .settings import UserSettings
 from .ssh_keys import SshKey
 from .users import User
 
 __all__ = [
+    "ADMIN_PERMISSION",
+    "AdminAuditEntry",
     "Base",
     "CodePurpose",
     "Credential",
@@ -26,6 +29,7 @@ __all__ = [
     "PollSettings",
     "PollStatus",
     "RecoveryCode",
+    "Role",
     "SshKey",
     "StoredFile",
     "UTCDateTime",

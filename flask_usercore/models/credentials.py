@@ -46,6 +46,11 @@ class Credential(UserOwned, Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(512))
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    #: A session's last proof of who its user is: when (the login, or a re-authentication
+    #: with the password), and how (RFC 8176 ``amr`` values separated by spaces: ``pwd``,
+    #: ``otp``, ``mfa``). None on other kinds (never fresh: ``services/reauth.py``).
+    authenticated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    auth_methods: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(lazy="raise")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,12 +26,32 @@ from .base import Base, UserOwned, UTCDateTime, utcnow
 SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
 
 
+#: The loopback IP literals whose port a redirect URI may choose (RFC 8252 7.3).
+LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "::1": "[::1]"}
+
+
+def loopback_without_port(uri: str) -> str | None:
+    """``uri`` without its port when it is ``http`` on a loopback IP literal (``127.0.0.1``
+    or ``[::1]``, no user info), else None: such redirect URIs match on any port (RFC 8252
+    7.3, RFC 9700 2.1), since a native app gets its port from the system at run time."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 (a port that is not a number fails here)
+    except ValueError:
+        return None
+    if (parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS
+            or "@" in parts.netloc):
+        return None
+    return urlunsplit(("http", LOOPBACK_HOSTS[parts.hostname], parts.path, parts.query,
+                       parts.fragment))
+
+
 class OAuth2Client(Base):
     """A registered application: its redirect URIs, grant types and scopes.
 
     ``secret_hash`` is the SHA-256 of a 256-bit random secret (None: a public client).
-    ``redirect_uris`` holds one URI per line, matched exactly; ``grant_types`` and
-    ``scopes`` are space-separated.
+    ``redirect_uris`` holds one URI per line, matched exactly (but for the port of a loopback
+    IP literal); ``grant_types`` and ``scopes`` are space-separated.
     """
 
     __tablename__ = "usercore_oauth2_clients"
@@ -75,8 +96,14 @@ class OAuth2Client(Base):
         return " ".join(requested) if set(requested) <= set(self.scope_list) else None
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        """Exact string comparison with a registered URI (no prefix or pattern match)."""
-        return redirect_uri in self.redirect_uri_list
+        """Exact string comparison with a registered URI (no prefix or pattern match), but
+        for ``http`` on a loopback IP literal, whose port may be any (RFC 8252 7.3)."""
+        uris = self.redirect_uri_list
+        if redirect_uri in uris:
+            return True
+        loopback = loopback_without_port(redirect_uri)
+        return loopback is not None and any(loopback_without_port(uri) == loopback
+                                            for uri in uris)
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.secret_hash is None:
@@ -113,6 +140,8 @@ class OAuth2AuthorizationCode(UserOwned, Base):
     nonce: Mapped[str | None] = mapped_column(String(255))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: When the user signed in (OpenID Connect's ``auth_time``); None: the issue time.
+    auth_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_usercore_oauth2_codes_user_id", "user_id"),
                       Index("ix_usercore_oauth2_codes_client_id", "client_id"))
@@ -129,7 +158,8 @@ class OAuth2AuthorizationCode(UserOwned, Base):
         return self.nonce
 
     def get_auth_time(self) -> int:
-        return int(self.created_at.timestamp())
+        """When the user signed in (the issue time for a code stored without it)."""
+        return int((self.auth_time or self.created_at).timestamp())
 
     def get_acr(self) -> None:
         return None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..security import identity
 from .base import Base, UTCDateTime, utcnow
 from .mfa import MfaSecret
+from .roles import Role, user_roles
 
 #: Casefolding can turn one character into three (``ΐ``), so the key may outgrow the address.
 EMAIL_KEY_LENGTH = 3 * 254
@@ -54,7 +55,13 @@ class User(Base):
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When an admin disabled the account (None: enabled); a disabled account cannot log in.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    #: The user's roles (docs/roles.md): loaded with the token when a check needs them,
+    #: else on first access.
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select",
+                                             order_by=Role.name)
     mfa: Mapped[MfaSecret | None] = relationship(
         primaryjoin=lambda: User.id == MfaSecret.user_id,
         foreign_keys=lambda: [MfaSecret.user_id], uselist=False, viewonly=True, lazy="select")
@@ -68,6 +75,30 @@ class User(Base):
     def _set_email_key(self, name: str, address: str) -> str:
         self.email_key = identity.email_key(address)
         return address
+
+    @property
+    def disabled(self) -> bool:
+        """An admin disabled the account."""
+        return self.disabled_at is not None
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The names of the user's roles."""
+        return frozenset(role.name for role in self.roles)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """Every permission of every role of the user."""
+        return frozenset().union(*(role.permission_set for role in self.roles))
+
+    def has_role(self, role: str | Role) -> bool:
+        """Whether the user holds ``role`` (a name or a :class:`Role`)."""
+        name = role.name if isinstance(role, Role) else role
+        return any(held.name == name for held in self.roles)
+
+    def has_permission(self, permission: str) -> bool:
+        """Whether one of the user's roles grants ``permission``."""
+        return any(permission in role.permission_set for role in self.roles)
 
     @property
     def mfa_setup(self) -> bool:

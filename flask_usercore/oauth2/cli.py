@@ -76,11 +76,15 @@ def list_oauth_clients(as_json: bool) -> None:
                    f"{' '.join(row['grant_types'])}; scopes {' '.join(row['scopes'])})")
 
 
-@click.command("delete-oauth-client")
+@click.command("delete-oauth-client", context_settings={"ignore_unknown_options": True})
 @with_appcontext
 @click.argument("client_id")
 def delete_oauth_client(client_id: str) -> None:
-    """Delete an OAuth2 client with its consents, codes and tokens."""
+    """Delete an OAuth2 client with its consents, codes and tokens.
+
+    New client ids never start with "-"; an older one that does is taken as it is, or
+    after "--" (delete-oauth-client -- -Zq3...).
+    """
     deps = usercore_state().deps
     try:
         delete_client(deps, client_id)

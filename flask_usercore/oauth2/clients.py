@@ -23,8 +23,9 @@ from ..security.tokens import hash_token, new_token
 from ..services.context import Deps
 
 #: Scopes a client may be given: ``profile`` (the Profile operations), OpenID Connect's
-#: ``openid`` and ``email`` (ID token and userinfo claims).
-KNOWN_SCOPES = ("profile", "openid", "email")
+#: ``openid`` and ``email`` (ID token and userinfo claims), ``usercore.admin`` (the admin API
+#: for a user holding that permission: docs/admin.md).
+KNOWN_SCOPES = ("profile", "openid", "email", "usercore.admin")
 GRANT_TYPES = ("authorization_code", "refresh_token", "password")
 DEFAULT_GRANTS = ("authorization_code", "refresh_token")
 _LOOPBACK_NAMES = frozenset({"localhost"})

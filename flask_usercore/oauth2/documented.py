@@ -23,6 +23,7 @@ from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from ..schemas.text import SINGLE_LINE_PATTERN, Text
 from ..web import Answer, Documented
+from .clients import KNOWN_SCOPES
 from .hygiene import DEFAULT_LIMIT, LIMITS, NAME_LIMIT
 
 #: RFC 7636 4.1 and 4.2: what a code verifier and an S256 code challenge look like (Authlib
@@ -34,8 +35,8 @@ PKCE = r"^[A-Za-z0-9._~-]{43,128}$"
 UNKNOWN = {"propertyNames": {"maxLength": NAME_LIMIT, "pattern": SINGLE_LINE_PATTERN},
            "additionalProperties": {"type": "string", "maxLength": DEFAULT_LIMIT,
                                     "pattern": SINGLE_LINE_PATTERN}}
-#: The scopes a client may ask for (``clients.KNOWN_SCOPES``; ``openid`` with a signing key).
-SCOPES = "profile openid email"
+#: The scopes a client may ask for (``openid`` with a signing key).
+SCOPES = " ".join(KNOWN_SCOPES)
 
 
 def param(name: str, description: str, *, required: bool = False, **kwargs: Any) -> Text:

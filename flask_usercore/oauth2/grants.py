@@ -31,6 +31,9 @@ from .parts import oauth2_parts
 #: Client authentication at the token endpoint: HTTP Basic or form fields for confidential
 #: clients, ``client_id`` alone for public ones (which then must prove PKCE).
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+#: The attribute of an authorization request (Authlib's ``OAuth2Request``) that holds when
+#: the resource owner signed in (``pages.py`` sets it; the code keeps it as ``auth_time``).
+AUTH_TIME = "usercore_auth_time"
 
 
 def deps() -> Deps:
@@ -106,7 +109,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
                         redirect_uri=request.payload.redirect_uri or "", scope=request.scope,
                         code_challenge=data.get("code_challenge"),
                         code_challenge_method=data.get("code_challenge_method") or "S256",
-                        nonce=data.get("nonce"))
+                        nonce=data.get("nonce"), auth_time=getattr(request, AUTH_TIME, None))
 
     def query_authorization_code(self, code: str,
                                  client: OAuth2Client) -> OAuth2AuthorizationCode | None:

@@ -5,7 +5,8 @@ and in HTTP Basic client credentials, must be valid UTF-8 text without control c
 (the rule of ``schemas/text.py``: no NUL, no C0 or C1 control, no lone surrogate, no U+2028
 or U+2029) and of a sane length (:data:`LIMITS`, else :data:`DEFAULT_LIMIT`; the limits of
 what the database stores). A request that breaks the rule is refused with RFC 6749's
-``invalid_request`` (``views.py`` and ``pages.py`` render it) and never reaches the
+``invalid_request`` (``views.py`` and ``pages.py`` render it), or ``invalid_client`` when the
+HTTP Basic credentials break it (they authenticate no client), and never reaches the
 database: PostgreSQL cannot store a NUL, nor a ``nonce`` longer than its column.
 
 A refusal's description names a parameter only when it is one of :data:`KNOWN`, and never
@@ -51,11 +52,13 @@ Pairs = Iterable[tuple[str, str]]
 
 @dataclass(frozen=True, slots=True)
 class BadInput:
-    """Why a request is refused (printable ASCII, no value repeated) and the names of the
-    parameters refused (so that none of them is echoed to the client)."""
+    """Why a request is refused (printable ASCII, no value repeated), the names of the
+    parameters refused (so that none of them is echoed to the client) and RFC 6749's error
+    code."""
 
     description: str
     names: frozenset[str]
+    error: str = "invalid_request"
 
 
 def ascii_text(text: str) -> str:
@@ -125,10 +128,14 @@ def check_pairs(pairs: Pairs, raw: bytes | None = None) -> BadInput | None:
     return BadInput(ascii_text(problems[0]), frozenset(names))
 
 
+_CLIENT = "invalid_client"
+
+
 def check_basic(header: str | None) -> BadInput | None:
     """The problem of HTTP Basic client credentials (RFC 6749 2.3.1: the client id and
-    secret are form-urlencoded, joined by ``:`` and base64-encoded), or None. A header that
-    is not Basic, or not base64, is left to the client authentication to refuse."""
+    secret are form-urlencoded, joined by ``:`` and base64-encoded), or None; its error is
+    ``invalid_client`` (RFC 6749 5.2: such credentials authenticate no client). A header
+    that is not Basic, or not base64, is left to the client authentication to refuse."""
     parts = (header or "").split(None, 1)  # as Authlib splits it
     if len(parts) != 2 or parts[0].lower() != "basic":
         return None
@@ -137,17 +144,19 @@ def check_basic(header: str | None) -> BadInput | None:
     except binascii.Error:
         return None
     except ValueError:  # not ASCII: Authlib would fail on it
-        return BadInput("the client credentials must be base64", frozenset({"client_id"}))
+        return BadInput("the client credentials must be base64", frozenset({"client_id"}),
+                        _CLIENT)
     try:
         client_id, _, secret = decoded.decode("utf-8").partition(":")
         values = [("client_id", unquote(client_id, errors="strict")),
                   ("client_secret", unquote(secret, errors="strict"))]
     except UnicodeDecodeError:
-        return BadInput("the client credentials must be UTF-8 text", frozenset({"client_id"}))
+        return BadInput("the client credentials must be UTF-8 text", frozenset({"client_id"}),
+                        _CLIENT)
     for name, value in values:
         problem = value_problem(name, value)
         if problem is not None:
-            return BadInput(problem, frozenset({name}))
+            return BadInput(problem, frozenset({name}), _CLIENT)
     return None
 
 

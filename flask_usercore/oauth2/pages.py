@@ -11,25 +11,32 @@ page, whose form carries a CSRF token. The pages allow no script and cannot be f
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+import re
 import secrets
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Response, current_app, jsonify, redirect, render_template, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..errors import RateLimited, ValidationFailed, WrongCredentials
-from ..models import OAuth2Client, User
+from ..models import OAuth2Client
+from ..models.oauth2 import loopback_without_port
 from ..services import authentication
 from ..services.access import SESSION_ONLY
 from ..services.authentication import SecondFactorChallenge
+from ..services.context import Auth
+from ..services.reauth import authentication_time
 from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.loading import client_info
 from ..web.transport import presented_token, set_session_cookie, trusted_origin
 from . import consents, hygiene
+from .grants import AUTH_TIME
 from .parts import oauth2_parts
 from .server import authorization_server
 
@@ -39,11 +46,12 @@ _CSRF_MAX_AGE = 3600
 SCOPE_TEXT = {"profile": "read and change your profile (name, nickname, picture, ...) and "
                          "change your password when you confirm it",
               "openid": "know who you are (your user id)",
-              "email": "see your e-mail address"}
+              "email": "see your e-mail address",
+              "usercore.admin": "administer the accounts as you may (the admin API)"}
 
 
-def _owner() -> tuple[User | None, bool]:
-    """The session user of this request and whether the token came in a header.
+def _owner() -> tuple[Auth | None, bool]:
+    """The session of this request's user and whether the token came in a header.
 
     A header token that is unknown answers 401, a valid one of another kind 403 (an API
     client); a stale cookie means "not signed in" (a browser: the login page).
@@ -52,7 +60,31 @@ def _owner() -> tuple[User | None, bool]:
     if auth is None:
         return None, False
     presented = presented_token(usercore_state().config, cookie=True)
-    return auth.user, presented is not None and not presented.from_cookie
+    return auth, presented is not None and not presented.from_cookie
+
+
+def login_time(auth: Auth) -> dt.datetime:
+    """When the user of the session ``auth`` last signed in: OpenID Connect's ``auth_time``,
+    and what ``max_age`` is measured against. The one place that says it: the session's
+    login or latest re-authentication (:func:`~flask_usercore.services.reauth.authentication_time`),
+    else its creation (a session's row is created by the login and rotates in place)."""
+    return authentication_time(auth.credential) or auth.credential.created_at
+
+
+def _prompts() -> list[str]:
+    return request.args.get("prompt", "").split()
+
+
+def _login_needed(auth: Auth) -> bool:
+    """Whether the request asks for a new login although ``auth`` is signed in (OpenID
+    Connect Core 3.1.2.1): ``prompt=login``, or a login older than ``max_age`` seconds."""
+    if "login" in _prompts():
+        return True
+    max_age = request.args.get("max_age")
+    if max_age is None:
+        return False
+    age = usercore_state().deps.clock() - login_time(auth)
+    return age > dt.timedelta(seconds=int(max_age))
 
 
 def error_response(error: OAuth2Error) -> Response:
@@ -96,26 +128,48 @@ def refused() -> Response | None:
     return None
 
 
-def _query() -> str:
-    """The authorization request's parameters, to carry through login and consent."""
+def _query(*, signed_in: bool = False) -> str:
+    """The authorization request's parameters, to carry through login and consent; once
+    ``signed_in`` by the login page, without what asked for that login (``prompt=login``,
+    ``max_age``)."""
     keep = [(k, v) for k, v in request.args.items(multi=True)
-            if k not in ("grant_consent", "csrf_token")]
+            if k not in ("grant_consent", "csrf_token") and not (signed_in and k == "max_age")]
+    if signed_in:
+        keep = [(k, " ".join(p for p in v.split() if p != "login") if k == "prompt" else v)
+                for k, v in keep]
+        keep = [(k, v) for k, v in keep if k != "prompt" or v]
     return urlencode(keep)
 
 
-def _to(path: str) -> str:
+def _to(path: str, *, signed_in: bool = False) -> str:
     prefix = oauth2_parts().prefix
     prefix = usercore_state().config.url_prefix if prefix is None else prefix
-    return f"{prefix}/oauth2/{path}?{_query()}"
+    return f"{prefix}/oauth2/{path}?{_query(signed_in=signed_in)}"
 
 
-def _consent_grant(owner: User | None) -> Any:
-    grant = authorization_server().get_consent_grant(end_user=owner)
+def _consent_grant(owner: Auth | None) -> Any:
+    grant = authorization_server().get_consent_grant(
+        end_user=owner.user if owner is not None else None)
+    problem = None
     if request.args.get("grant_type") not in (None, "authorization_code"):
-        raise InvalidRequestError("grant_type must be authorization_code",
-                                  redirect_uri=grant.redirect_uri,
+        problem = "grant_type must be authorization_code"
+    elif "none" in _prompts() and len(_prompts()) > 1:
+        problem = "prompt=none cannot be combined with other values"
+    elif not re.fullmatch(r"[0-9]{1,9}", request.args.get("max_age", "0")):
+        problem = "max_age must be a number of seconds"
+    if problem is not None:
+        raise InvalidRequestError(problem, redirect_uri=grant.redirect_uri,
                                   state=request.args.get("state"))
     return grant
+
+
+def _grant(server: Any, owner: Auth | None, grant: Any) -> Response:
+    """The 302 to the client: a code for ``owner`` (who signed in at :func:`login_time`),
+    or ``access_denied`` without one."""
+    if owner is not None:
+        setattr(grant.request, AUTH_TIME, login_time(owner))
+    return server.create_authorization_response(  # type: ignore[no-any-return]
+        grant_user=owner.user if owner is not None else None, grant=grant)
 
 
 def _grant_consent_flag(grant: Any) -> bool | None:
@@ -130,7 +184,13 @@ def _grant_consent_flag(grant: Any) -> bool | None:
 
 def authorize() -> Response:
     """``GET /v2/oauth2/authorize``: a 302 to the client (code or error), to the login
-    page, or to the consent page; a 400 for an unknown client or redirect URI."""
+    page, or to the consent page; a 400 for an unknown client or redirect URI.
+
+    OpenID Connect's ``prompt`` and ``max_age`` (Core 3.1.2.1) hold for every request:
+    ``prompt=login`` or a login older than ``max_age`` goes to the login page even when
+    signed in; ``prompt=none`` never shows a page but answers ``login_required`` or
+    ``consent_required`` (3.1.2.6); ``prompt=consent`` asks again.
+    """
     owner, from_header = _owner()
     server = authorization_server()
     try:
@@ -139,17 +199,31 @@ def authorize() -> Response:
     except OAuth2Error as error:
         return error_response(error)
     if wanted is False:
-        return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
-    if owner is None:
+        return _grant(server, None, grant)
+    silent = "none" in _prompts()
+    if owner is None or _login_needed(owner):
+        if silent:
+            return _interaction_required(LoginRequiredError, grant)
         return _go(_to("login"), 302)
     services = usercore_state().deps
     client_id, scope = grant.client.get_client_id(), grant.request.scope
-    prompt = request.args.get("prompt", "").split()
     if wanted and from_header:
-        consents.grant_consent(services, owner, client_id, scope)
-    elif "consent" in prompt or not consents.has_consent(services, owner, client_id, scope):
+        consents.grant_consent(services, owner.user, client_id, scope)
+    elif "consent" in _prompts() or not consents.has_consent(services, owner.user, client_id,
+                                                             scope):
+        if silent:
+            return _interaction_required(ConsentRequiredError, grant)
         return _go(_to("consent"), 302)
-    return server.create_authorization_response(grant_user=owner, grant=grant)  # type: ignore[no-any-return]
+    return _grant(server, owner, grant)
+
+
+def _interaction_required(error: type[OAuth2Error], grant: Any) -> Response:
+    """``prompt=none`` and a page would be needed: ``login_required`` or
+    ``consent_required`` to the client (OpenID Connect Core 3.1.2.6)."""
+    description = ("the user must sign in" if error is LoginRequiredError
+                   else "the user must consent")
+    return error_response(error(description, redirect_uri=grant.redirect_uri,
+                                state=request.args.get("state")))
 
 
 # -- the pages ----------------------------------------------------------------------------
@@ -204,8 +278,11 @@ def _page(template: str, client: OAuth2Client, *, status: int = 200,
 
 
 def _source(uri: str) -> str:
-    """The CSP source of a redirect URI (the form's 302 goes there)."""
+    """The CSP source of a redirect URI (the form's 302 goes there); any port of a loopback
+    IP literal (``OAuth2Client.check_redirect_uri``)."""
     parts = urlsplit(uri)
+    if loopback_without_port(uri) is not None:
+        return f"http://{parts.netloc.rsplit(':', 1)[0] if parts.port else parts.netloc}:*"
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
 
 
@@ -218,20 +295,22 @@ def _forbidden_page() -> Response:
 
 
 def login_page() -> Response:
-    """``GET {prefix}/oauth2/login``: the sign-in form (or on to authorize when signed in)."""
+    """``GET {prefix}/oauth2/login``: the sign-in form (or on to authorize when signed in
+    and no new login is asked for)."""
     owner, _ = _owner()
     try:
         grant = _consent_grant(owner)
     except OAuth2Error as error:
         return error_response(error)
-    if owner is not None:
+    if owner is not None and not _login_needed(owner):
         return _go(_to("authorize"), 302)
     return _page("login.html", grant.client, email="", error=None, mfa_required=False)
 
 
 def login() -> Response:
     """``POST {prefix}/oauth2/login``: check the form, start a session, set the cookie and
-    go on to authorize (303); the form again with a message when the login fails."""
+    go on to authorize (303; without ``prompt=login`` and ``max_age``, which this login
+    answered); the form again with a message when the login fails."""
     try:
         grant = _consent_grant(None)
     except OAuth2Error as error:
@@ -254,7 +333,7 @@ def login() -> Response:
                      error="too many attempts: wait a moment and try again")
     if isinstance(issued, SecondFactorChallenge):  # the form asks for the code too
         return _page("login.html", grant.client, error=None, **{**page, "mfa_required": True})
-    response = _go(_to("authorize"), 303)
+    response = _go(_to("authorize", signed_in=True), 303)
     set_session_cookie(response, services.config, issued.token, issued.expires)
     return response
 
@@ -266,10 +345,10 @@ def consent_page() -> Response:
         grant = _consent_grant(owner)
     except OAuth2Error as error:
         return error_response(error)
-    if owner is None:
+    if owner is None or _login_needed(owner):
         return _go(_to("login"), 302)
     scopes = [(s, SCOPE_TEXT.get(s, s)) for s in grant.request.scope.split()]
-    return _page("consent.html", grant.client, user=owner, scopes=scopes)
+    return _page("consent.html", grant.client, user=owner.user, scopes=scopes)
 
 
 def consent() -> Response:
@@ -283,10 +362,10 @@ def consent() -> Response:
         return error_response(error)
     if not csrf_ok():
         return _forbidden_page()
-    if owner is None:
+    if owner is None or _login_needed(owner):
         return _go(_to("login"), 303)
     if request.form.get("decision") != "allow":
-        return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
-    consents.grant_consent(usercore_state().deps, owner, grant.client.get_client_id(),
+        return _grant(server, None, grant)
+    consents.grant_consent(usercore_state().deps, owner.user, grant.client.get_client_id(),
                            grant.request.scope)
-    return server.create_authorization_response(grant_user=owner, grant=grant)  # type: ignore[no-any-return]
+    return _grant(server, owner, grant)

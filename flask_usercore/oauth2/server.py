@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, cast
+from urllib.parse import urlsplit
 
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749.errors import (
     InvalidRequestError,
@@ -39,6 +41,14 @@ def issuer() -> str:
     """``USERCORE_OAUTH2_ISSUER``, else this request's scheme and host plus our prefix."""
     config = usercore_state().config
     return config.oauth2_issuer or request.host_url.rstrip("/") + config.url_prefix
+
+
+def endpoint_base() -> str:
+    """Where our operations are: the issuer, or the issuer plus our prefix when the issuer
+    lies above the prefix (an issuer that is the host's origin, e.g. ``https://id.example.com``
+    with the operations under ``/v2``)."""
+    base, prefix = issuer(), usercore_state().config.url_prefix
+    return base if not prefix or urlsplit(base).path.endswith(prefix) else base + prefix
 
 
 def signing_key() -> SigningKey | None:
@@ -160,7 +170,8 @@ class UnsupportedResponseType(UnsupportedResponseTypeError):  # type: ignore[mis
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
-    """RFC 7009: a client revokes its own access or refresh token (both go)."""
+    """RFC 7009: a client revokes its own access or refresh token (both go); whatever its
+    ``token_type_hint`` (2.1: a hint naming the other type still finds the token)."""
 
     CLIENT_AUTH_METHODS = grants.CLIENT_AUTH_METHODS
 
@@ -170,14 +181,15 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         found = store.find_token(grants.deps(), token_string, token_type_hint)
-        return grants.TokenRow(found) if found is not None else None
+        return grants.TokenRow(*found) if found is not None else None
 
     def revoke_token(self, token: grants.TokenRow, oauth_request: Any) -> None:
         store.revoke_token(grants.deps(), token.credential)
 
 
 class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
-    """RFC 7662 for confidential clients (a host's resource servers): any token of ours."""
+    """RFC 7662 for confidential clients (a host's resource servers): any token of ours,
+    whatever its ``token_type_hint`` (2.1)."""
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -186,14 +198,8 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
         super().check_params(oauth_request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        services = grants.deps()
-        found = store.find_token(services, token_string, token_type_hint)
-        if found is None:
-            return None
-        is_refresh = token_type_hint == "refresh_token" or (  # noqa: S105 (a hint name)
-            token_type_hint is None and store.find_token(services, token_string,
-                                                         "access_token") is None)
-        return grants.TokenRow(found, "refresh_token" if is_refresh else "access_token")
+        found = store.find_token(grants.deps(), token_string, token_type_hint)
+        return grants.TokenRow(*found) if found is not None else None
 
     def check_permission(self, token: Any, client: OAuth2Client, oauth_request: Any) -> bool:
         return not client.is_public
@@ -220,6 +226,15 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     @staticmethod
     def _find_client(client_id: str) -> OAuth2Client | None:
         return clients.find_client(grants.deps(), client_id)
+
+    def handle_response(self, status_code: int, payload: Any, headers: Any) -> Any:
+        """Authlib's Flask response; a redirect to the client (a code or an error) carries
+        the ``iss`` of RFC 9207 2 (Authlib's ``IssuerParameter`` hook is never run by its
+        server)."""
+        if status_code == 302:
+            headers = [(name, add_params_to_uri(value, [("iss", issuer())])
+                        if name.lower() == "location" else value) for name, value in headers]
+        return super().handle_response(status_code, payload, headers)
 
     def validate_requested_scope(self, scope: str | None) -> None:
         self.scopes_supported = scopes_supported()

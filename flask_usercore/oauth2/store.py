@@ -38,14 +38,16 @@ class TokenGrant:
 
 def save_code(deps: Deps, *, code: str, user: User, client_id: str, redirect_uri: str,
               scope: str, code_challenge: str | None, code_challenge_method: str | None,
-              nonce: str | None) -> OAuth2AuthorizationCode:
-    """Store a new authorization code (its hash), valid for ``USERCORE_OAUTH2_CODE_TTL``."""
+              nonce: str | None,
+              auth_time: dt.datetime | None = None) -> OAuth2AuthorizationCode:
+    """Store a new authorization code (its hash), valid for ``USERCORE_OAUTH2_CODE_TTL``;
+    ``auth_time``: when its user signed in (OpenID Connect's ``auth_time``)."""
     row = OAuth2AuthorizationCode(
         id=uuid.uuid4(), user_id=user.id, client_id=client_id, code_hash=hash_token(code),
         redirect_uri=redirect_uri, scope=scope, code_challenge=code_challenge or None,
         code_challenge_method=code_challenge_method if code_challenge else None,
         nonce=nonce or None, expires_at=expiry(deps.clock(), deps.config.oauth2_code_ttl),
-        created_at=deps.clock())
+        auth_time=auth_time, created_at=deps.clock())
     deps.session.add(row)
     return row
 
@@ -148,17 +150,24 @@ def revoke_family(deps: Deps, user_id: uuid.UUID, client_id: str, family_id: uui
                                       reason=reason)
 
 
-def find_token(deps: Deps, token: str, hint: str | None = None) -> Credential | None:
-    """The OAuth2 token row whose access or refresh token ``token`` is (live or expired)."""
+def find_token(deps: Deps, token: str,
+               hint: str | None = None) -> tuple[Credential, str] | None:
+    """The OAuth2 token row whose access or refresh token ``token`` is (live or expired),
+    and which of the two it is (``access_token`` or ``refresh_token``).
+
+    ``hint`` only says where to look first: a token of the other type is found too (RFC 7009
+    2.1, RFC 7662 2.1).
+    """
     digest = hash_token(token)
-    columns = {"access_token": (Credential.token_hash,),
-               "refresh_token": (Credential.refresh_hash,)}.get(
-        hint or "", (Credential.token_hash, Credential.refresh_hash))
-    for column in columns:
+    columns = [("access_token", Credential.token_hash),
+               ("refresh_token", Credential.refresh_hash)]
+    if hint == "refresh_token":
+        columns.reverse()
+    for kind, column in columns:
         found = deps.session.scalars(select(Credential).where(
             column == digest, Credential.kind == CredentialKind.OAUTH2)).first()
         if found is not None:
-            return found
+            return found, kind
     return None
 
 

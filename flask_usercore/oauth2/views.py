@@ -2,9 +2,10 @@
 introspection, JWKS, userinfo, OpenID discovery, authorized apps, login and consent pages).
 
 Token, revocation and introspection answer with Authlib's RFC 6749 bodies unchanged, but
-for two things mittwald's document asks: ``token_type`` is ``bearer`` (see ``server.py``),
-and ``invalid_client`` is a 400 (the document lists it among the 400 errors; Authlib answers
-401 to HTTP Basic).
+for two things mittwald's document asks of its token endpoint: ``token_type`` is ``bearer``
+(see ``server.py``), and ``invalid_client`` is a 400 there (the document lists it among the
+400 errors; Authlib answers 401 to HTTP Basic). Revocation and introspection, ours, keep RFC
+6749 5.2's 401 with ``WWW-Authenticate``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Response, jsonify, request
 
 from ..errors import NotFound
 from ..models import CredentialKind
+from ..runtime.unit_of_work import RunMode
 from ..schemas.oauth2 import AuthorizedAppSchema
 from ..services.access import SESSION_ONLY
 from ..state import usercore_state
@@ -49,23 +51,30 @@ def _limit() -> None:
 
 def _refused() -> Response | None:
     """Token, revocation, introspection: RFC 6749's 400 ``invalid_request`` for a parameter
-    that fails the input hygiene (``hygiene.py``), before Authlib, the limiter (which reads
-    the client id) or the database sees it."""
+    that fails the input hygiene (``hygiene.py``), or its 401 ``invalid_client`` for HTTP
+    Basic credentials that do, before Authlib, the limiter (which reads the client id) or the
+    database sees it."""
     bad = hygiene.token_request_problem()
     if bad is None:
         return None
-    from authlib.oauth2.rfc6749.errors import InvalidRequestError
+    from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 
+    error = (InvalidClientError(description=bad.description, status_code=401)
+             if bad.error == "invalid_client" else InvalidRequestError(bad.description))
     return authorization_server().handle_error_response(  # type: ignore[no-any-return]
-        None, InvalidRequestError(bad.description))
+        None, error)
 
 
-def _finish(response: Response) -> Response:
-    """Answer ``invalid_client`` with mittwald's 400. (The operation rolls back what a
-    refused request wrote; revocations of reuse are durable writes, committed already.)"""
-    if response.status_code == 401 and (response.get_json(silent=True) or {}).get(
-            "error") == "invalid_client":
-        response.status_code = 400
+def _finish(response: Response, *, token: bool = False) -> Response:
+    """Answer ``invalid_client`` with mittwald's 400 at the ``token`` endpoint, else with RFC
+    6749 5.2's 401 and ``WWW-Authenticate`` (Authlib answers an unknown client of the form
+    with a 400). (The operation rolls back what a refused request wrote; revocations of
+    reuse are durable writes, committed already.)"""
+    if (response.status_code in (400, 401) and (response.get_json(silent=True) or {}).get(
+            "error") == "invalid_client"):
+        response.status_code = 400 if token else 401
+        if not token and "WWW-Authenticate" not in response.headers:
+            response.headers["WWW-Authenticate"] = 'Basic error="invalid_client"'
     return response
 
 
@@ -107,9 +116,9 @@ def authorize() -> Response:
 def token() -> Response:
     refused = _refused()
     if refused is not None:
-        return refused
+        return _finish(refused, token=True)
     _limit()
-    return _finish(authorization_server().create_token_response())
+    return _finish(authorization_server().create_token_response(), token=True)
 
 
 @bp.operation("POST", "/oauth2/revoke", operation_id="oauth2-revoke-token", kinds=(),
@@ -156,6 +165,13 @@ def userinfo() -> dict[str, Any]:
 
     auth = current_auth()
     return dict(user_info(auth.user, " ".join(sorted(auth.scopes))))
+
+
+@bp.operation("POST", "/oauth2/userinfo", operation_id="oauth2-userinfo-post", tags=_OURS,
+              kinds={CredentialKind.OAUTH2}, scopes=("openid",), runs=RunMode.READ,
+              summary="OpenID Connect UserInfo of the token's user, by POST (OIDC Core 5.3.1).")
+def userinfo_post() -> dict[str, Any]:
+    return userinfo()
 
 
 @bp.operation("GET", "/.well-known/openid-configuration", kinds=(), tags=_OURS,
@@ -238,7 +254,7 @@ def _install(state: Any) -> None:
     parts.prefix = prefix
     if core.config.oauth2_ratelimit:
         parts.limiter = RateLimiter(core.config.ratelimit_storage_uri,
-                                                   core.config.oauth2_ratelimit)
+                                    core.config.oauth2_ratelimit, shared=core.limiter.storage)
     path = urlsplit(core.config.oauth2_issuer).path if core.config.oauth2_issuer else prefix
     state.app.add_url_rule(f"/.well-known/oauth-authorization-server{path}",
                            "usercore_oauth2_metadata", metadata, methods=["GET"])

@@ -96,6 +96,10 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
     }
     if op.scopes:
         result["x-usercore-oauth2-scopes"] = list(op.scopes)
+    if op.fresh:  # a fresh session, or the password (docs/security.md)
+        result["x-usercore-recent-authentication"] = True
+    if op.permissions:  # the user's permissions (docs/roles.md, docs/admin.md)
+        result["x-usercore-permissions"] = list(op.permissions)
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{([^{}]+)}", path)]
     if parameters:

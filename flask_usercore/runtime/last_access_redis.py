@@ -10,7 +10,11 @@ use is written once, by whichever worker comes first. A session list shows the p
 of a use recorded by any worker, and a worker that is killed loses nothing it recorded.
 
 When Redis cannot be reached, the buffer falls back to the worker's own memory (logged as a
-warning): last-use times are bookkeeping, and no request fails for them.
+warning): last-use times are bookkeeping, and no request fails for them. Every call goes
+through the storage's circuit breaker (:mod:`.breaker`); a request's calls (:meth:`record`,
+:meth:`pending_many`) never make the breaker's probe, so while Redis is away (hung or down)
+they cost nothing: only the flusher thread asks again, once per interval, and the times it
+gathered in the worker's memory go to Redis (or the database) when Redis answers again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
+
+from .breaker import Breaker
 
 #: The sorted set's key (under the ``limits`` storage's database).
 KEY = "usercore:last-access"
@@ -45,9 +51,11 @@ def _time(micros: float) -> dt.datetime:
 class RedisLastUse:
     """The pending last-use times of every worker, in one Redis sorted set."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, breaker: Breaker | None = None) -> None:
         #: A ``redis.Redis`` client (the ``limits`` storage's own).
         self.client = client
+        #: The rate-limit storage's breaker (one per worker and Redis).
+        self.breaker = breaker or Breaker()
         self.key = KEY
         self._take = client.register_script(_TAKE)
 
@@ -59,19 +67,21 @@ class RedisLastUse:
 
     def record(self, credential_id: uuid.UUID, when: dt.datetime) -> None:
         """Note a use, unless a later one of that credential is pending."""
-        self.client.zadd(self.key, {str(credential_id): _micros(when)}, gt=True)
+        mapping = {str(credential_id): _micros(when)}
+        self.breaker.call(lambda: self.client.zadd(self.key, mapping, gt=True), probe=False)
 
     def pending_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
         """The pending uses of ``ids`` (one round trip: ``ZMSCORE``)."""
         if not ids:
             return {}
-        scores = self.client.zmscore(self.key, [str(credential_id) for credential_id in ids])
+        members = [str(credential_id) for credential_id in ids]
+        scores = self.breaker.call(lambda: self.client.zmscore(self.key, members), probe=False)
         return {credential_id: _time(score)
                 for credential_id, score in zip(ids, scores, strict=True) if score is not None}
 
     def take(self) -> list[tuple[uuid.UUID, dt.datetime]]:
         """Every pending use, removed from Redis in the same atomic step."""
-        flat = self._take(keys=[self.key])
+        flat = self.breaker.call(lambda: self._take(keys=[self.key]))
         return [(uuid.UUID(_text(flat[index])), _time(float(flat[index + 1])))
                 for index in range(0, len(flat), 2)]
 
@@ -79,7 +89,7 @@ class RedisLastUse:
         """Put uses back that could not be written (a later pending use wins)."""
         mapping = {str(credential_id): _micros(when) for credential_id, when in items}
         if mapping:
-            self.client.zadd(self.key, mapping, gt=True)
+            self.breaker.call(lambda: self.client.zadd(self.key, mapping, gt=True))
 
 
 def _text(value: bytes | str) -> str:
@@ -97,4 +107,4 @@ def from_storage(storage: Any) -> RedisLastUse | None:
     inner = getattr(storage, "inner", storage)
     if not isinstance(inner, RedisStorage):
         return None
-    return RedisLastUse(inner.storage)
+    return RedisLastUse(inner.storage, getattr(storage, "breaker", None))

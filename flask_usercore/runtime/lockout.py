@@ -13,6 +13,13 @@ completed success (password and, with MFA, second factor) forgets them. While lo
 attempt is refused with the 429 of the wire rules, before the password or code is compared
 (so also the right one), and is not counted itself.
 
+An attempt takes its slot *before* the secret is compared (:meth:`Lockout.attempt`), with
+atomic increments of the storage (``INCRBY`` in Redis): it counts as a failure until a right
+secret gives it back (:meth:`Lockout.passed`). The attempt that could lock the account (the
+threshold's, or the first after a lock ended) also sets the lock before its comparison, and
+only the one whose increment created the lock goes on: parallel attempts never compare more
+secrets than the threshold (then one per lock period), whatever their number.
+
 The counters live in the ``limits`` storage of the rate limits (memory or Redis): they are
 shared across workers and hosts with Redis, and outside the database transaction, so a
 failure stays counted although its request fails and rolls back.
@@ -23,6 +30,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from dataclasses import dataclass
+from typing import NoReturn
 
 from limits.storage import Storage
 
@@ -30,6 +39,17 @@ from ..config import UserCoreConfig
 from ..errors import RateLimited
 
 _PREFIX = "usercore/lockout"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A slot taken by :meth:`Lockout.attempt`: one comparison of a secret."""
+
+    account: str
+    #: The slot was counted (False with the lockout off, or the storage failing open).
+    counted: bool
+    #: This attempt set the account's lock before comparing (the one that could lock it).
+    locking: bool
 
 
 class Lockout:
@@ -54,28 +74,43 @@ class Lockout:
         doublings = min(failures - self.threshold, 32)  # 2**32 exceeds any sane maximum
         return min(self.first_lock << doublings, self.longest_lock)
 
-    def check(self, account: str) -> None:
-        """Raise :class:`RateLimited` (429, ``Retry-After``) while ``account`` is locked.
+    def attempt(self, account: str) -> Attempt:
+        """Take a slot for one comparison of a secret of ``account`` (an e-mail key), before
+        comparing it; 429 (``Retry-After``) while the account is locked or when no slot is
+        left, and the refused attempt is not counted.
 
-        ``account`` is an e-mail key. Call it before comparing the secret.
+        The slot counts as a failure from now on: give it back with :meth:`passed` when the
+        secret was right (or the comparison could not be made); a wrong one keeps it.
         """
         if not self.enabled:
-            return
+            return Attempt(account, counted=False, locking=False)
         lock = _key("lock", account)
         if self.storage.get(lock) > 0:
-            remaining = self.storage.get_expiry(lock) - time.time()
-            raise RateLimited(max(1, math.ceil(remaining)))
+            self._refuse(lock)
+        failures = _key("failures", account)
+        taken = self.storage.incr(failures, self.window)
+        seconds = self.lock_seconds(taken)
+        if not seconds:
+            return Attempt(account, counted=taken > 0, locking=False)
+        # This failure would lock: lock now. Only the attempt whose increment created the
+        # lock compares; a concurrent one finds it taken and gives its slot back. A new key
+        # gets this expiry; one that exists keeps its own (0: a storage failing open).
+        if self.storage.incr(lock, seconds) <= 1:
+            return Attempt(account, counted=True, locking=True)
+        self.storage.incr(failures, self.window, -1)
+        self._refuse(lock)
 
-    def failed(self, account: str) -> None:
-        """Count one wrong password or code for ``account``; lock it when due."""
-        if not self.enabled:
-            return
-        failures = self.storage.incr(_key("failures", account), self.window)
-        seconds = self.lock_seconds(failures)
-        if seconds:
-            # A new key gets this expiry; a lock that a concurrent failure already set keeps its
-            # own (the next failure after it ends locks longer).
-            self.storage.incr(_key("lock", account), seconds)
+    def passed(self, attempt: Attempt) -> None:
+        """Give back the slot of an attempt whose secret was right (it is no failure), and
+        the lock it set. The failures before it stay until :meth:`succeeded`."""
+        if attempt.counted:
+            self.storage.incr(_key("failures", attempt.account), self.window, -1)
+        if attempt.locking:
+            self.storage.clear(_key("lock", attempt.account))
+
+    def _refuse(self, lock: str) -> NoReturn:
+        remaining = self.storage.get_expiry(lock) - time.time()
+        raise RateLimited(max(1, math.ceil(remaining)))
 
     def succeeded(self, account: str) -> None:
         """Forget the failures of ``account`` (after a completed login or confirmation)."""

@@ -5,6 +5,8 @@ across workers and hosts with ``USERCORE_RATELIMIT_STORAGE_URI=redis://...``. Li
 per client address and per group of operations; an exceeded limit is the 429 of the wire
 rules with ``Retry-After``. The storage is wrapped in :class:`~.guarded_storage.GuardedStorage`:
 while it is unreachable, a JSON 503 or no limit (``USERCORE_RATELIMIT_FAIL_OPEN``), never a 500.
+A Redis client gets short socket timeouts and no retries (:func:`redis_options`), and a
+circuit breaker (:mod:`.breaker`) stops asking it for a while after a failure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError
@@ -20,7 +23,11 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ..config import ConfigError
 from ..errors import RateLimited
+from .breaker import Breaker
 from .guarded_storage import GuardedStorage
+
+#: The schemes whose storage is one ``redis.Redis`` client (:func:`redis_options` apply).
+REDIS_SCHEMES = frozenset({"redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix"})
 
 #: Seconds between two sweeps of expired entries in the in-process storage.
 SWEEP_SECONDS = 1.0
@@ -49,18 +56,28 @@ class SweepingMemoryStorage(MemoryStorage):
 class RateLimiter:
     """Checks ``limits`` (e.g. ``"20/minute;200/hour"``) per group and client address."""
 
-    def __init__(self, storage_uri: str, limits: str, *, fail_open: bool = False) -> None:
+    def __init__(self, storage_uri: str, limits: str, *, fail_open: bool = False,
+                 timeout_ms: int = 500, retry_seconds: int = 5,
+                 shared: GuardedStorage | None = None) -> None:
         self.items: list[RateLimitItem] = parse_many(limits) if limits else []
+        #: The counters' storage, shared with the per-account :class:`~.lockout.Lockout`.
+        self.storage: GuardedStorage
+        if shared is not None:  # another limiter's storage (its client and breaker)
+            self.storage = shared
+            self._limiter = MovingWindowRateLimiter(shared)
+            return
+        scheme = storage_uri.partition(":")[0]
+        options = redis_options(timeout_ms) if scheme in REDIS_SCHEMES else {}
         try:
             storage = (SweepingMemoryStorage(storage_uri, wrap_exceptions=True)
-                       if storage_uri.partition(":")[0] == "memory"
-                       else storage_from_string(storage_uri, wrap_exceptions=True))
+                       if scheme == "memory"
+                       else storage_from_string(storage_uri, wrap_exceptions=True, **options))
         except ConfigurationError as exc:
             raise ConfigError(f"USERCORE_RATELIMIT_STORAGE_URI: {exc}") from None
         if not isinstance(storage, Storage):  # an async+ scheme
             raise ConfigError("USERCORE_RATELIMIT_STORAGE_URI must name a synchronous storage")
-        #: The counters' storage, shared with the per-account :class:`~.lockout.Lockout`.
-        self.storage: Storage = GuardedStorage(storage, fail_open=fail_open)
+        self.storage = GuardedStorage(
+            storage, fail_open=fail_open, breaker=Breaker(retry_seconds, name=f"{scheme} storage"))
         self._limiter = MovingWindowRateLimiter(self.storage)
 
     def hit(self, group: str, client: str) -> None:
@@ -69,3 +86,18 @@ class RateLimiter:
             if not self._limiter.hit(item, "usercore", group, client):
                 reset = self._limiter.get_window_stats(item, "usercore", group, client).reset_time
                 raise RateLimited(max(1, math.ceil(reset - time.time())))
+
+
+def redis_options(timeout_ms: int) -> dict[str, Any]:
+    """``redis.Redis`` arguments: connect and read timeouts of ``timeout_ms``, no retries.
+
+    redis-py retries a failed call 3 times with a backoff of up to 10 s by default, so a hung
+    server held every request for seconds; the breaker retries instead, once per interval.
+    Options in the storage URI's query (``?socket_timeout=2``) take precedence.
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    seconds = timeout_ms / 1000
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds,
+            "retry": Retry(NoBackoff(), 0)}

@@ -210,7 +210,8 @@ def _after_execute(conn: Connection, cursor: Any, statement: str, parameters: An
 
 
 def _transaction_ended(conn: Connection) -> None:
-    conn.info.pop(_WROTE, None)
+    if not conn.invalidated:  # a lost connection's info is gone (reading it would raise)
+        conn.info.pop(_WROTE, None)
 
 
 def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:

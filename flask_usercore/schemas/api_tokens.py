@@ -14,6 +14,10 @@ from .text import text
 
 #: The roles an API token may have (``ApiToken.roles``).
 ROLES = ("api_read", "api_write")
+#: Our role of an API token for the admin API (docs/admin.md): only a holder of the
+#: permission ``usercore.admin`` may create a token with it, beside ``api_read`` or
+#: ``api_write``; ``ApiToken.roles`` does not show it (mittwald's enum), ``admin`` does.
+ADMIN_ROLE = "usercore.admin"
 #: Longest description, in characters (the column's width).
 DESCRIPTION_MAX = 255
 
@@ -21,6 +25,11 @@ DESCRIPTION_MAX = 255
 def _unique(values: list[Any]) -> None:
     if len(set(values)) != len(values):
         raise typed_error("Items must be unique.", "uniqueItems")
+
+
+def _not_alone(values: list[Any]) -> None:
+    if values and not set(values) & set(ROLES):
+        raise typed_error("Must contain api_read or api_write.", "contains")
 
 
 def _future(value: dt.datetime) -> None:
@@ -41,8 +50,8 @@ class ApiTokenCreateSchema(ApiTokenEditSchema):
     """``POST /v2/users/self/api-tokens``: ``description``, ``roles`` and ``expiresAt``."""
 
     command = CreateApiToken
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
-                        validate=[validate.Length(min=1), _unique],
+    roles = fields.List(fields.String(validate=validate.OneOf((*ROLES, ADMIN_ROLE))),
+                        required=True, validate=[validate.Length(min=1), _unique, _not_alone],
                         metadata={"uniqueItems": True})
 
 
@@ -53,7 +62,10 @@ class ApiTokenSchema(ResponseSchema):
     created_at = UtcDateTime(required=True, data_key="createdAt")
     description = fields.String(required=True)
     expires_at = UtcDateTime(data_key="expiresAt")
-    roles = fields.List(fields.String(), required=True)
+    roles = fields.Function(lambda token: [r for r in token.roles if r in ROLES],
+                            required=True)
+    #: Ours: the token was created with the role ``usercore.admin`` (docs/admin.md).
+    admin = fields.Function(lambda token: ADMIN_ROLE in token.roles, required=True)
     last_used = UtcDateTime(data_key="lastUsed")
 
 

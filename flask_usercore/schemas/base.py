@@ -133,7 +133,8 @@ def rfc3339(moment: dt.datetime) -> str:
 
 
 class UtcDateTime(fields.DateTime):
-    """RFC 3339 in UTC with ``Z`` on output (seconds precision); ``Z`` or offsets on input."""
+    """RFC 3339 in UTC with ``Z`` on output (seconds precision); ``Z`` or offsets on input,
+    of a moment between years 1 and 9999 in UTC (else the field's "not a valid datetime")."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else rfc3339(value)
@@ -143,7 +144,10 @@ class UtcDateTime(fields.DateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        return result.astimezone(dt.UTC)
+        try:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            return result.astimezone(dt.UTC)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
 
 class UuidString(fields.UUID):

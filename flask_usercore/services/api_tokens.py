@@ -18,8 +18,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..commands.api_tokens import CreateApiToken, EditApiToken
-from ..errors import NotFound, ValidationFailed
-from ..models import Credential, CredentialKind, User
+from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..models import ADMIN_PERMISSION, Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
 from .context import Auth, Deps
 
@@ -63,8 +63,12 @@ def create_api_token(deps: Deps, auth: Auth, command: CreateApiToken) -> str:
 
     400 ``ApiTokenLimitReached`` when the user already holds ``USERCORE_MAX_API_TOKENS``
     live tokens (the user's row is locked meanwhile on PostgreSQL, so parallel creations
-    count one after the other).
+    count one after the other). The role ``usercore.admin`` (the admin API) only for a user
+    who holds that permission (403 ``PermissionDenied``).
     """
+    if ADMIN_PERMISSION in command.roles and not auth.user.has_permission(ADMIN_PERMISSION):
+        raise PermissionDenied(permissions={ADMIN_PERMISSION}, message=(
+            "only a holder of the permission usercore.admin may create an API token with it"))
     now = deps.clock()
     deps.session.execute(select(User.id).where(User.id == auth.user.id).with_for_update())
     held = deps.session.scalar(

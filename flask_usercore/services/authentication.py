@@ -37,6 +37,7 @@ from .access import BEARER_KINDS
 from .context import Auth, ClientInfo, Deps, after_commit, expiry
 from .mfa import check_second_factor, remember_first_factor, use_first_factor
 from .passwords import forget_failures, verify_password
+from .reauth import ONE_TIME_CODE, PASSWORD, methods
 from .users import find_by_email
 
 #: The token lookup, built once: building the statement and its cache key on every request
@@ -44,19 +45,24 @@ from .users import find_by_email
 #: Only bearer kinds are found: a retrieval key's row is never a bearer token.
 _BY_TOKEN_HASH = (select(Credential)
                   .options(load_only(Credential.id, Credential.user_id, Credential.kind,
-                                     Credential.roles, Credential.expires_at),
+                                     Credential.roles, Credential.expires_at,
+                                     Credential.authenticated_at, Credential.auth_methods),
                            joinedload(Credential.user).joinedload(User.mfa))
                   .where(Credential.token_hash == bindparam("token_hash"),
                          # inline literals: an IN of bound parameters is re-expanded
                          # on every execution
                          Credential.kind.in_([literal_column(f"'{kind}'")
                                               for kind in sorted(BEARER_KINDS)])))
+#: The same lookup with the user's roles joined in, for a check of roles or permissions
+#: (still one query).
+_BY_TOKEN_HASH_WITH_ROLES = _BY_TOKEN_HASH.options(
+    joinedload(Credential.user).joinedload(User.roles))
 
 
 #: The login's lookup: the columns a password check reads and whether MFA is on, as one row
 #: (no ORM objects; a user with MFA is loaded as an object only for the second factor).
 _LOGIN_BY_EMAIL = (select(User.id, User.password_hash, User.email_key, User.email_verified_at,
-                          MfaSecret.confirmed_at.label("mfa_confirmed_at"))
+                          User.disabled_at, MfaSecret.confirmed_at.label("mfa_confirmed_at"))
                    .outerjoin(MfaSecret, MfaSecret.user_id == User.id)
                    .where(User.email_key == bindparam("key")))
 _USER_WITH_MFA = select(User).options(joinedload(User.mfa)).where(User.id == bindparam("uid"))
@@ -75,6 +81,8 @@ class _LoginHolder(Protocol):
     def password_hash(self) -> str: ...
     @property
     def email_verified_at(self) -> dt.datetime | None: ...
+    @property
+    def disabled_at(self) -> dt.datetime | None: ...
 
 
 _Found = TypeVar("_Found", bound=_LoginHolder)
@@ -114,7 +122,8 @@ def _check_password(deps: Deps, email: str, password: str,
     """Raise 401 ``WrongCredentials`` unless what ``find`` gives (a user, or its login row)
     exists and ``password`` is its password (:func:`~.passwords.verify_password`: 429 while
     the account is locked, before ``find``); a failure is signalled. Then the
-    ``EmailAddressNotVerified`` check."""
+    ``EmailAddressNotVerified`` and ``AccountDisabled`` checks (after the password: they
+    tell nothing to whoever does not know it)."""
     found = verify_password(deps, email_key(email), password, find)
     if found is None:
         signals.login_failed.send(deps.sender, email=email, reason="WrongCredentials")
@@ -123,6 +132,10 @@ def _check_password(deps: Deps, email: str, password: str,
         signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
         raise WrongCredentials("EmailAddressNotVerified",
                                "the e-mail address is not verified yet")
+    if found.disabled_at is not None:
+        signals.login_failed.send(deps.sender, email=email, reason="AccountDisabled")
+        raise WrongCredentials("AccountDisabled", "this account has been disabled by an "
+                                                  "administrator")
     return found
 
 
@@ -141,10 +154,15 @@ def check_password_login(deps: Deps, email: str, password: str) -> User:
     return user
 
 
-def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> IssuedSession:
+def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo, *,
+                  proof: str | None = None) -> IssuedSession:
     """Create a session credential with an access and a refresh token for ``user`` (the
     user, or only its id: the ``login_succeeded`` receivers then get the user loaded after
     the commit, by one query made only when a receiver is connected).
+
+    ``proof``: how the user proved who they are just now (``auth_methods``, see
+    :func:`~.reauth.methods`): the session is fresh from now on; None (a retrieval key):
+    it is not (:mod:`.reauth`).
 
     One Core ``INSERT`` on the transaction's connection (no ORM execution), the
     operation's closing write, which need not wait for the disk
@@ -161,7 +179,8 @@ def start_session(deps: Deps, user: User | uuid.UUID, client: ClientInfo) -> Iss
            "refresh_expires_at": expiry(now, deps.config.refresh_token_ttl),
            "last_used_at": now, "user_agent": (client.user_agent or "")[:512] or None,
            "ip_address": client.ip_address, "created_at": now,
-           "description": None, "roles": None}
+           "description": None, "roles": None,
+           "authenticated_at": now if proof else None, "auth_methods": proof or None}
     deps.uow.connection().execute(deps.uow.relaxed(_INSERT_SESSION), row)
     issued = IssuedSession(row, token, refresh, expires)
     after_commit(deps, lambda: _announce_login(deps, user, issued))
@@ -204,8 +223,15 @@ def authenticate(deps: Deps, email: str, password: str, client: ClientInfo,
                 deps.uow.relax_durability()  # lost in a crash, the user logs in again
             return SecondFactorChallenge(found.id)
         check_second_factor(deps, user, multi_factor_code)
+        return _logged_in(deps, account, user, client, (PASSWORD, ONE_TIME_CODE))
+    return _logged_in(deps, account, user, client, (PASSWORD,))
+
+
+def _logged_in(deps: Deps, account: str, user: User | uuid.UUID, client: ClientInfo,
+               used: tuple[str, ...]) -> IssuedSession:
+    """The completed login: forget the account's failures, start a fresh session."""
     forget_failures(deps, account)
-    return start_session(deps, user, client)
+    return start_session(deps, user, client, proof=methods(*used))
 
 
 def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -> IssuedSession:
@@ -224,21 +250,22 @@ def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -
     if not user.mfa_active or not use_first_factor(deps, user):
         raise FirstFactorExpired()
     check_second_factor(deps, user, command.multi_factor_code)
-    forget_failures(deps, user.email_key)
-    return start_session(deps, user, client)
+    return _logged_in(deps, user.email_key, user, client, (PASSWORD, ONE_TIME_CODE))
 
 
-def resolve_token(deps: Deps, token: str) -> Auth | None:
+def resolve_token(deps: Deps, token: str, *, with_roles: bool = False) -> Auth | None:
     """The caller behind a presented bearer token, or None when it is unknown or expired.
 
-    One query (credential, user and MFA state joined) through the unique token-hash index,
+    One query (credential, user and MFA state joined; with ``with_roles`` the user's roles
+    too) through the unique token-hash index,
     and no write: the last-use time goes into this process's buffer
     (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background thread writes
     every few seconds.
     """
     now = deps.clock()
-    credential = deps.session.scalars(_BY_TOKEN_HASH,
-                                      {"token_hash": hash_token(token)}).first()
+    parameters = {"token_hash": hash_token(token)}
+    credential = (deps.session.scalars(_BY_TOKEN_HASH_WITH_ROLES, parameters).unique().first()
+                  if with_roles else deps.session.scalars(_BY_TOKEN_HASH, parameters).first())
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         return None
     deps.last_access.record(credential.id, now, deps.session)

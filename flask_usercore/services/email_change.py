@@ -17,8 +17,9 @@ from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
 from .context import Auth, Deps, after_commit, send_mail
-from .passwords import check_current_password, forget_failures
+from .passwords import void_reset_codes
 from .registration import resend_registration
+from .sessions import revoke_sessions
 from .users import UNIQUE, find_by_email, flush_unique
 
 PURPOSE = CodePurpose.EMAIL_CHANGE
@@ -45,16 +46,16 @@ def _taken(deps: Deps, user: User, address: str) -> bool:
     return other is not None and other.id != user.id
 
 
-def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -> None:
+def request_email_change(deps: Deps, auth: Auth, *, email: str) -> None:
     """Start changing the caller's address to ``email``: a code to the new address, a
     notice to the old one.
 
-    400 ``WrongPassword`` (counted by the per-account lockout), ``EmailInUse`` when another
+    The operation checked the recent authentication first (a fresh session or the password:
+    :mod:`.reauth`). 400 ``EmailInUse`` when another
     account has the address, ``EmailAddressAlreadyVerified`` when it is the current address
     as it is written. An earlier pending change stops working.
     """
     user = auth.user
-    check_current_password(deps, user, password)
     if email == user.email and user.email_verified_at is not None:
         raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
                                   "this is already your verified e-mail address")
@@ -63,7 +64,6 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str, password: str) -
     code = issue_code(deps, user.id, PURPOSE, target=email)
     send_mail(deps, "email-change", email, user=user, code=code, new_email=email)
     send_mail(deps, "email-change-notice", user.email, user=user, new_email=email)
-    forget_failures(deps, user.email_key)
     after_commit(deps, lambda: signals.email_change_requested.send(
         deps.sender, user=user, new_email=email))
 
@@ -77,7 +77,8 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     ``WrongVerificationToken`` for a wrong, used or expired code (every guess counts against
     the code); ``EmailInUse`` when another account took the address meanwhile (also when it
     does so concurrently: the unique index decides). Of concurrent verifications with one
-    code exactly one succeeds.
+    code exactly one succeeds. The change ends the user's other sessions (the caller's
+    stays) and voids the password-reset codes mailed to the old address.
     """
     user = auth.user
     if not token:
@@ -101,6 +102,9 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     user.email = used.target
     user.email_verified_at = deps.clock()
     flush_unique(deps)
+    # whoever else is signed in, or holds a reset link mailed to the old address, is out
+    revoke_sessions(deps, user.id, except_credential_id=auth.credential.id)
+    void_reset_codes(deps, user)
     after_commit(deps, lambda: signals.email_changed.send(deps.sender, user=user,
                                                           old_email=old_email))
     return user

@@ -64,20 +64,25 @@ def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, field: str
 
     A TOTP code is accepted one time step early or late, and only for a step after the last
     one used; a recovery code only while unused. A wrong code counts as a failure of the
-    account (:class:`~flask_usercore.runtime.lockout.Lockout`) and sends ``mfa-failed``, then
-    raises :class:`ValidationFailed` ``error_type`` on the command field ``field``; while the
-    account is locked every code is refused with 429 before it is compared. A success forgets
-    nothing: the operation does that once it completed
+    account (:class:`~flask_usercore.runtime.lockout.Lockout`: its slot is taken before the
+    comparison, so parallel codes are refused beyond the threshold) and sends ``mfa-failed``,
+    then raises :class:`ValidationFailed` ``error_type`` on the command field ``field``;
+    while the account is locked every code is refused with 429 before it is compared. A
+    success forgets nothing: the operation does that once it completed
     (:func:`~.passwords.forget_failures`).
     """
-    deps.lockout.check(user.email_key)
-    if use_totp(deps, mfa, code):
-        return Factor.TOTP
-    if _use_recovery_code(deps, user, code):
-        if announce:
+    attempt = deps.lockout.attempt(user.email_key)  # its slot, before the comparison
+    try:
+        factor = (Factor.TOTP if use_totp(deps, mfa, code)
+                  else Factor.RECOVERY_CODE if _use_recovery_code(deps, user, code) else None)
+    except BaseException:  # not compared: no failure
+        deps.lockout.passed(attempt)
+        raise
+    if factor is not None:
+        deps.lockout.passed(attempt)
+        if factor is Factor.RECOVERY_CODE and announce:
             _announce_recovery_code(deps, user)
-        return Factor.RECOVERY_CODE
-    deps.lockout.failed(user.email_key)
+        return factor
     signals.mfa_failed.send(deps.sender, user=user)
     raise ValidationFailed.on(field, error_type, "the multi factor code is not valid")
 

@@ -22,6 +22,7 @@ from .passwords import (
     personal_names,
     store_password_hash,
 )
+from .reauth import ONE_TIME_CODE, PASSWORD, methods
 from .sessions import revoke_for_password_change
 
 
@@ -45,7 +46,7 @@ def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
                                   "the new password must differ from the old one")
     check_new_password(deps, new_password, email=user.email, names=personal_names(user),
                        field="new_password")
-    check_second_factor(deps, user, command.multi_factor_code)
+    factor = check_second_factor(deps, user, command.multi_factor_code)
     store_password_hash(deps, user, deps.hasher.hash(new_password))
     forget_failures(deps, user.email_key)
     announce_password_change(deps, user, how="change")
@@ -54,7 +55,8 @@ def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
             deps, user.id, except_credential_id=auth.credential.family_id or auth.credential.id)
         return _rotate_in_place(deps, auth.credential)
     revoke_for_password_change(deps, user.id)  # the presented session too: it is replaced
-    return start_session(deps, user, client)
+    used = (PASSWORD,) if factor is None else (PASSWORD, ONE_TIME_CODE)
+    return start_session(deps, user, client, proof=methods(*used))
 
 
 def _rotate_in_place(deps: Deps, credential: Credential) -> IssuedSession:

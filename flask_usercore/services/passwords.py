@@ -29,19 +29,25 @@ def verify_password(deps: Deps, account: str, password: str,
     """What ``find`` gives (a user, or its login row) when ``password`` is its password,
     else None: the one password check under the per-account lockout.
 
-    While ``account`` (an e-mail key) is locked, 429 before ``find`` is called or anything
-    compared (the right password too). One argon2 verify whether or not ``find`` found
-    anything (a dummy one when not). A mismatch counts as a failure of the account
-    (:class:`~flask_usercore.runtime.lockout.Lockout`); a success forgets nothing: the
-    operation does that once it completed (:func:`forget_failures`).
+    The attempt takes its slot of the account's lockout first
+    (:meth:`~flask_usercore.runtime.lockout.Lockout.attempt`): while ``account`` (an e-mail
+    key) is locked, or when parallel attempts took every slot, 429 before ``find`` is called
+    or anything compared (the right password too). One argon2 verify whether or not
+    ``find`` found anything (a dummy one when not). A mismatch keeps its slot as a failure
+    of the account; a match gives it back, and forgets nothing else: the operation does
+    that once it completed (:func:`forget_failures`).
     """
-    deps.lockout.check(account)
-    found = find()
-    if found is None:
-        deps.hasher.verify_dummy(password)
-    elif deps.hasher.verify(found.password_hash, password):
-        return found
-    deps.lockout.failed(account)
+    attempt = deps.lockout.attempt(account)
+    try:
+        found = find()
+        if found is None:
+            deps.hasher.verify_dummy(password)
+        elif deps.hasher.verify(found.password_hash, password):
+            deps.lockout.passed(attempt)
+            return found
+    except BaseException:  # not compared: no failure
+        deps.lockout.passed(attempt)
+        raise
     return None
 
 
@@ -119,9 +125,15 @@ def store_password_hash(deps: Deps, user: User, password_hash: str) -> None:
     changes by any path)."""
     user.password_hash = password_hash
     user.password_updated_at = deps.clock()
+    void_reset_codes(deps, user)
+
+
+def void_reset_codes(deps: Deps, user: User) -> None:
+    """Every live password-reset code of ``user`` stops working (a new password, or a new
+    address: a link mailed to the old one must die)."""
     deps.session.execute(
         update(OneTimeCode)
         .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PASSWORD_RESET,
                OneTimeCode.used_at.is_(None))
-        .values(used_at=user.password_updated_at)
+        .values(used_at=deps.clock())
         .execution_options(synchronize_session=False))

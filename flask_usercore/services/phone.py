@@ -11,20 +11,16 @@ a number only once it is verified.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
-import time
 
-from limits import parse_many
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select, update
 
 from .. import signals
-from ..errors import Conflict, NotFound, PreconditionFailed, RateLimited, ValidationFailed
+from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit
+from .throttle import hashed, throttle
 
 logger = logging.getLogger("flask_usercore")
 
@@ -56,18 +52,8 @@ def normalize(raw: str) -> str:
 
 def _throttle(deps: Deps, user: User, number: str) -> None:
     """Count one SMS for ``number`` and ``user``; 429 when either has had its share."""
-    items = parse_many(deps.config.sms_ratelimit) if deps.config.sms_ratelimit else []
-    limiter = MovingWindowRateLimiter(deps.lockout.storage)
-    digest = hashlib.sha256(number.encode()).hexdigest()  # no numbers in the storage
-    keys = (("number", digest), ("user", str(user.id)))
-    for item in items:
-        for kind, key in keys:
-            if not limiter.test(item, "usercore/sms", kind, key):
-                reset = limiter.get_window_stats(item, "usercore/sms", kind, key).reset_time
-                raise RateLimited(max(1, math.ceil(reset - time.time())))
-    for item in items:
-        for kind, key in keys:
-            limiter.hit(item, "usercore/sms", kind, key)
+    throttle(deps, deps.config.sms_ratelimit, "usercore/sms",
+             (("number", hashed(number)), ("user", str(user.id))))
 
 
 def _send(deps: Deps, number: str, code: str) -> None:

@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import delete, select
 
 from ..commands.retrieval_keys import RetrievalKeyLogin
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token
 from .authentication import IssuedSession, start_session
@@ -33,10 +33,14 @@ _ALPHABET = string.ascii_letters + string.digits
 def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
     """Store a new retrieval key for ``user_id`` and return it in clear (hand it over once).
 
-    404 when the user does not exist. The caller commits (``commit(deps.session)``).
+    404 when the user does not exist, 409 ``Conflict`` when it is disabled. The caller
+    commits (``commit(deps.session)``).
     """
-    if deps.session.get(User, user_id) is None:
+    user = deps.session.get(User, user_id)
+    if user is None:
         raise NotFound("there is no such user")
+    if user.disabled_at is not None:
+        raise Conflict("this account has been disabled: it gets no retrieval key")
     now = deps.clock()
     key = "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
     deps.session.add(Credential(
@@ -56,7 +60,8 @@ def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
     """Exchange the command's key of its user for a new session; the key is used up.
 
     A wrong key, another user's, an expired or a used one: the same 400, on
-    ``access_token_retrieval_key``.
+    ``access_token_retrieval_key``; a key of a disabled account (made before it was
+    disabled, in a race: disabling deletes them) is refused with ``AccountDisabled``.
     """
     user_id = command.user_id
     used = deps.session.execute(
@@ -68,4 +73,7 @@ def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
     if getattr(used, "rowcount", 0) != 1:
         raise _refused()
     user = deps.session.scalars(select(User).where(User.id == user_id)).one()
+    if user.disabled_at is not None:
+        raise ValidationFailed.on("access_token_retrieval_key", "AccountDisabled",
+                                  "this account has been disabled by an administrator")
     return start_session(deps, user, client)

@@ -185,6 +185,13 @@ def delete_account(deps: Deps, auth: Auth, command: DeleteAccount) -> None:
     check_current_password(deps, user, command.password or "")
     check_second_factor(deps, user, command.multi_factor_code, announce=False)
     forget_failures(deps, user.email_key)
+    remove_account(deps, user)
+
+
+def remove_account(deps: Deps, user: User) -> None:
+    """Delete ``user`` and every row that belongs to it, without a check (the account
+    deletion's and the admin's; 409 ``Conflict`` while rows of the host refer to it without
+    a cascade); ``user_deleted`` is sent after the commit."""
     user_id, email = user.id, user.email
     # the stored avatar files go after the commit; their rows, like every row that belongs
     # to the user, with it: ON DELETE CASCADE, or where SQLite's foreign keys are off

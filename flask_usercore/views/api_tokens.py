@@ -30,7 +30,7 @@ def list_api_tokens(query: PageRequest) -> Page:
 
 @bp.operation("POST", "/users/self/api-tokens", operation_id="user-create-api-token",
               status=201, kinds=SESSION_ONLY, summary="Create a new ApiToken.",
-              body=ApiTokenCreateSchema, response=ApiTokenCreated)
+              body=ApiTokenCreateSchema, response=ApiTokenCreated, fresh=True)
 def create_api_token(body: CreateApiToken) -> dict[str, str]:
     return {"token": api_tokens.create_api_token(deps(), current_auth(), body)}
 

@@ -28,16 +28,16 @@ def get_own_email() -> dict[str, Any]:
 
 @bp.operation("PUT", "/users/self/credentials/email", operation_id="user-change-email",
               status=204, kinds=SESSION_ONLY, summary="Change your Email-Address.",
-              body=ChangeEmailSchema, confirmation="password")
+              body=ChangeEmailSchema, confirmation="password", fresh=True, mail_to="email")
 def change_email(body: ChangeEmail) -> None:
-    email_change.request_email_change(deps(), current_auth(), email=body.email,
-                                      password=body.password or "")
+    email_change.request_email_change(deps(), current_auth(), email=body.email)
 
 
 @bp.operation("POST", "/users/self/credentials/email/actions/resend-email", status=204,
               operation_id="user-resend-verification-email", kinds=(),
               summary="Resend the Email-Address verification email.", body=ResendEmailSchema,
-              extra_statuses=(412,), rate_limit_group="credentials")
+              extra_statuses=(412,), rate_limit_group="credentials", mail_to="email",
+              mail_account="user_id")
 def resend_email(body: ResendEmail) -> None:
     email_change.resend_verification(deps(), user_id=body.user_id, email=body.email)
 

@@ -57,7 +57,7 @@ def authenticate_mfa(body: AuthenticateMfa, query: LoginQuery) -> Response | Iss
 @bp.operation("POST", "/users/self/credentials/init-mfa", operation_id="user-init-mfa",
               summary="Initialize Multi Factor Authentication. If successful, it needs to be "
                       "confirmed, before usage of mfa.",
-              body=EmptySchema, response=MfaSetupResult, kinds=SESSION_ONLY)
+              body=EmptySchema, response=MfaSetupResult, kinds=SESSION_ONLY, fresh=True)
 def init_mfa(body: Empty) -> MfaSetup:
     return mfa_setup.init_mfa(deps(), current_auth().user)
 
@@ -70,7 +70,8 @@ def get_mfa_status() -> dict[str, Any]:
 
 @bp.operation("POST", _CODES, operation_id="user-confirm-mfa",
               summary="Confirm Multi Factor Authentication.", body=MultiFactorCodeSchema,
-              response=RecoveryCodesResult, kinds=SESSION_ONLY, rate_limit_group="mfa")
+              response=RecoveryCodesResult, kinds=SESSION_ONLY, rate_limit_group="mfa",
+              fresh=True)
 def confirm_mfa(body: MultiFactorCode) -> dict[str, Any]:
     with _set_up_first():
         codes = mfa_setup.confirm_mfa(deps(), current_auth().user, body.multi_factor_code)

@@ -51,7 +51,7 @@ def get_password_updated_at() -> dict[str, Any]:
 @bp.operation("POST", "/users/self/credentials/actions/init-password-reset", status=201,
               operation_id="user-init-password-reset", kinds=(),
               summary="Initialize password reset process.", body=InitPasswordResetSchema,
-              rate_limit_group="credentials", runs=RunMode.AFTER_RESPONSE)
+              rate_limit_group="credentials", runs=RunMode.AFTER_RESPONSE, mail_to="email")
 def init_password_reset(body: InitPasswordReset) -> AfterResponse:
     # The answer is the same, and takes the same time, whether or not the address has an
     # account: the lookup, the token and the mail all happen after it was sent.

@@ -31,7 +31,7 @@ def list_ssh_keys(query: PageRequest) -> Page:
 
 @bp.operation("POST", "/users/self/ssh-keys", operation_id="user-create-ssh-key", status=201,
               summary="Store a new ssh-key.", body=CreateSshKeySchema,
-              response=SshKeyCreatedSchema, extra_statuses=(409,))
+              response=SshKeyCreatedSchema, extra_statuses=(409,), fresh=True)
 def create_ssh_key(body: AddSshKey) -> SshKey:
     return ssh_keys.add_key(deps(), current_auth().user, body)
 

@@ -5,7 +5,10 @@ host's views, the Flask-Login loader, the OAuth2 pages, and (for the token only)
 refresh. It reads the token where :mod:`.transport` finds it, resolves it with one query
 (:func:`~flask_usercore.services.authentication.resolve_token`), names the caller in the
 request log, checks a cookie-authenticated change's origin, then the kind, role and scopes
-(:func:`~flask_usercore.services.access.check_access`).
+(:func:`~flask_usercore.services.access.check_access`), then the user's roles and
+permissions when the entrance names some
+(:func:`~flask_usercore.services.roles.check_roles`; the roles then come with the token's
+query). A credential of a disabled account is refused here (401 ``AccountDisabled``).
 
 Two modes:
 
@@ -23,11 +26,12 @@ from typing import Literal, cast
 
 from flask import g, has_request_context, request
 
-from ..errors import Forbidden, Unauthorized
+from ..errors import AccountDisabled, Forbidden, InvalidToken, Unauthorized
 from ..runtime.request_log import note_caller
 from ..services.access import check_access
 from ..services.authentication import resolve_token
 from ..services.context import Auth
+from ..services.roles import check_roles
 from ..state import usercore_state
 from .transport import UNSAFE_METHODS, presented_token, trusted_origin
 
@@ -35,8 +39,10 @@ Mode = Literal["api", "page"]
 
 
 def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
-                 mode: Mode = "api") -> Auth | None:
-    """The caller of this request, checked against ``kinds`` and ``scopes``; it is also
+                 mode: Mode = "api", roles: Collection[str] = (),
+                 permissions: Collection[str] = ()) -> Auth | None:
+    """The caller of this request, checked against ``kinds`` and ``scopes`` (and the
+    user's ``roles`` and ``permissions``: 403 ``PermissionDenied`` without them); it is also
     what :func:`request_auth` gives for the rest of the request.
 
     ``"api"`` mode: 401 without a valid bearer credential; 403 when its kind, role or
@@ -51,11 +57,15 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
         if page:
             return None
         raise Unauthorized("a valid access token is required")
-    auth = resolve_token(state.deps, presented.value)
+    auth = resolve_token(state.deps, presented.value, with_roles=bool(roles or permissions))
     if auth is None:
         if page and presented.from_cookie:
             return None
-        raise Unauthorized("the access token is invalid or expired")
+        raise InvalidToken()
+    if auth.user.disabled_at is not None:  # disabling ends them: a row written around us
+        if page and presented.from_cookie:
+            return None
+        raise AccountDisabled()
     note_caller(auth)  # the request log names the caller of a refused call too
     if page:
         if auth.kind not in kinds:
@@ -66,6 +76,7 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
           and not trusted_origin(state.config)):
         raise Forbidden("a cookie-authenticated change must come from a trusted origin")
     check_access(auth, kinds=kinds, scopes=scopes, method=request.method)
+    check_roles(auth, roles=roles, permissions=permissions)
     g.usercore_auth = auth
     return auth
 

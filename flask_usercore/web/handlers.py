@@ -3,7 +3,9 @@
 Every :class:`~flask_usercore.errors.UserCoreError`, every HTTP error and every unexpected
 exception raised under our URL prefix is answered with the JSON bodies the mittwald clients
 parse. Errors of other libraries that already carry their own response (Authlib's RFC 6749
-bodies and headers) pass through unchanged. Nothing here renders HTML.
+bodies and headers) pass through unchanged. Nothing here renders HTML. A lost or refused
+database connection is a 503 ``ServiceUnavailable`` with ``Retry-After``, logged once per
+outage (``runtime/outage.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from ..errors import (
     MethodNotAllowed,
     PayloadTooLarge,
     RateLimited,
+    ServiceUnavailable,
     UserCoreError,
     ValidationFailed,
 )
+from ..runtime.outage import OUTAGE, RETRY_AFTER, connection_error
 from ..runtime.request_log import note_error
 
 logger = logging.getLogger("flask_usercore")
@@ -99,13 +103,21 @@ def register_error_handlers(bp: Blueprint, rollback: Callable[[], None]) -> None
     """
 
     def handle(exc: Exception) -> Any:
-        rollback()
+        try:
+            rollback()
+        except Exception as failed:  # the connection is gone: nothing left to roll back
+            if connection_error(failed) is None:
+                raise
         if isinstance(exc, UserCoreError):
             return error_response(exc)
         if isinstance(exc, HTTPException):
             if exc.response is not None or (exc.code is not None and exc.code < 400):
                 return exc  # carries its own answer (Authlib's OAuth2 errors, redirects)
             return error_response(from_http(exc))
+        lost = connection_error(exc)
+        if lost is not None:  # the database is restarting or down: a 503, logged once
+            OUTAGE.seen(lost)
+            return error_response(ServiceUnavailable(RETRY_AFTER))
         log_unhandled(exc)
         return error_response(UserCoreError())
 

@@ -15,8 +15,13 @@ of them authenticates through the one authenticator of the operations (:mod:`.au
     @usercore.auth_required(kinds={"session", "oauth2"}, scopes={"profile"})
     def profile_card(): ...
 
+    @app.post("/articles/<id>/publish")
+    @usercore.auth_required(roles={"editor"}, permissions={"articles.publish"})
+    def publish(id): ...
+
 A request without a valid token gets the 401 of the wire rules, one whose credential may not
-call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2).
+call the view the 403 (``WWW-Authenticate: Bearer error="insufficient_scope"`` for OAuth2),
+one whose user lacks a role or permission the 403 ``PermissionDenied`` (docs/roles.md).
 Behind Flask-Login's ``login_required`` (:func:`init_login_manager`) an API request gets the
 same answers, while a browser's page gets what the host chose for a missing login.
 """
@@ -32,11 +37,13 @@ from werkzeug.local import LocalProxy
 
 from ..errors import Unauthorized, UserCoreError
 from ..models import User
+from ..services import reauth
 from ..services.access import USER_KINDS
 from ..services.context import Auth
 from ..state import usercore_state
 from .authenticator import authenticate, request_auth
 from .handlers import error_response
+from .loading import header_password
 from .operation import request_body_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,11 +71,12 @@ def max_body_bytes() -> int:
     return request_body_limit()
 
 
-def _authenticated(kinds: Collection[str], scopes: Collection[str]) -> Auth:
+def _authenticated(kinds: Collection[str], scopes: Collection[str],
+                   roles: Collection[str] = (), permissions: Collection[str] = ()) -> Auth:
     """Authenticate a host's request; the transaction goes on into the host's view."""
     uow = usercore_state().deps.uow
     try:
-        auth = authenticate(kinds, scopes)
+        auth = authenticate(kinds, scopes, roles=roles, permissions=permissions)
     except BaseException:
         uow.rollback()
         raise
@@ -77,21 +85,54 @@ def _authenticated(kinds: Collection[str], scopes: Collection[str]) -> Auth:
     return auth
 
 
-def auth_required(*, kinds: Collection[str] = USER_KINDS,
-                  scopes: Collection[str] = ()) -> Callable[[F], F]:
-    """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens).
+def _fresh(fresh: bool | int) -> None:
+    """The recent-authentication check of ``auth_required(fresh=...)``: a session fresher
+    than ``fresh`` seconds (``True``: ``USERCORE_REAUTH_MAX_AGE``), or the user's password
+    in the ``x-apitree-password`` header (it makes the session fresh again, committed
+    here); else 401 ``ReauthenticationRequired`` (``services/reauth.py``)."""
+    deps = usercore_state().deps
+    auth = request_auth()
+    assert auth is not None  # noqa: S101 (authenticated just before)
+    try:
+        password = header_password()
+        reauth.require_recent(deps, auth, password,
+                              max_age=None if fresh is True else int(fresh))
+        if password is not None:
+            deps.uow.commit()  # the session's new freshness, before the host's view
+    except BaseException:
+        deps.uow.rollback()
+        raise
 
-    The check is the one our operations use. Errors answer with our JSON bodies (401/403),
-    whatever the host's own error handlers do. The last-use time of the credential goes into
-    the process's buffer (``flask_usercore/runtime/last_access.py``): no database write.
+
+def auth_required(*, kinds: Collection[str] = USER_KINDS, scopes: Collection[str] = (),
+                  roles: Collection[str] = (), permissions: Collection[str] = (),
+                  fresh: bool | int = False) -> Callable[[F], F]:
+    """Require a bearer credential of one of ``kinds`` (with ``scopes`` for OAuth2 tokens)
+    whose user holds every role of ``roles`` and every permission of ``permissions``.
+
+    The check is the one our operations use; a missing role or permission is the 403
+    ``PermissionDenied`` (its body names them in ``missingRoles``/``missingPermissions``),
+    and the roles come with the token's query (no query of their own). Errors answer with
+    our JSON bodies (401/403), whatever the host's own error handlers do. The last-use time
+    of the credential goes into the process's buffer
+    (``flask_usercore/runtime/last_access.py``): no database write.
+
+    ``fresh``: the view changes how one signs in, like our operations declared so
+    (docs/security.md): it needs a session whose user proved who they are within
+    ``USERCORE_REAUTH_MAX_AGE`` seconds (``True``) or within ``fresh`` seconds (an int), or
+    the password in the ``x-apitree-password`` header; else 401 ``ReauthenticationRequired``.
+    API and OAuth2 tokens pass only with the password.
     """
     kinds, scopes = frozenset(kinds), tuple(scopes)
+    roles, permissions = frozenset(roles), frozenset(permissions)
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
-                _authenticated(kinds, scopes)
+                _authenticated(kinds, scopes, roles, permissions)
+                if fresh is not False:
+                    _fresh(fresh)
             except UserCoreError as exc:
                 return error_response(exc)
             return view(*args, **kwargs)
@@ -109,12 +150,16 @@ class LoginUser:
     """
 
     is_authenticated = True
-    is_active = True
     is_anonymous = False
 
     def __init__(self, auth: Auth) -> None:
         self.auth = auth
         self.user = auth.user
+
+    @property
+    def is_active(self) -> bool:
+        """False for a disabled account (none gets this far: its credentials are ended)."""
+        return self.user.disabled_at is None
 
     def get_id(self) -> str:
         return str(self.user.id)

@@ -82,15 +82,22 @@ def confirm_password(schema: Schema, body: Any, field: str) -> Any:
     if getattr(body, field) is not None:
         return body
     wire = wire_name(schema, field)
-    header = request.headers.get(PASSWORD_HEADER)
+    header = header_password(wire)
     if header is None:
         raise ValidationFailed([FieldError(
             f".{wire}", f"{wire} is required, in the body or the {PASSWORD_HEADER} header",
             "required", {"missingProperty": wire})])
-    if len(header) < 6:
-        raise ValidationFailed.single(f".{wire}", "minLength",
-                                      f"{PASSWORD_HEADER} must have at least 6 characters")
     return dataclasses.replace(body, **{field: header})
+
+
+def header_password(wire: str = "") -> str | None:
+    """The password of the ``x-apitree-password`` header, or None without one; 400
+    ``minLength`` (on the body field ``wire`` it stands for) when shorter than 6."""
+    header = request.headers.get(PASSWORD_HEADER)
+    if header is not None and len(header) < 6:
+        raise ValidationFailed.single(f".{wire}" if wire else "", "minLength",
+                                      f"{PASSWORD_HEADER} must have at least 6 characters")
+    return header
 
 
 def wire_name(schema: Schema | None, field: str) -> str:

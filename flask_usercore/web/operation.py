@@ -28,11 +28,12 @@ from ..errors import ValidationFailed
 from ..hooks import Mail
 from ..runtime.unit_of_work import RunMode, UnitOfWork
 from ..schemas.compiled import Dumper, compiled_dumper
+from ..services import reauth, throttle
 from ..services.access import USER_KINDS
 from ..services.context import Deps, deliver_now
 from ..state import usercore_state
-from .authenticator import authenticate
-from .loading import BodyFormat, load_body, load_query, wire_errors
+from .authenticator import authenticate, current_auth
+from .loading import BodyFormat, header_password, load_body, load_query, wire_errors, wire_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("flask_usercore")
@@ -160,6 +161,18 @@ class Operation:
     confirmation: str | None = None
     #: Schemas of the other statuses a view may answer with a :class:`Reply`.
     alternatives: tuple[tuple[int, type[Schema]], ...] = ()
+    #: It changes how one signs in: it needs a fresh session or the password (the
+    #: ``confirmation`` field, else the ``x-apitree-password`` header), else 401
+    #: ``ReauthenticationRequired`` (``services/reauth.py``).
+    fresh: bool = False
+    #: It mails a code or a link on request: the command field of the recipient's address,
+    #: counted per recipient and per account against ``USERCORE_RATELIMIT_MAIL``
+    #: (``services/throttle.py``); the account is the command field ``mail_account`` (a
+    #: user id), else the caller's.
+    mail_to: str | None = None
+    mail_account: str | None = None
+    #: Permissions the caller's user must hold (``services/roles.py``; the admin API's).
+    permissions: tuple[str, ...] = ()
     #: What a view that reads its request itself documents (:class:`Documented`).
     documented: Documented | None = None
 
@@ -185,6 +198,9 @@ class CapabilityBlueprint(Blueprint):
                   alternatives: dict[int, type[Schema]] | None = None,
                   tags: Sequence[str] = ("User",),
                   error_format: Literal["wire", "oauth2"] = "wire",
+                  fresh: bool = False, mail_to: str | None = None,
+                  mail_account: str | None = None,
+                  permissions: Sequence[str] = (),
                   documented: Documented | None = None) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
@@ -203,8 +219,9 @@ class CapabilityBlueprint(Blueprint):
                        rate_limit_group, tuple(tags), body_limit=body_limit,
                        error_format=error_format, writes=writes, runs=runs,
                        confirmation=confirmation,
-                       alternatives=tuple((alternatives or {}).items()),
-                       documented=documented)
+                       alternatives=tuple((alternatives or {}).items()), fresh=fresh,
+                       mail_to=mail_to, mail_account=mail_account,
+                       permissions=tuple(permissions), documented=documented)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None
@@ -223,12 +240,19 @@ class CapabilityBlueprint(Blueprint):
                         state.limiter.hit(op.rate_limit_group, request.remote_addr or "")
                     uow.start(op.runs)
                     if op.kinds:
-                        authenticate(op.kinds, op.scopes)
+                        authenticate(op.kinds, op.scopes, permissions=op.permissions)
+                    if op.fresh and not op.confirmation:  # header only: before the body
+                        _recent_authentication(op, body_schema, None)
                     if query_schema is not None:
                         kwargs["query"] = load_query(query_schema)
                     if body_schema is not None:
-                        kwargs["body"] = load_body(body_schema, op.body_format,
-                                                   op.confirmation, request_body_limit())
+                        kwargs["body"] = load_body(
+                            body_schema, op.body_format, None if op.fresh else op.confirmation,
+                            request_body_limit())
+                    if op.fresh and op.confirmation:
+                        _recent_authentication(op, body_schema, kwargs["body"])
+                    if op.mail_to:
+                        _count_mail(op, kwargs["body"])
                     try:
                         result = view(**kwargs)
                     except ValidationFailed as exc:
@@ -252,6 +276,27 @@ class CapabilityBlueprint(Blueprint):
             return cast(F, wrapped)
 
         return decorator
+
+
+def _recent_authentication(op: Operation, schema: Schema | None, body: Any) -> None:
+    """The check of an operation declared ``fresh``: a fresh session, or the password of
+    the ``confirmation`` field or the ``x-apitree-password`` header."""
+    password = getattr(body, op.confirmation) if op.confirmation else None
+    wire = wire_name(schema, op.confirmation) if op.confirmation else ""
+    if password is None:
+        password = header_password(wire)
+    try:
+        reauth.require_recent(deps(), current_auth(), password, field=op.confirmation or "")
+    except ValidationFailed as exc:
+        raise wire_errors(exc, schema) from None
+
+
+def _count_mail(op: Operation, body: Any) -> None:
+    """Count the mail of an operation declared ``mail_to`` per recipient and account."""
+    account = (getattr(body, op.mail_account) if op.mail_account
+               else current_auth().user.id if op.kinds else None)
+    throttle.throttle_mail(deps(), recipient=getattr(body, cast(str, op.mail_to)),
+                           account=account)
 
 
 def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,

@@ -58,6 +58,10 @@ def expected(op: Operation, name: str) -> int | None:
         return 403
     if kind == "oauth2" and not set(op.scopes) <= {roles}:
         return 403
+    if op.permissions:  # the admin API: the user holds no permission
+        return 403
+    if op.fresh and kind != "session":
+        return 401  # ReauthenticationRequired: only a fresh session passes without password
     return None
 
 
@@ -85,7 +89,9 @@ def tokens(app: Flask, user: dict[str, Any]) -> dict[str, str]:
             session.add(Credential(
                 id=uuid.uuid4(), user_id=uuid.UUID(user["userId"]), kind=kind,
                 token_hash=hash_token(token), roles=roles,
-                expires_at=utcnow() + dt.timedelta(hours=1)))
+                expires_at=utcnow() + dt.timedelta(hours=1),
+                # a session made by a login just now: fresh (services/reauth.py)
+                authenticated_at=utcnow() if kind == "session" else None))
             made[name] = token
         session.commit()
     return made
@@ -113,10 +119,21 @@ def test_every_kind_on_every_operation(app: Flask, client: FlaskClient,
         want = expected(op, name)
         where = f"{name} on {op.method} {op.rule}: {response.status_code} {response.json}"
         if want is None:
-            assert response.status_code not in (401, 403), where
+            # revocation and introspection refuse a missing client authentication with RFC
+            # 6749 5.2's 401 invalid_client: the client's, not the caller's token's
+            client_auth = (op.error_format == "oauth2" and response.status_code == 401
+                           and response.json.get("error") == "invalid_client")
+            assert client_auth or response.status_code not in (401, 403), where
             continue
         assert response.status_code == want, where
-        assert response.json["type"] == ("Unauthorized" if want == 401 else "Forbidden"), where
+        if want == 403 and response.json["type"] == "PermissionDenied":
+            # a user without the permission (tests/api/test_admin.py)
+            assert op.permissions and response.json["missingPermissions"], where
+            continue
+        refused = "Forbidden" if want == 403 else (
+            "ReauthenticationRequired" if op.fresh and name != "retrieval_key"
+            else "Unauthorized")
+        assert response.json["type"] == refused, where
         challenge = response.headers.get("WWW-Authenticate", "")
         if CREDENTIALS[name][0] == "oauth2" and op.operation_id not in OWNER_KINDS:
             assert 'error="insufficient_scope"' in challenge, where

@@ -97,6 +97,11 @@ class TestCreate:
          "format"),
         ({"description": "d", "roles": ["api_read"], "expiresAt": "2020-01-01T00:00:00Z"},
          ".expiresAt", "formatMinimum"),
+        # before year 1 and after year 9999 in UTC (an OverflowError, a 500, before)
+        ({"description": "d", "roles": ["api_read"], "expiresAt": "0001-01-01T00:00:00+14:00"},
+         ".expiresAt", "format"),
+        ({"description": "d", "roles": ["api_read"], "expiresAt": "9999-12-31T23:59:59-14:00"},
+         ".expiresAt", "format"),
         ({"description": "d", "roles": ["api_read"], "token": "mine"}, ".token",
          "additionalProperties")])
     def test_bad_input(self, client: FlaskClient, user: dict[str, Any], body: dict[str, Any],
@@ -149,6 +154,10 @@ class TestManage:
         ({}, ".description", "required"),
         ({"description": "d", "expiresAt": "2020-01-01T00:00:00Z"}, ".expiresAt",
          "formatMinimum"),
+        ({"description": "d", "expiresAt": "9999-12-31T23:59:59-14:00"}, ".expiresAt",
+         "format"),
+        ({"description": "d", "expiresAt": "0001-01-01T00:00:00+14:00"}, ".expiresAt",
+         "format"),
         ({"description": "d", "roles": ["api_write"]}, ".roles", "additionalProperties")])
     def test_bad_edit(self, client: FlaskClient, user: dict[str, Any],
                       make_token: Callable[..., str], body: dict[str, Any], path: str,

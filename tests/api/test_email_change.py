@@ -61,14 +61,21 @@ def test_change_then_verify_swaps_the_address(client: FlaskClient, user: dict[st
                                                  "password": PASSWORD}).status_code == 401
 
 
-def test_change_needs_the_right_password(client: FlaskClient, user: dict[str, Any]) -> None:
+def test_change_checks_a_given_password(client: FlaskClient, user: dict[str, Any]) -> None:
     wrong = request_change(client, user, password="not my password 1")
     assert types(wrong) == [(".password", "WrongPassword")]
-    missing = client.put(EMAIL, headers=user["headers"], json={"email": NEW})
-    assert types(missing) == [(".password", "required")]
+    wrong = client.put(EMAIL, json={"email": NEW},
+                       headers={**user["headers"], "x-apitree-password": "not my password 1"})
+    assert types(wrong) == [(".password", "WrongPassword")]
     header = client.put(EMAIL, json={"email": NEW},
                         headers={**user["headers"], "x-apitree-password": PASSWORD})
     assert header.status_code == 204
+
+
+def test_change_right_after_a_login_needs_no_password(client: FlaskClient,
+                                                      user: dict[str, Any]) -> None:
+    # mittwald's body is {email} alone: a fresh session is enough (services/reauth.py)
+    assert client.put(EMAIL, headers=user["headers"], json={"email": NEW}).status_code == 204
 
 
 def test_address_in_use_is_refused(client: FlaskClient, user: dict[str, Any],
@@ -206,3 +213,29 @@ def test_concurrent_verify_of_one_code_succeeds_once(
         thread.join(timeout=60)
     assert sorted(statuses) == [204] + [400] * (racers - 1)
     assert client.get(EMAIL, headers=headers).json == {"email": NEW}
+
+
+def test_a_verified_change_ends_the_other_sessions(client: FlaskClient, user: dict[str, Any],
+                                                   mailbox: Mailbox,
+                                                   login: Callable[..., str]) -> None:
+    other = {"x-access-token": login(user["email"])}
+    assert client.get(EMAIL, headers=other).status_code == 200
+    assert request_change(client, user).status_code == 204
+    assert verify(client, user, mailbox.last_code(NEW)).status_code == 204
+    assert client.get(EMAIL, headers=other).status_code == 401  # ended
+    assert client.get(EMAIL, headers=user["headers"]).json == {"email": NEW}  # the caller's stays
+
+
+def test_a_verified_change_voids_reset_links_mailed_to_the_old_address(
+        client: FlaskClient, user: dict[str, Any], mailbox: Mailbox) -> None:
+    reset = client.post("/v2/users/self/credentials/actions/init-password-reset",
+                        json={"email": user["email"]})
+    reset.close()  # the mail goes out once the response is closed
+    match = re.search(r"reset code is: (\w+)", mailbox.sent[-1].body)
+    assert match and mailbox.sent[-1].to == user["email"]
+    assert request_change(client, user).status_code == 204
+    assert verify(client, user, mailbox.last_code(NEW)).status_code == 204
+    confirmed = client.post("/v2/users/self/credentials/password/confirm-reset", json={
+        "userId": user["userId"], "token": match.group(1),
+        "password": "a brand new passphrase 42"})
+    assert confirmed.status_code == 400, confirmed.json

@@ -9,7 +9,6 @@ whichever worker takes it. The access log (with the worker's pid) shows that bot
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from tests.api.test_shared_storage import WRONG
+from tests.host_support import stop as stop_process
 from tests.redis_support import redis_url_fixture  # noqa: F401 (the redis_url fixture)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -55,12 +55,7 @@ def gunicorn(database_url: str, is_postgres: bool, _schema: None,
         wait_for_both_workers(base_url, access_log, server)
         yield base_url, access_log
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
 
 
 def worker_pids(access_log: Path, path: str) -> set[str]:

@@ -88,6 +88,18 @@ def assert_token_refused(response: Any) -> None:
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def assert_client_refused(response: Any, endpoint: str = "token") -> None:
+    """``invalid_client``: mittwald's 400 at its token endpoint, else RFC 6749 5.2's 401 with
+    ``WWW-Authenticate`` (revocation and introspection)."""
+    assert response.json["error"] == "invalid_client", response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    if endpoint == "token":
+        assert response.status_code == 400
+    else:
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Basic ")
+
+
 def _with(params: dict[str, Any], name: str, value: str) -> dict[str, Any]:
     return {**params, name: value}
 
@@ -284,10 +296,12 @@ def test_client_credentials_with_bad_values_are_refused(
             kwargs["data"]["client_id" if where == "form id" else "client_secret"] = value
         response = client.post(f"/v2/oauth2/{endpoint}", **kwargs)
         check_answer(response, value)
-        if value in REFUSED.values():
+        if where.startswith("basic"):  # refused or not, these credentials authenticate no one
+            assert_client_refused(response, endpoint)
+        elif value in REFUSED.values():
             assert_token_refused(response)
         elif where != "query id":  # the form's client_id authenticates; the query's is extra
-            assert response.status_code == 400  # an unknown client or a wrong secret
+            assert_client_refused(response, endpoint)  # an unknown client or a wrong secret
 
 
 # -- revocation and introspection ---------------------------------------------------------
@@ -370,10 +384,23 @@ def test_invalid_utf8_is_refused(app: Flask, user: dict[str, Any]) -> None:
         basic = "Basic " + base64.b64encode(credentials).decode()
         response = raw_client.post("/v2/oauth2/token", data={"grant_type": "password"},
                                    headers={"Authorization": basic})
-        assert_token_refused(response)
+        assert_client_refused(response)
     latin1 = raw_client.post("/v2/oauth2/token", data={"grant_type": "password"},
                              headers={"Authorization": "Basic \u00ff\u00fe"})
-    assert_token_refused(latin1)
+    assert_client_refused(latin1)
+
+
+@pytest.mark.parametrize("endpoint", ["token", "revoke", "introspect"])
+def test_basic_credentials_that_are_not_utf8_are_invalid_client(
+        app: Flask, user: dict[str, Any], endpoint: str) -> None:
+    """The issue's ``Authorization: Basic /zr+`` (``\\xff:\\xfe``): a 500 with a traceback
+    once, then ``invalid_request``; RFC 6749 5.2 says ``invalid_client``."""
+    new_client(app)
+    response = FlaskClient(app).post(f"/v2/oauth2/{endpoint}",
+                                     data={"grant_type": "client_credentials", "token": "t"},
+                                     headers={"Authorization": "Basic /zr+"})
+    assert_client_refused(response, endpoint)
+    assert response.json["error_description"] == "the client credentials must be UTF-8 text"
 
 
 def test_bad_parameter_names_are_refused_without_naming_them(

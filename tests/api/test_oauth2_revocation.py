@@ -152,6 +152,30 @@ def test_a_client_id_never_starts_with_a_dash() -> None:
     assert not any(new_client_id().startswith("-") for _ in range(2000))
 
 
+def test_the_cli_deletes_an_older_client_whose_id_starts_with_a_dash(app: Flask) -> None:
+    """Ids made before ``new_client_id`` may start with "-" (1 in 64): the command read
+    them as options ("No such option")."""
+    from flask_usercore.models import OAuth2Client
+    from flask_usercore.services.context import commit
+
+    ids = ("-legacy-one", "-legacy-two", "--legacy-three")
+    with app.app_context():
+        deps = app.extensions["usercore"].deps
+        for client_id in ids:
+            deps.session.add(OAuth2Client(client_id=client_id, name="Old", scopes="profile",
+                                          redirect_uris="https://old.example/cb",
+                                          grant_types="authorization_code"))
+        commit(deps.session)
+    runner = app.test_cli_runner()
+    for args in (["--", ids[0]], [ids[1]], [ids[2]]):
+        result = runner.invoke(args=["usercore", "delete-oauth-client", *args])
+        assert result.exit_code == 0, result.output
+        assert result.output == f"deleted {args[-1]}\n"
+    listed = runner.invoke(args=["usercore", "list-oauth-clients", "--json"]).output
+    assert json.loads(listed) == []
+    assert "Usage:" in runner.invoke(args=["usercore", "delete-oauth-client", "--help"]).output
+
+
 def test_an_unknown_token_type_hint_is_a_400(app: Flask, client: FlaskClient,
                                              user: dict[str, Any]) -> None:
     """RFC 7009 2.2.1's ``unsupported_token_type`` with RFC 6749 5.2's 400 (it was a 401)."""
@@ -167,3 +191,52 @@ def test_an_unknown_token_type_hint_is_a_400(app: Flask, client: FlaskClient,
         seen = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
                            data={"token": body[hint], "token_type_hint": hint})
         assert seen.json["active"] is True, hint
+
+
+def test_a_wrong_token_type_hint_still_finds_the_token(app: Flask, client: FlaskClient,
+                                                       user: dict[str, Any]) -> None:
+    """RFC 7009 2.1 and RFC 7662 2.1: a hint naming the other type only says where to look
+    first (revocation answered 200 and left the token alive; introspection said inactive)."""
+    client_id, secret, body = _tokens(app, client, user)
+    for given, other in (("access_token", "refresh_token"), ("refresh_token", "access_token")):
+        seen = client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                           data={"token": body[given], "token_type_hint": other}).json
+        assert seen["active"] is True, given
+        assert seen["exp"] == client.post("/v2/oauth2/introspect", auth=(client_id, secret),
+                                          data={"token": body[given]}).json["exp"]
+    revoked = client.post("/v2/oauth2/revoke", auth=(client_id, secret),
+                          data={"token": body["access_token"],
+                                "token_type_hint": "refresh_token"})
+    assert revoked.status_code == 200
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 401
+    client_id, secret, second = _tokens(app, client, user)
+    assert client.post("/v2/oauth2/revoke", auth=(client_id, secret),
+                       data={"token": second["refresh_token"],
+                             "token_type_hint": "access_token"}).status_code == 200
+    assert client.post("/v2/oauth2/token", auth=(client_id, secret), data={
+        "grant_type": "refresh_token",
+        "refresh_token": second["refresh_token"]}).json["error"] == "invalid_grant"
+
+
+def test_wrong_client_credentials_at_revocation_and_introspection_are_a_401(
+        app: Flask, client: FlaskClient, user: dict[str, Any]) -> None:
+    """RFC 6749 5.2: 401 ``invalid_client`` with ``WWW-Authenticate`` (it was mittwald's 400,
+    which stays on mittwald's token endpoint only)."""
+    client_id, _, body = _tokens(app, client, user)
+    attempts: list[dict[str, Any]] = [
+        {"auth": (client_id, "wrong")}, {"auth": ("nobody", "wrong")},
+        {"data": {"client_id": client_id, "client_secret": "wrong"}},
+        {"data": {"client_id": "nobody", "client_secret": "wrong"}}]
+    for endpoint in ("revoke", "introspect"):
+        for attempt in attempts:
+            data = {"token": body["access_token"], **attempt.get("data", {})}
+            response = client.post(f"/v2/oauth2/{endpoint}", data=data,
+                                   auth=attempt.get("auth"))
+            assert response.status_code == 401, (endpoint, attempt)
+            assert response.json["error"] == "invalid_client"
+            assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    assert client.get("/v2/users/self", headers=bearer(body["access_token"])).status_code == 200
+    token = client.post("/v2/oauth2/token", auth=(client_id, "wrong"),
+                        data={"grant_type": "refresh_token",
+                              "refresh_token": body["refresh_token"]})
+    assert token.status_code == 400 and token.json["error"] == "invalid_client"

@@ -194,6 +194,10 @@ def test_expires_at_must_lie_in_the_future(client: FlaskClient, user: dict[str, 
         (".expiresAt", "formatMinimum")]
     assert error_items(add(client, user, ed25519_line(), expiresAt="tomorrow")) == [
         (".expiresAt", "format")]
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        # before year 1 or after year 9999 in UTC: an OverflowError (a 500) before
+        assert error_items(add(client, user, ed25519_line(), expiresAt=moment)) == [
+            (".expiresAt", "format")], moment
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
     created = add(client, user, ed25519_line(), expiresAt=future.isoformat())
     assert created.status_code == 201
@@ -256,6 +260,9 @@ def test_get_edit_and_delete_one_key(client: FlaskClient, user: dict[str, Any]) 
                                              headers=user["headers"]).json["sshKey"]
         assert error_items(client.put(f"{URL}/{key_id}", json={}, headers=user["headers"])) == [
             (".comment", "required")]
+        assert error_items(client.put(f"{URL}/{key_id}", json={
+            "comment": "c", "expiresAt": "9999-12-31T23:59:59-14:00"},
+            headers=user["headers"])) == [(".expiresAt", "format")]
         assert client.delete(f"{URL}/{key_id}", headers=user["headers"]).status_code == 204
         assert client.get(f"{URL}/{key_id}", headers=user["headers"]).status_code == 404
         assert client.delete(f"{URL}/{key_id}", headers=user["headers"]).status_code == 404

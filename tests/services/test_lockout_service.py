@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -35,26 +36,35 @@ def test_lock_lengths_double_up_to_the_maximum() -> None:
 
 def test_threshold_then_locked_with_retry_after() -> None:
     locks = make_lockout(threshold=2, seconds=30)
-    locks.check("ada@example.com")
-    locks.failed("ada@example.com")
-    locks.check("ada@example.com")
-    locks.failed("ada@example.com")
+    locks.attempt("ada@example.com")  # a wrong secret keeps its slot: a failure
+    locks.attempt("ada@example.com")  # the one that locks: the lock is set before its compare
     with pytest.raises(RateLimited) as exc:
-        locks.check("ada@example.com")
+        locks.attempt("ada@example.com")
     assert exc.value.status == 429
     assert 29 <= int(exc.value.headers()["Retry-After"]) <= 30
-    locks.check("grace@example.com")  # another account
+    assert locks.failures("ada@example.com") == 2  # the refused attempt is not counted
+    locks.attempt("grace@example.com")  # another account
     locks.succeeded("ada@example.com")
-    locks.check("ada@example.com")
-    assert locks.failures("ada@example.com") == 0
+    locks.attempt("ada@example.com")
+    assert locks.failures("ada@example.com") == 1
+
+
+def test_a_right_secret_gives_its_slot_and_its_lock_back() -> None:
+    locks = make_lockout(threshold=2, seconds=30)
+    locks.attempt("ada@example.com")
+    locks.passed(locks.attempt("ada@example.com"))  # the locking attempt was right
+    assert locks.failures("ada@example.com") == 1
+    locks.attempt("ada@example.com")  # not locked: this one may still be compared
+    with pytest.raises(RateLimited):
+        locks.attempt("ada@example.com")
 
 
 def test_disabled_counts_nothing() -> None:
     storage = MemoryStorage()
     locks = Lockout(storage, UserCoreConfig(secret_key=SECRET, lockout_threshold=0))
     for _ in range(10):
-        locks.failed("ada@example.com")
-    locks.check("ada@example.com")
+        locks.passed(locks.attempt("ada@example.com"))
+        locks.attempt("ada@example.com")
     assert not locks.enabled
     assert dict(storage.storage) == {}
 
@@ -62,19 +72,31 @@ def test_disabled_counts_nothing() -> None:
 def test_storage_keys_do_not_hold_the_address() -> None:
     storage = MemoryStorage()
     locks = Lockout(storage, UserCoreConfig(secret_key=SECRET, lockout_threshold=1))
-    locks.failed("ada@example.com")
+    locks.attempt("ada@example.com")
     assert len(storage.storage) == 2
     assert not any("ada" in key for key in storage.storage)
 
 
-def test_a_lock_set_by_a_concurrent_failure_is_kept() -> None:
-    locks = make_lockout(threshold=1, seconds=30)
-    locks.failed("ada@example.com")
-    locks.failed("ada@example.com")  # raced past the check: counted, lock not lengthened
-    assert locks.failures("ada@example.com") == 2
-    with pytest.raises(RateLimited) as exc:
-        locks.check("ada@example.com")
-    assert exc.value.retry_after is not None and exc.value.retry_after <= 30
+def test_parallel_attempts_get_no_more_slots_than_the_threshold() -> None:
+    locks = make_lockout(threshold=5, seconds=30)
+    barrier = threading.Barrier(30)
+    taken: list[bool] = []
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            locks.attempt("ada@example.com")
+            taken.append(True)
+        except RateLimited:
+            taken.append(False)
+
+    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert taken.count(True) == 5
+    assert locks.failures("ada@example.com") == 5
 
 
 def test_ten_wrong_codes_after_the_right_password_leave_no_free_guesses(

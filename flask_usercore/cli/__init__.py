@@ -1,4 +1,5 @@
-"""``flask usercore ...``: database migrations and account administration."""
+"""``flask usercore ...``: database migrations and account administration (the ``roles``
+and ``users`` groups: :mod:`.accounts`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from . import migrations
-from .errors import FieldError, ValidationFailed
-from .oauth2.cli import COMMANDS as OAUTH2_COMMANDS
-from .schemas.base import load
-from .schemas.registration import RegisterSchema
-from .services.registration import create_user
-from .state import usercore_state
+from .. import migrations
+from ..errors import FieldError, UserCoreError, ValidationFailed
+from ..oauth2.cli import COMMANDS as OAUTH2_COMMANDS
+from ..schemas.base import load
+from ..schemas.registration import RegisterSchema
+from ..services.registration import create_user
+from ..state import usercore_state
+from .accounts import GROUPS as ACCOUNT_GROUPS
 
 #: The fields of the validation errors (a command's field, or a wire path), as the options
 #: that carry them.
@@ -25,7 +27,7 @@ _OPTIONS = {"email": "--email", "password": "--password", ".email": "--email",
             ".person.lastName": "--last-name"}
 
 usercore_cli = AppGroup("usercore", help="flask-usercore administration.")
-for _command in OAUTH2_COMMANDS:
+for _command in (*OAUTH2_COMMANDS, *ACCOUNT_GROUPS):
     usercore_cli.add_command(_command)
 
 
@@ -139,13 +141,12 @@ def create_retrieval_key_command(user_id: uuid.UUID) -> None:
     The key is single-use and expires after USERCORE_RETRIEVAL_KEY_TTL seconds (60); it is
     exchanged for a session with POST /v2/authenticate-token-retrieval-key.
     """
-    from .errors import NotFound
-    from .services.retrieval_keys import create_retrieval_key
+    from ..services.retrieval_keys import create_retrieval_key
 
     deps = usercore_state().deps
     try:
         key = create_retrieval_key(deps, user_id)
-    except NotFound as exc:
+    except UserCoreError as exc:
         raise click.ClickException(exc.message) from None
     deps.uow.commit()
     click.echo(key)
@@ -160,7 +161,7 @@ def purge_expired_command(batch: int) -> None:
     Safe to run on several hosts at once (PostgreSQL skips rows another run holds). Prints
     how many rows of each were deleted.
     """
-    from .services.purge import purge_batch
+    from ..services.purge import purge_batch
 
     deps = usercore_state().deps
     totals: dict[str, int] = {}
@@ -183,9 +184,9 @@ def mfa_reset_command(user: str) -> None:
     Deletes the TOTP secret and the recovery codes, ends every session of the account and
     mails the user. Check who is asking first (docs/mfa.md, "Support desk").
     """
-    from .models import User
-    from .services.mfa_setup import reset_mfa
-    from .services.users import find_by_email
+    from ..models import User
+    from ..services.mfa_setup import reset_mfa
+    from ..services.users import find_by_email
 
     deps = usercore_state().deps
     try:
@@ -211,7 +212,7 @@ def check_support_code_command(code: str) -> None:
     A caller reads the 6 digits from GET /v2/users/self/credentials/support-code. Exits
     with an error when the code is unknown or expired.
     """
-    from .services.support_code import find_support_code
+    from ..services.support_code import find_support_code
 
     owners = find_support_code(usercore_state().deps, code)
     if not owners:
