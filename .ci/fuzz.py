@@ -1,18 +1,23 @@
 """Fuzz example_app over a socket with schemathesis, as .ci/run does.
 
 Runs example_app (SQLite in a temporary directory, rate limits raised) on a free port of
-127.0.0.1, registers and verifies a user (the code from the mail outbox) and logs it in, then
-runs ``schemathesis run`` twice with that user's token: against our own ``/v2/openapi.json``
-(every operation, ours beyond mittwald's included) and against mittwald's document
-(``tests/contract/openapi-user.json``). Checks: no 5xx, responses that match the document,
-the documented content types. Exits non-zero when a run finds a failure.
+127.0.0.1, registers and verifies a user (the code from the mail outbox) and logs it in,
+registers an OAuth2 client, then runs ``schemathesis run`` twice with that user's token:
+against our own ``/v2/openapi.json`` (every operation, ours beyond mittwald's included: the
+OAuth2 operations with their documented parameters) and against mittwald's document
+(``tests/contract/openapi-user.json``). Every other request to an OAuth2 operation carries the
+real client (``.ci/fuzz_hooks.py``), so that the run reaches past ``invalid_client``. Checks:
+no 5xx, responses that match the document, the documented content types. Exits non-zero when
+a run finds a failure.
 
-Usage: ``.venv/bin/python .ci/fuzz.py [--max-examples N] [--max-time SECONDS]`` (per run).
+Usage: ``.venv/bin/python .ci/fuzz.py [--max-examples N] [--max-time SECONDS]
+[--path-regex oauth2]`` (per run).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -27,8 +32,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from example_app import create_app  # noqa: E402
+from tests.api.oauth2_support import new_client  # noqa: E402
 
 PASSWORD = "Fuzzing-Horse-Battery-Staple-42"
+EMAIL = "fuzz@example.com"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
 #: Operations left out, with the reason: they would end the fuzzer's own session, after which
 #: every authenticated operation only answers 401 (they are tested in tests/api/).
@@ -41,7 +48,7 @@ KNOWN_GAPS = ("password-validation-get-password-policy",)
 
 def logged_in_token(base_url: str, outbox: Path) -> str:
     """Register, verify and log in a user; its access token."""
-    email = "fuzz@example.com"
+    email = EMAIL
     with httpx.Client(base_url=base_url, timeout=30) as http:
         registered = http.post("/v2/register", json={
             "email": email, "password": PASSWORD,
@@ -63,6 +70,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=10)
     parser.add_argument("--max-time", type=int, default=75, help="seconds per run")
+    parser.add_argument("--path-regex", default=None,
+                        help="only the operations whose path matches (e.g. oauth2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="usercore-fuzz-") as tmp:
         outbox = Path(tmp) / "outbox"
@@ -80,6 +89,11 @@ def main() -> int:
         base_url = f"http://127.0.0.1:{server.server_port}"
         try:
             token = logged_in_token(base_url, outbox)
+            client_id, secret = new_client(app, grant_types=(
+                "authorization_code", "refresh_token", "password"))
+            env = {**os.environ, "USERCORE_FUZZ_CLIENT": f"{client_id}:{secret}",
+                   "USERCORE_FUZZ_EMAIL": EMAIL, "USERCORE_FUZZ_PASSWORD": PASSWORD,
+                   "SCHEMATHESIS_HOOKS": str(REPOSITORY / ".ci" / "fuzz_hooks.py")}
             failed = 0
             for schema, excluded in (
                     (f"{base_url}/v2/openapi.json", SESSION_ENDING),
@@ -88,12 +102,14 @@ def main() -> int:
                 print(f"\n---- schemathesis: {schema}", flush=True)
                 exclusions = [arg for operation_id in excluded
                               for arg in ("--exclude-operation-id", operation_id)]
+                if args.path_regex:
+                    exclusions += ["--include-path-regex", args.path_regex]
                 command = [sys.executable, "-m", "schemathesis.cli", "run", schema, *exclusions,
                            "--url", base_url, "--header", f"Authorization: Bearer {token}",
                            "--checks", CHECKS, "--max-examples", str(args.max_examples),
                            "--max-time", str(args.max_time), "--request-timeout", "30",
                            "--seed", "19", "--no-color"]
-                failed += subprocess.run(command, check=False).returncode != 0
+                failed += subprocess.run(command, check=False, env=env).returncode != 0
         finally:
             server.shutdown()
     return failed

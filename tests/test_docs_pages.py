@@ -92,7 +92,8 @@ def test_request_fields_are_flattened_with_required_flags_and_limits(example):
     _, _, pages = example
     section = _section(pages, "user-register")
     assert "**Request body** (`application/json`, required, schema `Register`)" in section
-    assert ("| `person.firstName` | string | yes | min length `1`; max length `120` |"
+    assert ("| `person.firstName` | string | yes | min length `1`; max length `120`; no control "
+            "characters |"
             in section)
     assert "| `person.title` | string | no | one of `mr`, `ms`, `other` |" in section
     assert "| `email` | string (email) | yes |" in section

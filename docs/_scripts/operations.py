@@ -311,12 +311,25 @@ def _type(schema: dict[str, Any]) -> str:
     return text
 
 
+#: The character rule's patterns (flask_usercore/openapi/fields.py), shown in words.
+_CHARACTER_RULES = {
+    r"^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*$": "no control characters",
+    r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$":
+        "no control characters (LF and tab allowed)"}
+#: An enum longer than this is counted, not listed (``countryCode``'s ISO 3166 codes).
+_LONGEST_ENUM = 20
+
+
 def _limits(schema: dict[str, Any]) -> str:
     shown = []
     for key, label in _LIMITS:
         if key in schema:
             value = schema[key]
-            if key == "enum":
+            if key == "pattern" and value in _CHARACTER_RULES:
+                shown.append(_CHARACTER_RULES[value])
+            elif key == "enum" and len(value) > _LONGEST_ENUM:
+                shown.append(f"{label} {len(value)} values")
+            elif key == "enum":
                 shown.append(label + " " + ", ".join(f"`{_code(v)}`" for v in value))
             else:
                 shown.append(f"{label} `{_code(value)}`")

@@ -16,7 +16,11 @@ from urllib.parse import urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749.errors import OAuth2Error, UnsupportedResponseTypeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -249,9 +253,15 @@ class UserCoreAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return client.get_default_redirect_uri()
 
     def get_authorization_grant(self, oauth_request: Any) -> Any:
-        """The code grant; ``unsupported_response_type`` without repeating the value."""
+        """The code grant; ``invalid_request`` naming the missing ``response_type`` or
+        ``client_id``; ``unsupported_response_type`` without repeating the value."""
+        payload = oauth_request.payload
+        missing = [name for name in ("response_type", "client_id") if not payload.data.get(name)]
+        if missing:
+            raise InvalidRequestError(
+                f"missing parameter{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+                redirect_uri=self.verified_redirect_uri(payload.client_id, payload.redirect_uri))
         if not grants.AuthorizationCodeGrant.check_authorization_endpoint(oauth_request):
-            payload = oauth_request.payload
             raise UnsupportedResponseType(
                 self.verified_redirect_uri(payload.client_id, payload.redirect_uri))
         return super().get_authorization_grant(oauth_request)

@@ -21,7 +21,7 @@ from ..schemas.oauth2 import AuthorizedAppSchema
 from ..services.access import SESSION_ONLY
 from ..state import usercore_state
 from ..web import CapabilityBlueprint, Page, current_auth, deps
-from . import consents, hygiene
+from . import consents, documented, hygiene
 from .parts import oauth2_parts
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def metadata() -> Response:
 @bp.operation("GET", "/oauth2/authorize", operation_id="user-oauth-get-authorization",
               summary="Obtain authorization from the resource owner.", status=302, kinds=(),
               writes=True,
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.AUTHORIZE)
 def authorize() -> Response:
     from . import pages
 
@@ -112,7 +112,7 @@ def authorize() -> Response:
 @bp.operation("POST", "/oauth2/token", operation_id="user-oauth-retrieve-access-token",
               summary="Retrieve Access Token from Authorization Code.", kinds=(),
               body_format="form",
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.TOKEN)
 def token() -> Response:
     refused = _refused()
     if refused is not None:
@@ -124,7 +124,7 @@ def token() -> Response:
 @bp.operation("POST", "/oauth2/revoke", operation_id="oauth2-revoke-token", kinds=(),
               summary="Revoke an access or refresh token (RFC 7009).", body_format="form",
               tags=_OURS,
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.REVOKE)
 def revoke() -> Response:
     refused = _refused()
     if refused is not None:
@@ -136,7 +136,7 @@ def revoke() -> Response:
 @bp.operation("POST", "/oauth2/introspect", operation_id="oauth2-introspect-token", kinds=(),
               summary="Introspect a token (RFC 7662; confidential clients).",
               body_format="form", tags=_OURS,
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.INTROSPECT)
 def introspect() -> Response:
     refused = _refused()
     if refused is not None:
@@ -205,7 +205,7 @@ def withdraw_consent(clientId: str) -> None:
 
 @bp.operation("GET", "/oauth2/login", operation_id="oauth2-login-page", kinds=(), tags=_OURS,
               summary="The sign-in page of the authorization flow (HTML).",
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.LOGIN_PAGE)
 def login_page() -> Response:
     from . import pages
 
@@ -215,7 +215,7 @@ def login_page() -> Response:
 @bp.operation("POST", "/oauth2/login", operation_id="oauth2-login", kinds=(), tags=_OURS,
               summary="Sign in from the login page (HTML form).", body_format="form",
               rate_limit_group="login",
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.LOGIN)
 def login() -> Response:
     from . import pages
 
@@ -224,7 +224,7 @@ def login() -> Response:
 
 @bp.operation("GET", "/oauth2/consent", operation_id="oauth2-consent-page", kinds=(),
               tags=_OURS, summary="The consent page of the authorization flow (HTML).",
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.CONSENT_PAGE)
 def consent_page() -> Response:
     from . import pages
 
@@ -233,7 +233,7 @@ def consent_page() -> Response:
 
 @bp.operation("POST", "/oauth2/consent", operation_id="oauth2-consent", kinds=(), tags=_OURS,
               summary="Allow or deny from the consent page (HTML form).", body_format="form",
-              error_format="oauth2")
+              error_format="oauth2", documented=documented.CONSENT)
 def consent() -> Response:
     from . import pages
 

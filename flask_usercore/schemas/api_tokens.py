@@ -51,7 +51,8 @@ class ApiTokenCreateSchema(ApiTokenEditSchema):
 
     command = CreateApiToken
     roles = fields.List(fields.String(validate=validate.OneOf((*ROLES, ADMIN_ROLE))),
-                        required=True, validate=[validate.Length(min=1), _unique, _not_alone])
+                        required=True, validate=[validate.Length(min=1), _unique, _not_alone],
+                        metadata={"uniqueItems": True})
 
 
 class ApiTokenSchema(ResponseSchema):

@@ -41,22 +41,31 @@ def _flatten(messages: Any, path: str) -> list[FieldError]:
     return [FieldError(path, message, kind, context)]
 
 
-def translate(error: ValidationError) -> ValidationFailed:
-    """Turn marshmallow's error into our 400, one item per failing field."""
+def translate(error: ValidationError, *, query: bool = False) -> ValidationFailed:
+    """Turn marshmallow's error into our 400, one item per failing field; its message names
+    the first (``request body is invalid: .email ...``, or for the query string
+    ``query parameter limit is invalid: ...``)."""
     items = sorted(_flatten(error.messages, ""), key=lambda e: e.path)
-    return ValidationFailed(items, f"request body is invalid: {items[0].path or 'body'} "
-                                   f"{items[0].message}" if items else None)
+    if not items:
+        return ValidationFailed(items)
+    first = items[0]
+    if query:
+        return ValidationFailed(items, f"query parameter {first.path.lstrip('.')} is invalid: "
+                                       f"{first.message}")
+    return ValidationFailed(items, f"request body is invalid: {first.path or 'body'} "
+                                   f"{first.message}")
 
 
-def load(schema: Schema, data: Any) -> Any:
-    """Validate a decoded JSON body against ``schema``: its command (``InputSchema.command``),
-    or a dict; raise :class:`ValidationFailed`."""
+def load(schema: Schema, data: Any, *, query: bool = False) -> Any:
+    """Validate a decoded JSON body (or, ``query``, the query string's parameters) against
+    ``schema``: its command (``InputSchema.command``), or a dict; raise
+    :class:`ValidationFailed`."""
     if not isinstance(data, dict):
         raise ValidationFailed.single("", "type", "the request body must be a JSON object")
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise translate(exc) from None
+        raise translate(exc, query=query) from None
 
 
 class InputSchema(Schema):

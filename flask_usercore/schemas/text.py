@@ -20,6 +20,12 @@ from .errortypes import Length, TypedMessage
 
 #: ``validationErrors[].type`` of a refused character.
 CONTROL_CHARACTERS = "controlCharacters"
+#: The rule as a JSON Schema ``pattern`` (the OpenAPI document's): no C0 or C1 control, no
+#: U+2028 or U+2029 (a lone surrogate, refused too, has no pattern that keeps astral
+#: characters).
+SINGLE_LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*$"
+#: A ``multiline`` text keeps LF and tab (and the separators).
+MULTILINE_PATTERN = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
 
 _CONTROL = TypedMessage("Must not contain control characters (found {char}).",
                         CONTROL_CHARACTERS)

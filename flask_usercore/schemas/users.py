@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from marshmallow import fields, pre_dump
@@ -30,11 +31,25 @@ TITLES = ("mr", "ms", "other")
 ACCOUNT_TYPES = ("user", "organization")
 
 
-def _country(value: str) -> None:
+@cache
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes ``countryCode`` accepts (upper case), from pycountry;
+    the OpenAPI document lists the same ones."""
     import pycountry  # its ISO 3166 data is loaded by the first country code, not at start
 
-    if len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def _country(value: str) -> None:
+    if value not in country_codes():
         raise typed_error("Not a valid ISO 3166-1 alpha-2 country code.", "format")
+
+
+class CountryCode(Text):
+    """An ISO 3166-1 alpha-2 country code in upper case (:func:`country_codes`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=_country, **kwargs)
 
 
 class HttpUrl(fields.URL):
@@ -104,7 +119,7 @@ class ProfileFields(InputSchema):
     display_name = name(120, allow_none=True, data_key="displayName")
     company = text(120, min_length=1, trim=True, allow_none=True)
     location = text(120, min_length=1, trim=True, allow_none=True)
-    country_code = Text(allow_none=True, validate=_country, data_key="countryCode")
+    country_code = CountryCode(allow_none=True, data_key="countryCode")
     web_url = HttpUrl(data_key="webUrl")
     picture_url = HttpUrl(data_key="pictureUrl")
     account_type = Text(validate=OneOf(ACCOUNT_TYPES), data_key="accountType")

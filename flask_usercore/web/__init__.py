@@ -12,9 +12,19 @@
 
 from .authenticator import authenticate, current_auth, request_auth
 from .loading import PASSWORD_HEADER, client_info
-from .operation import AfterResponse, CapabilityBlueprint, Operation, Page, Reply, deps, empty
+from .operation import (
+    AfterResponse,
+    Answer,
+    CapabilityBlueprint,
+    Documented,
+    Operation,
+    Page,
+    Reply,
+    deps,
+    empty,
+)
 from .transport import COOKIE_NAME
 
-__all__ = ["COOKIE_NAME", "PASSWORD_HEADER", "AfterResponse", "CapabilityBlueprint",
-           "Operation", "Page", "Reply", "authenticate", "client_info", "current_auth", "deps",
-           "empty", "request_auth"]
+__all__ = ["COOKIE_NAME", "PASSWORD_HEADER", "AfterResponse", "Answer", "CapabilityBlueprint",
+           "Documented", "Operation", "Page", "Reply", "authenticate", "client_info",
+           "current_auth", "deps", "empty", "request_auth"]

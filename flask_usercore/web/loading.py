@@ -64,7 +64,7 @@ def load_query(schema: Schema) -> Any:
     except UnicodeDecodeError:
         raise ValidationFailed.single("", "invalidQuery",
                                       "the query string is not valid UTF-8 text") from None
-    return load(schema, args)
+    return load(schema, args, query=True)
 
 
 def load_body(schema: Schema, body_format: BodyFormat, confirm: str | None,

@@ -15,7 +15,7 @@ and ``query``, call one service, return what it returned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal, TypeVar, cast
@@ -91,6 +91,40 @@ class AfterResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer a view builds itself (the OAuth2 endpoints), as the OpenAPI document shows
+    it. ``media``: ``"oauth2"`` RFC 6749's error body, ``"error"`` the wire rules' error,
+    ``"html"`` a page, ``"json"`` the body ``schema``, ``"none"`` no body (a redirect).
+    ``headers``: the headers it carries (``Location``, ``WWW-Authenticate``)."""
+
+    status: int
+    description: str
+    media: tuple[Literal["oauth2", "error", "html", "json", "none"], ...] = ("oauth2",)
+    schema: type[Schema] | None = None
+    headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """The request and answers of a view that reads its request itself (the OAuth2
+    endpoints: Authlib and ``oauth2/hygiene.py`` check their parameters and answer RFC 6749
+    errors). The wrapper loads none of it; the OpenAPI document shows it.
+
+    ``query`` and ``form``: the parameters (a form body is required); ``unknown``: the JSON
+    Schema keywords (``propertyNames``, ``additionalProperties``) of the form's parameters
+    that ``form`` does not name;
+    ``credentials``: the client's HTTP Basic credentials (``"client"``, RFC 6749 2.3.1) or
+    the resource owner's optional session token (``"owner"``: header or cookie).
+    """
+
+    query: type[Schema] | None = None
+    form: type[Schema] | None = None
+    unknown: Mapping[str, Any] | None = None
+    credentials: Literal["client", "owner"] | None = None
+    answers: tuple[Answer, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One operation: everything the wrapper, the OpenAPI document and the tests read."""
 
@@ -140,6 +174,8 @@ class Operation:
     mail_account: str | None = None
     #: Permissions the caller's user must hold (``services/roles.py``; the admin API's).
     permissions: tuple[str, ...] = ()
+    #: What a view that reads its request itself documents (:class:`Documented`).
+    documented: Documented | None = None
 
     @property
     def auth(self) -> bool:
@@ -165,7 +201,8 @@ class CapabilityBlueprint(Blueprint):
                   error_format: Literal["wire", "oauth2"] = "wire",
                   fresh: bool = False, mail_to: str | None = None,
                   mail_account: str | None = None,
-                  permissions: Sequence[str] = ()) -> Callable[[F], F]:
+                  permissions: Sequence[str] = (),
+                  documented: Documented | None = None) -> Callable[[F], F]:
         """Declare ``view`` as the operation ``method rule`` (see :class:`Operation`).
 
         The view receives the path variables, ``body=`` (when ``body`` is declared) and
@@ -173,7 +210,8 @@ class CapabilityBlueprint(Blueprint):
         ``response`` (a :class:`Page` when ``many``), a :class:`Reply` for one of the
         ``alternatives``, an :class:`AfterResponse`, None for an empty ``status`` reply, or
         a ready ``Response``. ``tags``: ``("User",)`` for mittwald's operations; ours that
-        mittwald's document lacks are tagged otherwise (``OAuth2``).
+        mittwald's document lacks are tagged otherwise (``OAuth2``). ``documented``: the
+        request and answers of a view that reads its request itself (:class:`Documented`).
         """
         if runs is None:
             runs = RunMode.READ if method in _SAFE and not writes else RunMode.WRITE
@@ -184,7 +222,7 @@ class CapabilityBlueprint(Blueprint):
                        confirmation=confirmation,
                        alternatives=tuple((alternatives or {}).items()), fresh=fresh,
                        mail_to=mail_to, mail_account=mail_account,
-                       permissions=tuple(permissions))
+                       permissions=tuple(permissions), documented=documented)
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response(many=many) if response else None

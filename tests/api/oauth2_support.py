@@ -76,3 +76,22 @@ def exchange(client: Any, client_id: str, secret: str | None, code: str,
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def with_real_client(case: Any, client_id: str, secret: str | None, email: str,
+                     password: str) -> None:
+    """Swap a real client (its redirect URI, a scope it may have) into a schemathesis case
+    of an OAuth2 operation, so that fuzzing reaches past ``invalid_client``; a token request
+    becomes the password grant of ``email`` (tests/test_openapi_oauth2.py, .ci/fuzz.py)."""
+    if isinstance(case.query, dict) and "response_type" in case.query:
+        case.query.update(client_id=client_id, redirect_uri=REDIRECT_URI, scope="profile")
+    if isinstance(case.body, dict):
+        case.body["client_id"] = client_id
+        if secret is not None:
+            case.body["client_secret"] = secret
+        if isinstance(case.headers, dict):  # HTTP Basic too would be two credentials
+            case.headers.pop("Authorization", None)
+        if "grant_type" in case.body:
+            case.body.update(grant_type="password", username=email, password=password,
+                             client_secret=secret, scope="profile")
+            case.body.pop("multi_factor_code", None)

@@ -1,4 +1,10 @@
-"""Our OpenAPI 3.1 document, built from the declared operations and their schemas (apispec)."""
+"""Our OpenAPI 3.1 document, built from the declared operations and their schemas (apispec).
+
+An operation's declaration gives its parameters, body and answers; one whose view reads its
+request itself (the OAuth2 endpoints) declares them as
+:class:`~flask_usercore.web.operation.Documented`. Beyond apispec's conversion of the fields,
+:mod:`.fields` states the server's character rule and ``countryCode``'s codes.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 
-from ._version import __version__
-from .schemas.base import Email
-from .schemas.users import HttpUrl
-from .state import usercore_state
-from .web.operation import Operation
+from .._version import __version__
+from ..schemas.base import Email
+from ..schemas.users import HttpUrl
+from ..state import usercore_state
+from ..web.operation import Answer, Documented, Operation
+from .fields import ATTRIBUTE_FUNCTIONS, RULE
 
 VERSION = __version__
 _PATH_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -105,7 +112,79 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
                  "multipart": "multipart/form-data"}[op.body_format]
         result["requestBody"] = {"required": required,
                                  "content": {media: {"schema": op.body}}}
+    if op.documented is not None:
+        _document(result, op.documented)
     return result
+
+
+#: What a :class:`Documented` answer's ``media`` is in the document.
+_MEDIA: dict[str, tuple[str, Any]] = {
+    "oauth2": ("application/json", _ref("OAuth2Error")),
+    "error": ("application/json", _ref("Error")),
+    "html": ("text/html", {"type": "string"})}
+
+
+def _answer(answer: Answer) -> dict[str, Any]:
+    """The OpenAPI response object of ``answer``."""
+    content: dict[str, list[Any]] = {}
+    for media in answer.media:
+        if media == "json":
+            content.setdefault("application/json", []).append(answer.schema)
+        elif media != "none":
+            kind, schema = _MEDIA[media]
+            content.setdefault(kind, []).append(schema)
+    described: dict[str, Any] = {"description": answer.description}
+    if content:
+        described["content"] = {
+            kind: {"schema": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}
+            for kind, schemas in content.items()}
+    if answer.headers:
+        described["headers"] = {name: {"schema": {"type": "string"}}
+                                for name in answer.headers}
+    return described
+
+
+#: Where ``_document`` leaves a form's ``Documented.unknown`` for ``_unknown_parameters``.
+_UNKNOWN = "x-usercore-unknown"
+
+
+def _unknown_parameters(document: dict[str, Any]) -> None:
+    """Merge each form's ``Documented.unknown`` into the schema component of that form."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                unknown = media.pop(_UNKNOWN, None)
+                if unknown is not None:
+                    schemas[media["schema"]["$ref"].rsplit("/", 1)[-1]].update(unknown)
+
+
+def _document(result: dict[str, Any], doc: Documented) -> None:
+    """``result`` with what a view that reads its request itself declares it reads and
+    answers (the OAuth2 endpoints)."""
+    parameters = result.setdefault("parameters", [])
+    if doc.query is not None:
+        parameters.append({"in": "query", "schema": doc.query})
+    if doc.credentials == "owner":
+        parameters.append({
+            "name": "x-access-token", "in": "cookie", "required": False,
+            "schema": {"type": "string"},
+            "description": "The resource owner's session token (or in a header)."})
+        result["security"] = [{}, {"AccessToken": []}, {"Bearer": []}]
+    elif doc.credentials == "client":
+        result["security"] = [{}, {"ClientBasic": []}]
+    if not parameters:
+        del result["parameters"]
+    if doc.form is not None:
+        media: dict[str, Any] = {"schema": doc.form}
+        if doc.unknown:  # merged into the form's component by _unknown_parameters
+            media[_UNKNOWN] = dict(doc.unknown)
+        result["requestBody"] = {"required": True, "content": {
+            "application/x-www-form-urlencoded": media}}
+    implied = result["responses"]  # in place of what the declared status implies:
+    result["responses"] = {str(answer.status): _answer(answer) for answer in doc.answers}
+    for status in ("429", "default"):  # the rate limits, and the wire rules' other errors
+        result["responses"].setdefault(status, implied[status])
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -116,12 +195,17 @@ def build_spec(app: Flask) -> dict[str, Any]:
     marshmallow = MarshmallowPlugin()
     spec = APISpec(title="flask-usercore", version=VERSION, openapi_version="3.1.0",
                    plugins=[marshmallow],
-                   info={"description": "mittwald mStudio v2 User API and APITree Profile"})
+                   info={"description": "mittwald mStudio v2 User API and APITree Profile. "
+                                        + RULE})
     marshmallow.map_to_openapi_type(Email, "string", "email")  # type: ignore[no-untyped-call]
     marshmallow.map_to_openapi_type(HttpUrl, "string", "uri")  # type: ignore[no-untyped-call]
+    for function in ATTRIBUTE_FUNCTIONS:
+        marshmallow.converter.add_attribute_function(function)  # type: ignore[union-attr]
     spec.components.security_scheme(
         "AccessToken", {"type": "apiKey", "in": "header", "name": "x-access-token"})
     spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme(  # OAuth2 client authentication (RFC 6749 2.3.1)
+        "ClientBasic", {"type": "http", "scheme": "basic"})
     spec.components.schema("Error", _ERROR)
     spec.components.schema("ValidationErrors", _VALIDATION_ERRORS)
     spec.components.schema("DomainError", _DOMAIN_ERROR)
@@ -140,7 +224,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "responses": {"200": {"description": "OK", **_json({"type": "object"})}}}
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _unknown_parameters(document)
+    return document
 
 
 def openapi_view() -> Response:
