@@ -52,6 +52,7 @@ from .views import (
     email_change,
     feedback,
     files,
+    identities,
     mfa,
     passwords,
     phone,
@@ -93,6 +94,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     files.bp,
     oauth2_views.bp,
     admin.bp,
+    identities.bp,
 )
 
 
