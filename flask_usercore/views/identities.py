@@ -131,7 +131,7 @@ def _profile(settings: ProviderSettings, client: Any) -> ProviderProfile:
                               f"sign-in: {exc.error}") from None
     except JoseError as exc:
         raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title}'s ID token is "
-                              f"not valid: {exc.error}") from None
+                              f"not valid: {exc.description or exc.error}") from None
     except requests.RequestException:
         raise _unreachable(settings) from None
     claims = token.get("userinfo")
