@@ -19,6 +19,7 @@ GOOGLE_ISSUER = "https://accounts.google.com"
 GITHUB_ISSUER = "https://github.com"
 _SCOPES = {"oidc": "openid email profile", "google": "openid email profile",
            "github": "read:user user:email"}
+_TITLES = {"github": "GitHub", "google": "Google"}
 _FLAGS = ("allow_signup", "trust_email", "mfa_counts", "keep_tokens")
 _KEYS = frozenset({"kind", "issuer", "client_id", "client_secret", "scope", "title", *_FLAGS})
 
@@ -101,7 +102,7 @@ def provider_settings(name: Any, options: Any) -> ProviderSettings:
     return ProviderSettings(
         name=name, kind=kind, issuer=issuer, client_id=_text(where, options, "client_id"),
         client_secret=_text(where, options, "client_secret"), scope=scope,
-        title=_text(where, options, "title", kind.capitalize() if preset else name),
+        title=_text(where, options, "title", _TITLES.get(kind, name)),
         **{flag: _flag(where, options, flag) for flag in _FLAGS})
 
 
