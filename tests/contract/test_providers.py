@@ -260,3 +260,15 @@ def test_an_id_token_with_another_nonce_is_refused(rp: Callable[..., Flask],
     assert answer.status_code == 400, answer.text
     assert "nonce" in answer.json()["message"]
     assert _count(app, User) == 0 and not _sessions(app)
+
+
+def test_deleting_the_account_removes_its_links(rp: Callable[..., Flask], base: str) -> None:
+    app = rp(trust_email=True)
+    add_user(app, EMAIL)
+    assert through_provider(requests.Session(), base + START, EMAIL).status_code == 200
+    assert _count(app, Identity) == 1
+    auth = _login(base, requests.Session(), EMAIL)
+    deleted = requests.Session().delete(f"{base}/v2/users/self", headers=auth,
+                                        json={"password": PASSWORD})
+    assert deleted.status_code == 200, deleted.text
+    assert _count(app, Identity) == 0 and _count(app, User) == 0
