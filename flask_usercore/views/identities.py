@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, request, session, url_for
 
 from ..commands.empty import Empty
 from ..commands.identities import ProviderMfa, ProviderProfile, ProviderQuery
-from ..errors import FirstFactorExpired, NotFound, ProviderRefused
+from ..errors import FirstFactorExpired, NotFound, ProviderRefused, UserCoreError
 from ..schemas.authentication import TokenResult
 from ..schemas.base import EmptySchema
 from ..schemas.identities import (
@@ -196,17 +196,39 @@ def callback(provider: str) -> Response | Reply | IssuedSession:
         session.pop(f"_state_{provider}_{request.args.get('state', '')}", None)
         raise ProviderRefused(400, "ProviderSignInFailed", "this sign-in is unknown, used or "
                               "expired: start it again")
+    return_url = deps().config.provider_return_url
+    browser = bool(return_url) and bool(flow.get("cookie_only") or flow.get("link"))
+    try:
+        return _complete(settings, flow, return_url if browser else "")
+    except UserCoreError as exc:
+        if not browser:
+            raise
+        deps().uow.rollback()  # nothing stored, as for the JSON error
+        return _redirect(_with(return_url, error=_error_type(exc)))
+
+
+def _with(url: str, **params: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def _error_type(exc: UserCoreError) -> str:
+    errors = getattr(exc, "errors", None)
+    return errors[0].type if errors else exc.type
+
+
+def _complete(settings: ProviderSettings, flow: dict[str, Any],
+              return_url: str) -> Response | Reply | IssuedSession:
+    """The callback after its state was found: a link, or a sign-in; in a browser flow
+    (``return_url``) the answers that are no session are redirects there."""
     profile = _profile(settings, _client(settings))
     if flow.get("link"):
         identities.link(deps(), uuid.UUID(flow["link"]), settings, profile)
-        return_url = deps().config.provider_return_url
-        if return_url:
-            return _redirect(f"{return_url}{'&' if '?' in return_url else '?'}"
-                            f"{urlencode({'linked': provider})}", 302)
-        return empty(204)
+        return _redirect(_with(return_url, linked=settings.name)) if return_url else empty(204)
     outcome = identities.sign_in(deps(), settings, profile, client_info())
     if isinstance(outcome, SecondFactorChallenge):
         session[_MFA] = {"user": str(outcome.user_id), "cookie_only": flow["cookie_only"]}
+        if return_url:
+            return _redirect(_with(return_url, mfa="required"))
         return Reply(outcome, 202)
     return _session_reply(outcome, bool(flow["cookie_only"]))
 

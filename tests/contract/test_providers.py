@@ -272,3 +272,22 @@ def test_deleting_the_account_removes_its_links(rp: Callable[..., Flask], base: 
                                         json={"password": PASSWORD})
     assert deleted.status_code == 200, deleted.text
     assert _count(app, Identity) == 0 and _count(app, User) == 0
+
+
+def test_a_browser_flow_is_sent_to_the_return_url_with_the_outcome(
+        rp: Callable[..., Flask], base: str) -> None:
+    app = rp(_config={"USERCORE_PROVIDER_RETURN_URL": "/me?from=provider"})
+    refused = through_provider(requests.Session(), f"{base}{START}?cookieOnly=true", EMAIL)
+    assert refused.url == f"{base}/me?from=provider&error=ProviderSignUpClosed"
+    assert _count(app, User) == 0
+    trusted = rp(trust_email=True, _config={"USERCORE_PROVIDER_RETURN_URL": "/me"})
+    _, seed = add_user(trusted, EMAIL, mfa=True)
+    browser = requests.Session()
+    waiting = through_provider(browser, f"{base}{START}?cookieOnly=true", EMAIL)
+    assert waiting.url == f"{base}/me?mfa=required" and waiting.status_code == 401
+    assert seed is not None
+    done = browser.post(f"{base}/v2/providers/authenticate-mfa",
+                        json={"multiFactorCode": pyotp.TOTP(seed).now()},
+                        allow_redirects=False)
+    assert done.status_code == 302 and done.headers["location"] == "/me"
+    assert "x-access-token" in {cookie.name for cookie in browser.cookies}
