@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from example_app import db
 from flask_usercore import signals
 from flask_usercore.models import Credential, CredentialKind, Identity, User
+from flask_usercore.services import identities
 from tests.conftest import PASSWORD
 from tests.contract.providers_support import (
     CALLBACK,
@@ -291,3 +292,14 @@ def test_a_browser_flow_is_sent_to_the_return_url_with_the_outcome(
                         allow_redirects=False)
     assert done.status_code == 302 and done.headers["location"] == "/me"
     assert "x-access-token" in {cookie.name for cookie in browser.cookies}
+
+
+def test_the_providers_tokens_are_kept_encrypted_when_asked(
+        rp: Callable[..., Flask], base: str) -> None:
+    app = rp(allow_signup=True, keep_tokens=True)
+    assert through_provider(requests.Session(), base + START, EMAIL).status_code == 200
+    with app.app_context():
+        identity = db.session.scalars(select(Identity)).one()
+        assert identity.tokens is not None and "access_token" not in identity.tokens
+        kept = identities.stored_tokens(app.extensions["usercore"].deps, identity)
+    assert kept is not None and {"access_token", "id_token"} <= set(kept)
