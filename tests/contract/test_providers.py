@@ -13,6 +13,7 @@ import pyotp
 import pytest
 import requests
 from flask import Flask
+from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from example_app import db
@@ -303,3 +304,23 @@ def test_the_providers_tokens_are_kept_encrypted_when_asked(
         assert identity.tokens is not None and "access_token" not in identity.tokens
         kept = identities.stored_tokens(app.extensions["usercore"].deps, identity)
     assert kept is not None and {"access_token", "id_token"} <= set(kept)
+
+
+def test_an_id_token_that_the_published_key_did_not_sign_is_refused(
+        rp: Callable[..., Flask], base: str) -> None:
+    """The relying app's copy of the provider's JWKS (Authlib keeps it after the first
+    sign-in) is swapped for another key under the same ``kid``: the provider's next, real ID
+    token fails the signature check."""
+    app = rp(allow_signup=True)
+    assert through_provider(requests.Session(), base + START, EMAIL).status_code == 200
+    client = app.extensions["usercore.providers"].create_client("ours")
+    published = client.server_metadata["jwks"]["keys"][0]
+    other = RSAKey.generate_key(2048).as_dict(private=False)
+    client.server_metadata["jwks"] = {"keys": [{**published, "n": other["n"],
+                                                "e": other["e"]}]}
+    before = len(_sessions(app))
+    answer = through_provider(requests.Session(), base + START, EMAIL)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["type"] == "ProviderSignInFailed" and "signature" in \
+        answer.json()["message"]
+    assert len(_sessions(app)) == before, "nothing stored"
