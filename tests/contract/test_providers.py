@@ -324,3 +324,16 @@ def test_an_id_token_that_the_published_key_did_not_sign_is_refused(
     assert answer.json()["type"] == "ProviderSignInFailed" and "signature" in \
         answer.json()["message"]
     assert len(_sessions(app)) == before, "nothing stored"
+
+
+def test_the_providers_are_listed_without_their_secrets(rp: Callable[..., Flask],
+                                                        base: str) -> None:
+    rp()
+    listed = requests.Session().get(f"{base}/v2/providers")
+    assert listed.status_code == 200 and listed.json() == [{"name": "ours",
+                                                            "title": "Our provider"}]
+    document = requests.Session().get(f"{base}/v2/openapi.json").json()
+    assert {"/v2/providers/{provider}/authorize", "/v2/providers/{provider}/callback",
+            "/v2/users/self/identities/{provider}"} <= set(document["paths"])
+    link = document["paths"]["/v2/users/self/identities/{provider}"]["post"]
+    assert link["x-usercore-recent-authentication"] is True
