@@ -6,6 +6,7 @@ session cookie (Authlib's, and ours beside it), used once."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -39,6 +40,8 @@ _OURS = ("Providers",)
 _REGISTRY = "usercore.providers"
 _FLOW = "usercore_provider_flow_"
 _MFA = "usercore_provider_mfa"
+#: Seconds a started flow waits for its callback (Authlib keeps its state as long).
+FLOW_TTL = 3600
 
 
 def _redirect(url: str, status: int = 302) -> Response:
@@ -93,7 +96,11 @@ def _authorization_url(settings: ProviderSettings, *, cookie_only: bool,
     except (requests.RequestException, ValueError):
         raise _unreachable(settings) from None
     client.save_authorize_data(redirect_uri=redirect_uri, **started)
-    session[_FLOW + started["state"]] = {"cookie_only": cookie_only,
+    now = time.time()
+    for key in [key for key in session if key.startswith(_FLOW)]:  # the cookie stays small
+        if not isinstance(session[key], dict) or session[key].get("exp", 0) < now:
+            session.pop(key)
+    session[_FLOW + started["state"]] = {"cookie_only": cookie_only, "exp": now + FLOW_TTL,
                                          "link": str(link) if link else None}
     return cast(str, started["url"])
 
@@ -192,7 +199,7 @@ def _session_reply(issued: IssuedSession, cookie_only: bool) -> Response | Issue
 def callback(provider: str) -> Response | Reply | IssuedSession:
     settings = _settings(provider)
     flow = session.pop(_FLOW + request.args.get("state", ""), None)
-    if not isinstance(flow, dict):
+    if not isinstance(flow, dict) or flow.get("exp", 0) < time.time():
         session.pop(f"_state_{provider}_{request.args.get('state', '')}", None)
         raise ProviderRefused(400, "ProviderSignInFailed", "this sign-in is unknown, used or "
                               "expired: start it again")

@@ -337,3 +337,14 @@ def test_the_providers_are_listed_without_their_secrets(rp: Callable[..., Flask]
             "/v2/users/self/identities/{provider}"} <= set(document["paths"])
     link = document["paths"]["/v2/users/self/identities/{provider}"]["post"]
     assert link["x-usercore-recent-authentication"] is True
+
+
+def test_a_flow_left_for_more_than_an_hour_is_refused(
+        rp: Callable[..., Flask], base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_usercore.views import identities as view
+
+    app = rp(allow_signup=True)
+    monkeypatch.setattr(view, "FLOW_TTL", -1)  # started flows are expired at once
+    answer = through_provider(requests.Session(), base + START, EMAIL)
+    assert answer.status_code == 400 and answer.json()["type"] == "ProviderSignInFailed"
+    assert _count(app, User) == 0
