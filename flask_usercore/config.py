@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from .security.policy import NAME_PATTERN, PolicyRegistry, policy_registry
+from .security.providers import ProviderConfigError, ProviderSettings, parse_providers
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -186,6 +187,13 @@ class UserCoreConfig:
     #: host; where it is off, the library deletes the rows a cascade would (a deleted user's,
     #: an OAuth2 client's) itself. No effect on other databases.
     sqlite_foreign_keys: bool = True
+    #: External sign-in providers by name (docs/providers.md): ``{"github": {"kind":
+    #: "github", "client_id": ..., "client_secret": ...}}``; empty: none.
+    providers: Mapping[str, ProviderSettings] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
+    #: Where a browser goes after a cookie-only sign-in or a link by provider (an http(s)
+    #: URL or a path); empty: the callback answers like ``POST /v2/authenticate``.
+    provider_return_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -231,6 +239,11 @@ class UserCoreConfig:
         self._check_resources()
         self._check_oauth2()
         self._check_links()
+        if self.provider_return_url and not (_http_url(self.provider_return_url) or (
+                self.provider_return_url.startswith("/")
+                and not self.provider_return_url.startswith("//"))):
+            raise ConfigError("USERCORE_PROVIDER_RETURN_URL must be an http(s) URL or a path "
+                              "starting with '/'")
 
     def _check_links(self) -> None:
         """The public URL and the mails' link templates."""
@@ -390,6 +403,12 @@ def load_config(app_config: Mapping[str, Any]) -> UserCoreConfig:
         name = key.removeprefix("USERCORE_").lower()
         if name not in known:
             raise ConfigError(f"unknown configuration key {key}")
+        if name == "providers":
+            try:
+                values[name] = parse_providers(value)
+            except ProviderConfigError as exc:
+                raise ConfigError(str(exc)) from None
+            continue
         values[name] = _typed(key, hints[name], value)
     if not values.get("secret_key"):
         values["secret_key"] = str(app_config.get("SECRET_KEY") or "")

@@ -191,6 +191,18 @@ class Conflict(UserCoreError):
     status, type, message = 409, "Conflict", "the request conflicts with the current state"
 
 
+class ProviderRefused(UserCoreError):
+    """A sign-in or link by provider refused (docs/providers.md): 400
+    ``ProviderSignInFailed`` (a wrong or replayed state, the provider's error, an ID token
+    that fails its checks), 403 ``ProviderSignUpClosed``, 409 ``IdentityEmailInUse``,
+    ``IdentityLinkedElsewhere``, ``ProviderAlreadyLinked``, ``LastSignInMethod``, 502
+    ``ProviderUnreachable``."""
+
+    def __init__(self, status: int, type_: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.type = status, type_
+
+
 class PreconditionFailed(UserCoreError):
     """412: the resource is not in the state the operation needs (no phone number to remove)."""
 

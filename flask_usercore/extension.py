@@ -53,6 +53,7 @@ from .views import (
     email_change,
     feedback,
     files,
+    identities,
     mfa,
     passwords,
     phone,
@@ -94,6 +95,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     files.bp,
     oauth2_views.bp,
     admin.bp,
+    identities.bp,
 )
 
 

@@ -82,3 +82,11 @@ user_enabled = usercore_signals.signal("user-enabled")
 #: account commands), once it is recorded: ``entry.actor``, ``entry.action``,
 #: ``entry.target_user_id``, ``entry.details``.
 admin_action = usercore_signals.signal("admin-action")
+#: ``user=User, identity=Identity`` when an identity at a provider is linked to an account
+#: (by the user, by a trusted verified e-mail, or by a sign-up through the provider).
+identity_linked = usercore_signals.signal("identity-linked")
+#: ``user=User, identity=Identity`` when the user unlinks it.
+identity_unlinked = usercore_signals.signal("identity-unlinked")
+#: ``user=User, identity=Identity, credential=Credential`` after a sign-in by provider
+#: (``login_succeeded`` is sent too).
+signed_in_by_provider = usercore_signals.signal("signed-in-by-provider")

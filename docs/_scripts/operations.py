@@ -41,6 +41,7 @@ CAPABILITIES: dict[str, str] = {
     "files": "Files",
     "oauth2": "OAuth2",
     "admin": "Admin API",
+    "identities": "Sign-in with other providers",
     "meta": "This document",
 }
 #: Capability of operations whose view is not an operation of a capability module.

@@ -5,6 +5,7 @@ from .codes import CodePurpose, OneTimeCode
 from .credentials import Credential, CredentialKind
 from .feedback import Feedback
 from .files import StoredFile, UploadToken
+from .identities import Identity
 from .mfa import MfaSecret, RecoveryCode
 from .oauth2 import OAuth2AuthorizationCode, OAuth2Client, OAuth2Consent
 from .outbox import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "Feedback",
+    "Identity",
     "MfaSecret",
     "OAuth2AuthorizationCode",
     "OAuth2Client",

@@ -15,6 +15,21 @@ from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+#: The start of the ``password_hash`` of an account without a password (made by a sign-up
+#: through a provider): no password matches it.
+UNUSABLE_PREFIX = "!"
+
+
+def unusable_password(marker: str) -> str:
+    """The ``password_hash`` of an account without a password (``marker``: a random token,
+    so that a remembered first factor bound to the hash stays unguessable)."""
+    return UNUSABLE_PREFIX + marker
+
+
+def has_password(password_hash: str) -> bool:
+    """The account has a password (its hash is not :func:`unusable_password`'s)."""
+    return not password_hash.startswith(UNUSABLE_PREFIX)
+
 
 class PasswordHasher:
     """Hashes and verifies passwords with argon2id.
@@ -57,6 +72,9 @@ class PasswordHasher:
         return normalized != password and self._verify(password_hash, password)
 
     def _verify(self, password_hash: str, password: str) -> bool:
+        if password_hash.startswith(UNUSABLE_PREFIX):  # no password: a verify's time, no match
+            self.verify_dummy(password)
+            return False
         try:
             return self._argon2.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

@@ -90,3 +90,13 @@ def test_a_new_hasher_computes_no_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == []
     assert hasher.verify_dummy("usercore-dummy-password") is None
     assert hasher.needs_rehash(hasher._dummy) is False
+
+
+def test_an_account_without_a_password_matches_none() -> None:
+    from flask_usercore.security.passwords import has_password, unusable_password
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    marker = unusable_password("random-marker")
+    assert not has_password(marker) and has_password(hasher.hash("x"))
+    assert hasher.verify(marker, "random-marker") is False
+    assert hasher.verify(marker, marker) is False

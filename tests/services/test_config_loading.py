@@ -151,3 +151,45 @@ def test_unknown_rate_limit_storage_is_refused_at_start_up(
         make_app: Callable[..., Flask], uri: str) -> None:
     with pytest.raises(ConfigError, match="USERCORE_RATELIMIT_STORAGE_URI"):
         make_app({"USERCORE_RATELIMIT_STORAGE_URI": uri})
+
+
+def test_providers_are_checked_at_load() -> None:
+    config = load_config({"SECRET_KEY": SECRET, "USERCORE_PROVIDERS": {
+        "github": {"kind": "github", "client_id": "i", "client_secret": "s"},
+        "sso": {"issuer": "https://sso.example.com/realms/a", "client_id": "i",
+                "client_secret": "s", "allow_signup": True}}})
+    github, sso = config.providers["github"], config.providers["sso"]
+    assert (github.issuer, github.scope, github.title) == (
+        "https://github.com", "read:user user:email", "GitHub")
+    assert sso.discovery_url == "https://sso.example.com/realms/a/.well-known/openid-configuration"
+    assert sso.allow_signup and not sso.trust_email and sso.scope == "openid email profile"
+
+
+@pytest.mark.parametrize(("providers", "says"), [
+    ([], "must be a dict"),
+    ({"Bad Name": {}}, "a provider's name"),
+    ({"a": {"client_id": "i", "client_secret": "s"}}, "['issuer'] must be a non-empty"),
+    ({"a": {"issuer": "https://x", "client_secret": "s"}}, "['client_id']"),
+    ({"a": {"issuer": "ftp://x", "client_id": "i", "client_secret": "s"}}, "http(s) URL"),
+    ({"a": {"issuer": "https://x", "client_id": "i", "client_secret": "s", "scope": "email"}},
+     "must include 'openid'"),
+    ({"a": {"issuer": "https://x", "client_id": "i", "client_secret": "s", "colour": 1}},
+     "unknown settings ['colour']"),
+    ({"a": {"kind": "gitlab", "client_id": "i", "client_secret": "s"}}, "['kind']"),
+    ({"a": {"kind": "google", "issuer": "https://x", "client_id": "i",
+            "client_secret": "s"}}, "preset's issuer"),
+    ({"a": {"issuer": "https://x", "client_id": "i", "client_secret": "s",
+            "allow_signup": "yes"}}, "must be true or false"),
+])
+def test_a_wrong_provider_is_a_config_error(providers: Any, says: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config({"SECRET_KEY": SECRET, "USERCORE_PROVIDERS": providers})
+    assert says in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["https://app.example.com/after", "/after"])
+def test_the_provider_return_url(url: str) -> None:
+    assert load_config({"SECRET_KEY": SECRET,
+                        "USERCORE_PROVIDER_RETURN_URL": url}).provider_return_url == url
+    with pytest.raises(ConfigError, match="USERCORE_PROVIDER_RETURN_URL"):
+        load_config({"SECRET_KEY": SECRET, "USERCORE_PROVIDER_RETURN_URL": "//evil.example"})
