@@ -7,6 +7,7 @@ from .feedback import Feedback
 from .files import StoredFile, UploadToken
 from .mfa import MfaSecret, RecoveryCode
 from .oauth2 import OAuth2AuthorizationCode, OAuth2Client, OAuth2Consent
+from .passkeys import Passkey, PasskeyChallenge
 from .poll_settings import PollSettings, PollStatus
 from .roles import ADMIN_PERMISSION, AdminAuditEntry, Role
 from .settings import UserSettings
@@ -26,6 +27,8 @@ __all__ = [
     "OAuth2Client",
     "OAuth2Consent",
     "OneTimeCode",
+    "Passkey",
+    "PasskeyChallenge",
     "PollSettings",
     "PollStatus",
     "RecoveryCode",
