@@ -53,6 +53,7 @@ from .views import (
     feedback,
     files,
     mfa,
+    passkeys,
     passwords,
     phone,
     poll_settings,
@@ -93,6 +94,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     files.bp,
     oauth2_views.bp,
     admin.bp,
+    passkeys.bp,
 )
 
 

@@ -80,3 +80,12 @@ user_enabled = usercore_signals.signal("user-enabled")
 #: account commands), once it is recorded: ``entry.actor``, ``entry.action``,
 #: ``entry.target_user_id``, ``entry.details``.
 admin_action = usercore_signals.signal("admin-action")
+#: ``user=User, passkey=Passkey`` after a passkey was registered.
+passkey_registered = usercore_signals.signal("passkey-registered")
+#: ``user=User, passkey=Passkey`` after a passkey was removed.
+passkey_removed = usercore_signals.signal("passkey-removed")
+#: ``user=User, passkey=Passkey`` after a passkey signed in or answered a second factor.
+passkey_used = usercore_signals.signal("passkey-used")
+#: ``user=User, passkey=Passkey, sign_count=int`` when an assertion's sign count did not
+#: go up (a cloned authenticator?): the assertion was refused.
+passkey_clone_suspected = usercore_signals.signal("passkey-clone-suspected")
