@@ -190,7 +190,7 @@ class UserCoreConfig:
     #: RP id or a subdomain of it. Empty: ``USERCORE_PUBLIC_URL``.
     webauthn_origins: tuple[str, ...] = ()
     #: Attestation asked for at registration: ``none``, ``indirect``, ``direct``.
-    webauthn_attestation: Literal["none", "indirect", "direct"] = "none"
+    webauthn_attestation: str = "none"
     #: Lifetime of a passkey ceremony's challenge, in seconds.
     webauthn_challenge_ttl: int = 300
 

@@ -30,6 +30,7 @@ from .authentication import IssuedSession, check_password_login, start_session
 from .context import ClientInfo, Deps, after_commit
 from .mfa import use_first_factor
 from .passkeys import (
+    ACCOUNT_LOGIN,
     CLONED,
     LOGIN,
     SECOND_FACTOR,
@@ -79,13 +80,16 @@ def login_options(deps: Deps, command: PasskeyLoginOptions) -> dict[str, Any]:
     e-mail none listed (the browser offers the site's discoverable passkeys), with one the
     account's passkeys (a decoy for an address without any: the answer does not tell
     whether the account exists). User verification required."""
-    allow: list[Any] = []
-    if command.email is not None:
+    relying_party(deps)
+    if command.email is None:
+        challenge = new_challenge(deps, LOGIN)
+        allow: list[Any] = []
+    else:
         user = find_by_email(deps, command.email)
         allow = descriptors(user_passkeys(deps, user.id)) if user is not None else []
         allow = allow or _decoy(deps, command.email)
-    relying_party(deps)
-    challenge = new_challenge(deps, LOGIN)
+        challenge = new_challenge(deps, ACCOUNT_LOGIN,
+                                  user_id=user.id if user is not None else None)
     return _request_options(deps, challenge, allow, user_verification="required")
 
 
@@ -152,12 +156,15 @@ def authenticate(deps: Deps, command: PasskeyLogin, client: ClientInfo) -> Issue
 
     400 on ``credential``: ``PasskeyNotValid``, ``PasskeyOriginNotAllowed``,
     ``PasskeyChallengeNotValid``, ``PasskeyUnknown`` (unknown, or not of the account the
-    options were asked for), ``PasskeyCloned``; 401 ``AccountDisabled`` and
-    ``EmailAddressNotVerified``; 429 while the account is locked.
+    options were asked for; an address without account matches no passkey),
+    ``PasskeyCloned``; 401 ``AccountDisabled`` and ``EmailAddressNotVerified``; 429 while
+    the account is locked.
     """
     answer = parse_answer(deps, command.credential, _parse, "webauthn.get")
-    take_challenge(deps, answer.challenge, LOGIN)
+    row = take_challenge(deps, answer.challenge, LOGIN, ACCOUNT_LOGIN)
     passkey = _find_passkey(deps, answer)
+    if row.purpose == ACCOUNT_LOGIN and row.user_id != passkey.user_id:
+        raise refused(UNKNOWN, "this passkey is not registered for this account")
     user = deps.session.get_one(User, passkey.user_id)
     used = _check_assertion(deps, answer, passkey, user, require_user_verification=True)
     _check_account(deps, user)

@@ -30,6 +30,8 @@ from .context import Auth, Deps, after_commit, expiry
 #: Passkeys one user may hold.
 MAX_PASSKEYS = 100
 REGISTER, LOGIN, SECOND_FACTOR = "register", "login", "second-factor"
+#: A sign-in whose options named an account (its user, or none for an unknown address).
+ACCOUNT_LOGIN = "account-login"
 #: Error types (``validationErrors[].type``, on the field ``credential``).
 NOT_CONFIGURED = "PasskeysNotConfigured"
 NOT_VALID = "PasskeyNotValid"
@@ -112,12 +114,13 @@ def parse_answer(deps: Deps, raw: dict[str, Any], parse: Callable[[Any], T],
     return Answer(credential, client_data.challenge, client_data.origin)
 
 
-def take_challenge(deps: Deps, challenge: bytes, purpose: str) -> PasskeyChallenge:
-    """Use the stored ``challenge`` of ``purpose``, once; 400 ``PasskeyChallengeNotValid``
-    when it is unknown (never handed out, another ceremony's), expired or used already."""
+def take_challenge(deps: Deps, challenge: bytes, *purposes: str) -> PasskeyChallenge:
+    """Use the stored ``challenge`` of one of ``purposes``, once; 400
+    ``PasskeyChallengeNotValid`` when it is unknown (never handed out, another ceremony's),
+    expired or used already."""
     row = deps.session.scalars(select(PasskeyChallenge).where(
         PasskeyChallenge.challenge_hash == _hash(challenge),
-        PasskeyChallenge.purpose == purpose,
+        PasskeyChallenge.purpose.in_(purposes),
         PasskeyChallenge.expires_at > deps.clock())).first()
     if row is None or deps.session.execute(  # type: ignore[attr-defined]
             delete(PasskeyChallenge).where(PasskeyChallenge.id == row.id)).rowcount != 1:

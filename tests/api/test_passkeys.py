@@ -121,3 +121,38 @@ def test_a_challenge_is_single_use_and_bound_to_the_session(
     assert replay.status_code == 400
     assert replay.json["validationErrors"][0]["type"] == "PasskeyChallengeNotValid"
     assert count(app, Passkey) == 1 and count(app, PasskeyChallenge) == 0
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({"USERCORE_WEBAUTHN_RP_ID": "https://example.test"}, "lowercase domain"),
+    ({"USERCORE_WEBAUTHN_RP_ID": "example.test"}, "needs USERCORE_WEBAUTHN_ORIGINS"),
+    ({"USERCORE_WEBAUTHN_RP_ID": "example.test",
+      "USERCORE_WEBAUTHN_ORIGINS": ["http://app.example.test"]}, "https origins"),
+    ({"USERCORE_WEBAUTHN_RP_ID": "example.test",
+      "USERCORE_WEBAUTHN_ORIGINS": ["https://example.org"]}, "not on the RP id"),
+    ({"USERCORE_WEBAUTHN_RP_ID": "example.test",
+      "USERCORE_WEBAUTHN_ORIGINS": ["https://app.example.test/login"]}, "https origins"),
+    ({"USERCORE_WEBAUTHN_ATTESTATION": "enterprise"}, "USERCORE_WEBAUTHN_ATTESTATION"),
+    ({"USERCORE_WEBAUTHN_CHALLENGE_TTL": 0}, "USERCORE_WEBAUTHN_CHALLENGE_TTL"),
+])
+def test_the_relying_party_is_checked_at_start_up(config: dict[str, Any],
+                                                  message: str) -> None:
+    from flask_usercore.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=message):
+        load_config({"SECRET_KEY": "0123456789abcdef0123", **config})
+
+
+def test_the_public_url_gives_the_relying_party() -> None:
+    from flask_usercore.config import load_config
+
+    config = load_config({"SECRET_KEY": "0123456789abcdef0123",
+                          "USERCORE_PUBLIC_URL": "https://id.example.test/app"})
+    assert config.passkey_relying_party == ("id.example.test", ("https://id.example.test",))
+    plain_http = load_config({"SECRET_KEY": "0123456789abcdef0123",
+                              "USERCORE_PUBLIC_URL": "http://id.example.test"})
+    assert plain_http.passkey_relying_party is None
+    local = load_config({"SECRET_KEY": "0123456789abcdef0123",
+                         "USERCORE_PUBLIC_URL": "http://localhost:5000",
+                         "USERCORE_WEBAUTHN_ORIGINS": ["http://localhost:5000"]})
+    assert local.passkey_relying_party == ("localhost", ("http://localhost:5000",))
