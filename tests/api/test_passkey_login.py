@@ -198,3 +198,15 @@ def test_the_second_factor_needs_the_right_password(client: FlaskClient,
     wrong = client.post(MFA_OPTIONS, json={"email": user["email"], "password": "nope nope"})
     assert wrong.status_code == 400
     assert wrong.json["validationErrors"][0]["type"] == "WrongCredentials"
+
+
+def test_the_sign_in_operations_share_the_login_rate_limit(
+        make_app: Callable[..., Flask]) -> None:
+    client = make_app({**PASSKEY_CONFIG, "USERCORE_RATELIMIT_AUTH": "3/minute"}).test_client()
+    assert client.post("/v2/authenticate-passkey/options", json={}).status_code == 200
+    assert client.post(LOGIN, json={"credential": {}}).status_code == 400
+    assert client.post(MFA_OPTIONS, json={"email": "a@example.com",
+                                          "password": "x" * 12}).status_code == 400
+    limited = client.post(MFA_LOGIN, json={"email": "a@example.com", "password": "x" * 12,
+                                           "credential": {}})
+    assert limited.status_code == 429
