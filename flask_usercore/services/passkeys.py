@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..commands.passkeys import RegisterPasskey, RenamePasskey
@@ -217,9 +218,10 @@ def register(deps: Deps, auth: Auth, command: RegisterPasskey) -> Passkey:
         credential=answer.credential, expected_challenge=answer.challenge,
         expected_rp_id=rp.id, expected_origin=list(rp.origins)))
     user = auth.user
+    duplicate = refused(REGISTERED_ALREADY, "this passkey is registered already")
     if deps.session.scalar(select(Passkey.id).where(
             Passkey.credential_id == result.credential_id)) is not None:
-        raise refused(REGISTERED_ALREADY, "this passkey is registered already")
+        raise duplicate
     count = deps.session.scalar(select(func.count()).select_from(Passkey)
                                 .where(Passkey.user_id == user.id)) or 0
     if count >= MAX_PASSKEYS:
@@ -234,7 +236,10 @@ def register(deps: Deps, auth: Auth, command: RegisterPasskey) -> Passkey:
         backed_up=result.credential_backed_up, aaguid=result.aaguid,
         name=command.name or "Passkey", created_at=deps.clock())
     deps.session.add(passkey)
-    deps.session.flush()
+    try:
+        deps.session.flush()
+    except IntegrityError:  # the same credential registered by a parallel request
+        raise duplicate from None
     after_commit(deps, lambda: signals.passkey_registered.send(deps.sender, user=user,
                                                                passkey=passkey))
     return passkey

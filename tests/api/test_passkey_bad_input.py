@@ -156,3 +156,22 @@ def test_account_deletion_removes_the_passkeys(app: Flask, client: FlaskClient,
         session = app.extensions["usercore"].deps.session
         assert session.scalar(select(func.count()).select_from(Passkey)) == 0
         assert session.scalar(select(func.count()).select_from(PasskeyChallenge)) == 0
+
+
+def test_the_same_credential_twice(app: Flask, client: FlaskClient,
+                                   user: dict[str, Any]) -> None:
+    import json
+
+    options = client.post(f"{PASSKEYS}/registration-options", headers=user["headers"]).json
+    credential = SoftAuthenticator(ORIGIN).create(options["publicKey"])
+    assert client.post(PASSKEYS, headers=user["headers"],
+                       json={"credential": credential}).status_code == 201
+    again = client.post(f"{PASSKEYS}/registration-options", headers=user["headers"]).json
+    # "none" attestation signs nothing: the same credential answers the new challenge
+    credential["response"]["clientDataJSON"] = b64url(json.dumps({
+        "type": "webauthn.create", "challenge": again["publicKey"]["challenge"],
+        "origin": ORIGIN}).encode())
+    before = stored(app)
+    refused(client.post(PASSKEYS, headers=user["headers"], json={"credential": credential}),
+            "PasskeyRegisteredAlready")
+    assert stored(app) == before
