@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import signals
@@ -115,16 +115,21 @@ def parse_answer(deps: Deps, raw: dict[str, Any], parse: Callable[[Any], T],
     return Answer(credential, client_data.challenge, client_data.origin)
 
 
-def take_challenge(deps: Deps, challenge: bytes, *purposes: str) -> PasskeyChallenge:
-    """Use the stored ``challenge`` of one of ``purposes``, once; 400
+def take_challenge(deps: Deps, challenge: bytes,
+                   *purposes: str) -> Row[str, uuid.UUID | None, uuid.UUID | None, bytes | None]:
+    """Use the stored ``challenge`` of one of ``purposes``, once: one ``DELETE ... RETURNING``
+    (its ``purpose``, ``user_id``, ``session_id``, ``user_handle``); 400
     ``PasskeyChallengeNotValid`` when it is unknown (never handed out, another ceremony's),
-    expired or used already."""
-    row = deps.session.scalars(select(PasskeyChallenge).where(
-        PasskeyChallenge.challenge_hash == _hash(challenge),
-        PasskeyChallenge.purpose.in_(purposes),
-        PasskeyChallenge.expires_at > deps.clock())).first()
-    if row is None or deps.session.execute(  # type: ignore[attr-defined]
-            delete(PasskeyChallenge).where(PasskeyChallenge.id == row.id)).rowcount != 1:
+    expired or used already (of two racing answers, one deletes the row)."""
+    row = deps.session.execute(
+        delete(PasskeyChallenge)
+        .where(PasskeyChallenge.challenge_hash == _hash(challenge),
+               PasskeyChallenge.purpose.in_(purposes),
+               PasskeyChallenge.expires_at > deps.clock())
+        .returning(PasskeyChallenge.purpose, PasskeyChallenge.user_id,
+                   PasskeyChallenge.session_id, PasskeyChallenge.user_handle)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
         raise refused(CHALLENGE_NOT_VALID, "the challenge is unknown, expired or used "
                                            "already: ask for new options")
     return row
