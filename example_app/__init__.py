@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
         USERCORE_SMS_OUTBOX=os.environ.get("USERCORE_SMS_OUTBOX", "outbox/sms"),
         USERCORE_MFA_ISSUER="example_app",
+        # passkeys on the page /passkeys of `flask run` (docs/passkeys.md)
+        USERCORE_WEBAUTHN_RP_ID="localhost",
+        USERCORE_WEBAUTHN_ORIGINS=["http://localhost:5000"],
     )
     if not database_url.startswith("sqlite"):
         # a connection the server dropped (a restart) is replaced before a request gets it
@@ -71,6 +74,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def index() -> Any:
         return jsonify(service="example_app", api="/v2", openapi="/v2/openapi.json")
+
+    @app.get("/passkeys")
+    def passkeys() -> str:
+        """A page that registers a passkey and signs in with it (docs/passkeys.md)."""
+        return render_template("passkeys.html", api=app.config.get("USERCORE_URL_PREFIX", "/v2"))
 
     @app.get("/me")
     @usercore.auth_required

@@ -194,6 +194,18 @@ class UserCoreConfig:
     #: Where a browser goes after a cookie-only sign-in or a link by provider (an http(s)
     #: URL or a path); empty: the callback answers like ``POST /v2/authenticate``.
     provider_return_url: str = ""
+    #: Passkeys (docs/passkeys.md): the WebAuthn relying party id, a domain such as
+    #: ``example.com``. Empty: the host of ``USERCORE_PUBLIC_URL``; both empty: passkeys off.
+    webauthn_rp_id: str = ""
+    #: The relying party's name shown by the browser; empty: ``USERCORE_MFA_ISSUER``.
+    webauthn_rp_name: str = ""
+    #: Origins whose pages may use the passkeys (``https://app.example.com``), each on the
+    #: RP id or a subdomain of it. Empty: ``USERCORE_PUBLIC_URL``.
+    webauthn_origins: tuple[str, ...] = ()
+    #: Attestation asked for at registration: ``none``, ``indirect``, ``direct``.
+    webauthn_attestation: str = "none"
+    #: Lifetime of a passkey ceremony's challenge, in seconds.
+    webauthn_challenge_ttl: int = 300
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -244,6 +256,7 @@ class UserCoreConfig:
                 and not self.provider_return_url.startswith("//"))):
             raise ConfigError("USERCORE_PROVIDER_RETURN_URL must be an http(s) URL or a path "
                               "starting with '/'")
+        self._check_webauthn()
 
     def _check_links(self) -> None:
         """The public URL and the mails' link templates."""
@@ -299,6 +312,47 @@ class UserCoreConfig:
             except ValueError as exc:
                 raise ConfigError(f"USERCORE_{name.upper()} is not a limit string: "
                                   f"{exc}") from None
+
+    def _check_webauthn(self) -> None:
+        """The passkey keys: RP id, origins on it, attestation, challenge lifetime."""
+        if self.webauthn_challenge_ttl < 1:
+            raise ConfigError("USERCORE_WEBAUTHN_CHALLENGE_TTL must be a positive integer")
+        if self.webauthn_attestation not in ("none", "indirect", "direct"):
+            raise ConfigError("USERCORE_WEBAUTHN_ATTESTATION must be one of none, indirect, "
+                              "direct")
+        rp_id = self.webauthn_rp_id
+        if rp_id and not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*"
+                                      r"[a-z0-9])?)*", rp_id):
+            raise ConfigError("USERCORE_WEBAUTHN_RP_ID must be a lowercase domain such as "
+                              f"'example.com' (no scheme, port or path), not {rp_id!r}")
+        if self.webauthn_origins and not (rp_id or self.public_url):
+            raise ConfigError("USERCORE_WEBAUTHN_ORIGINS needs USERCORE_WEBAUTHN_RP_ID")
+        relying_party = self.passkey_relying_party
+        if rp_id and relying_party is None:
+            raise ConfigError("USERCORE_WEBAUTHN_RP_ID needs USERCORE_WEBAUTHN_ORIGINS (or an "
+                              "https USERCORE_PUBLIC_URL)")
+        for origin in self.webauthn_origins:
+            parts = urlsplit(origin)
+            host = parts.hostname or ""
+            if (not _http_url(origin) or parts.path
+                    or (parts.scheme != "https" and host != "localhost")):
+                raise ConfigError("USERCORE_WEBAUTHN_ORIGINS holds https origins such as "
+                                  f"'https://app.example.com' (http only for localhost), "
+                                  f"not {origin!r}")
+            if relying_party and host != relying_party[0] \
+                    and not host.endswith("." + relying_party[0]):
+                raise ConfigError(f"USERCORE_WEBAUTHN_ORIGINS: {origin!r} is not on the RP id "
+                                  f"{relying_party[0]!r} or a subdomain of it")
+
+    @property
+    def passkey_relying_party(self) -> tuple[str, tuple[str, ...]] | None:
+        """The passkeys' RP id and allowed origins, or None when passkeys are off."""
+        public = urlsplit(self.public_url)
+        rp_id = self.webauthn_rp_id or (public.hostname or "")
+        origins = self.webauthn_origins
+        if not origins and (public.scheme == "https" or public.hostname == "localhost"):
+            origins = (f"{public.scheme}://{public.netloc}",)
+        return (rp_id, origins) if rp_id and origins else None
 
     @property
     def outbox_path(self) -> Path | None:

@@ -55,6 +55,7 @@ from .views import (
     files,
     identities,
     mfa,
+    passkeys,
     passwords,
     phone,
     poll_settings,
@@ -96,6 +97,7 @@ CAPABILITIES: tuple[CapabilityBlueprint, ...] = (
     oauth2_views.bp,
     admin.bp,
     identities.bp,
+    passkeys.bp,
 )
 
 

@@ -90,3 +90,12 @@ identity_unlinked = usercore_signals.signal("identity-unlinked")
 #: ``user=User, identity=Identity, credential=Credential`` after a sign-in by provider
 #: (``login_succeeded`` is sent too).
 signed_in_by_provider = usercore_signals.signal("signed-in-by-provider")
+#: ``user=User, passkey=Passkey`` after a passkey was registered.
+passkey_registered = usercore_signals.signal("passkey-registered")
+#: ``user=User, passkey=Passkey`` after a passkey was removed.
+passkey_removed = usercore_signals.signal("passkey-removed")
+#: ``user=User, passkey=Passkey`` after a passkey signed in or answered a second factor.
+passkey_used = usercore_signals.signal("passkey-used")
+#: ``user=User, passkey=Passkey, sign_count=int`` when an assertion's sign count did not
+#: go up (a cloned authenticator?): the assertion was refused.
+passkey_clone_suspected = usercore_signals.signal("passkey-clone-suspected")

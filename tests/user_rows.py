@@ -31,6 +31,8 @@ def _value(table: Table, name: str, python_type: type) -> Any:
         return 0
     if python_type is dt.datetime:
         return utcnow()
+    if python_type is bytes:
+        return uuid.uuid4().bytes
     raise AssertionError(f"tests/user_rows.py cannot fill {table.name}.{name} "
                          f"({python_type.__name__}): teach it that type")
 

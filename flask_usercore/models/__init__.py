@@ -9,6 +9,7 @@ from .identities import Identity
 from .mfa import MfaSecret, RecoveryCode
 from .oauth2 import OAuth2AuthorizationCode, OAuth2Client, OAuth2Consent
 from .outbox import OutboxMessage
+from .passkeys import Passkey, PasskeyChallenge
 from .poll_settings import PollSettings, PollStatus
 from .roles import ADMIN_PERMISSION, AdminAuditEntry, Role
 from .settings import UserSettings
@@ -30,6 +31,8 @@ __all__ = [
     "OAuth2Consent",
     "OneTimeCode",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyChallenge",
     "PollSettings",
     "PollStatus",
     "RecoveryCode",

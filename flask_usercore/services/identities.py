@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..commands.identities import ProviderProfile
 from ..errors import FirstFactorExpired, NotFound, ProviderRefused, WrongCredentials
-from ..models import Identity, User
+from ..models import Identity, Passkey, User
 from ..security.passwords import has_password, unusable_password
 from ..security.providers import ProviderSettings
 from ..security.tokens import new_token
@@ -195,14 +195,15 @@ def list_identities(deps: Deps, user: User) -> Sequence[Identity]:
 
 def unlink(deps: Deps, user: User, provider: str) -> None:
     """Unlink the user's identity at ``provider`` (404 when none); 409 ``LastSignInMethod``
-    when the account has no password and this is its last identity."""
+    when the account has no password, no passkey and this is its last identity."""
     identity = deps.session.scalars(select(Identity).where(
         Identity.user_id == user.id, Identity.provider == provider)).first()
     if identity is None:
         raise NotFound(f"no identity at {provider!r} is linked to your account")
     others = deps.session.scalar(select(func.count()).select_from(Identity).where(
         Identity.user_id == user.id, Identity.id != identity.id)) or 0
-    if not has_password(user.password_hash) and not others:
+    if not others and not has_password(user.password_hash) and not deps.session.scalar(
+            select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id)):
         raise ProviderRefused(409, "LastSignInMethod", "this is the last way to sign in to "
                               "your account: set a password (password reset) first")
     deps.session.delete(identity)

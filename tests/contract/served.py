@@ -66,17 +66,19 @@ class Served:
 
 
 @contextmanager
-def serve(database_url: str, outbox: Path, **config: Any) -> Iterator[Served]:
-    """Run example_app on a free port of 127.0.0.1 until the block ends; then empty the
-    tables it wrote."""
+def serve(database_url: str, outbox: Path, *, port: int = 0, url_host: str = "127.0.0.1",
+          **config: Any) -> Iterator[Served]:
+    """Run example_app on ``port`` (default: a free one) of 127.0.0.1 until the block ends;
+    then empty the tables it wrote. ``url_host``: the host of its ``base_url``
+    (``localhost`` for a WebAuthn relying party)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "USERCORE_MAIL_OUTBOX": str(outbox),
                       "SECRET_KEY": "contract-test-secret-0123456789abcdef", **FAST_ARGON2,
                       **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="example_app", daemon=True)
     thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", outbox)
+        yield Served(f"http://{url_host}:{server.server_port}", outbox)
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from flask_usercore.commands.identities import ProviderProfile
 from flask_usercore.errors import ProviderRefused
-from flask_usercore.models import Identity, MfaSecret, User, utcnow
+from flask_usercore.models import Identity, MfaSecret, Passkey, User, utcnow
 from flask_usercore.security.providers import provider_settings
 from flask_usercore.services import identities
 from flask_usercore.services.authentication import IssuedSession, SecondFactorChallenge
@@ -89,3 +89,23 @@ def test_sign_up_needs_a_verified_address(deps: Deps) -> None:
         identities.sign_in(deps, open_settings, replace(PROFILE, email_verified=False), CLIENT)
     assert refused.value.type == "ProviderEmailNotVerified"
     assert deps.session.scalars(select(User)).first() is None
+
+
+def test_a_passkey_is_a_way_to_sign_in_when_the_last_identity_goes(
+        deps: Deps, make_user: Callable[..., User]) -> None:
+    signup = replace(SETTINGS, allow_signup=True)
+    issued = identities.sign_in(deps, signup, replace(PROFILE, email="new@example.com"), CLIENT)
+    assert isinstance(issued, IssuedSession)
+    commit(deps.session)
+    user = deps.session.get(User, issued.credential.user_id)
+    assert user is not None
+    with pytest.raises(ProviderRefused) as refused:
+        identities.unlink(deps, user, "sso")
+    assert refused.value.type == "LastSignInMethod"
+    deps.session.rollback()
+    deps.session.add(Passkey(user_id=user.id, credential_id=b"c" * 16, public_key=b"k",
+                             user_handle=b"h" * 32, name="laptop"))
+    commit(deps.session)
+    identities.unlink(deps, user, "sso")
+    commit(deps.session)
+    assert deps.session.scalars(select(Identity)).all() == []

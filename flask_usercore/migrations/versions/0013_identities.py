@@ -1,7 +1,7 @@
 """Identities at external sign-in providers (issue 29, docs/providers.md).
 
 Revision ID: 0013_identities
-Revises: 0011_oauth2_auth_time
+Revises: 0012_passkeys
 Create Date: 2026-12-06 07:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0013_identities"
-down_revision: str | Sequence[str] | None = "0011_oauth2_auth_time"
+down_revision: str | Sequence[str] | None = "0012_passkeys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
