@@ -39,6 +39,24 @@ def test_the_sqlite_file_the_library_creates_is_private(tmp_path: Path) -> None:
     assert database.stat().st_size > 0 and mode(database) == 0o600
 
 
+def test_a_database_in_a_missing_folder_is_sqlites_own_error(tmp_path: Path) -> None:
+    """Where the file cannot be made (its folder is gone), SQLite's open says so: an
+    ``OperationalError``, not the file hook's ``FileNotFoundError``."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    app = Flask("gone")
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef",
+                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    db = SQLAlchemy(app)
+    UserCore(app, db=db)
+    with (app.app_context(), pytest.raises(OperationalError, match="unable to open"),
+          db.engine.connect() as connection):
+        connection.execute(text("SELECT 1"))
+    assert not (tmp_path / "gone").exists()
+
+
 def test_an_existing_database_file_keeps_its_mode(tmp_path: Path) -> None:
     database = tmp_path / "shared.db"
     database.touch(0o640)

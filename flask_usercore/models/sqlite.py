@@ -112,7 +112,9 @@ def _create_file(dialect: Any, connection_record: Any, cargs: Any, cparams: Any)
     database = str(cargs[0] if cargs else cparams.get("database") or "")
     if not database or database == ":memory:" or database.startswith("file:"):
         return
-    with suppress(FileExistsError):  # an empty file is an empty SQLite database
+    # An empty file is an empty SQLite database. Where it cannot be made (a folder that is
+    # gone, one we may not write), SQLite's own open says what is wrong.
+    with suppress(OSError):
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
