@@ -165,7 +165,8 @@ def purge_expired_command(batch: int) -> None:
     """
     totals = purge_rows(batch)
     click.echo(f"deleted {totals['credentials']} credentials, {totals['codes']} "
-               f"one-time codes and {totals['oauth2_codes']} OAuth2 authorization codes")
+               f"one-time codes, {totals['oauth2_codes']} OAuth2 authorization codes and "
+               f"{totals['passkey_challenges']} passkey challenges")
 
 
 @usercore_cli.command("mfa-reset")

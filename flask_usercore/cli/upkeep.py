@@ -93,7 +93,8 @@ def purge_command(batch: int, files_older_than: int) -> None:
     files = purge_files(deps, older_than=files_older_than)
     deps.uow.rollback()  # purge_files only read
     click.echo(f"deleted {totals['credentials']} credentials, {totals['codes']} one-time "
-               f"codes, {totals['oauth2_codes']} OAuth2 authorization codes, {dropped} "
+               f"codes, {totals['oauth2_codes']} OAuth2 authorization codes, "
+               f"{totals['passkey_challenges']} passkey challenges, {dropped} "
                "expired outbox messages and "
                + (f"{files} orphaned files" if files is not None
                   else "no files (the avatar storage cannot list its files)"))

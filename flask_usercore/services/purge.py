@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 
-from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode, StoredFile
+from ..models import Credential, OAuth2AuthorizationCode, OneTimeCode, PasskeyChallenge, StoredFile
 from .context import Deps
 
 #: Rows per ``DELETE``.
@@ -48,7 +48,7 @@ def _delete_batch(deps: Deps, model: Any, condition: Any, batch: int) -> int:
 
 def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
     """Delete up to ``batch`` expired rows of each kind; returns how many of each
-    (``{"credentials": n, "codes": m, "oauth2_codes": k}``).
+    (``{"credentials": n, "codes": m, "oauth2_codes": k, "passkey_challenges": j}``).
 
     The caller commits, and calls again while a count reached ``batch``
     (:func:`flask_usercore.cli.purge_expired_command` does).
@@ -57,7 +57,9 @@ def purge_batch(deps: Deps, *, batch: int = DEFAULT_BATCH) -> dict[str, int]:
     return {"credentials": _delete_batch(deps, Credential, _expired_credentials(now), batch),
             "codes": _delete_batch(deps, OneTimeCode, _expired_codes(now), batch),
             "oauth2_codes": _delete_batch(deps, OAuth2AuthorizationCode,
-                                          OAuth2AuthorizationCode.expires_at <= now, batch)}
+                                          OAuth2AuthorizationCode.expires_at <= now, batch),
+            "passkey_challenges": _delete_batch(deps, PasskeyChallenge,
+                                                PasskeyChallenge.expires_at <= now, batch)}
 
 
 def purge_files(deps: Deps, *, older_than: int = 3600) -> int | None:

@@ -453,7 +453,7 @@ class TestRacesOnPostgres:
 
 def test_purge_expired_deletes_in_batches_what_has_expired(app: Flask,
                                                            ada: dict[str, Any]) -> None:
-    from flask_usercore.models import OAuth2AuthorizationCode, OneTimeCode
+    from flask_usercore.models import OAuth2AuthorizationCode, OneTimeCode, PasskeyChallenge
     from tests.user_rows import row_for
 
     now, owner = utcnow(), uuid.UUID(ada["userId"])
@@ -482,11 +482,17 @@ def test_purge_expired_deletes_in_batches_what_has_expired(app: Flask,
         for expires in (past, past, past, future):  # OAuth2 codes: 3 expired, 1 live
             session.execute(insert(codes_table).values(
                 {**row_for(codes_table, owner, session), "expires_at": expires}))
+        session.execute(insert(PasskeyChallenge), [  # passkey challenges: 1 expired, 1 live
+            {"id": uuid.uuid4(), "challenge_hash": f"{n}" * 64, "purpose": "login",
+             "expires_at": expires, "created_at": now} for n, expires in enumerate((past, future))])
         session.commit()
     result = app.test_cli_runner().invoke(args=["usercore", "purge-expired", "--batch", "2"])
     assert result.exit_code == 0, result.output
-    assert result.output == ("deleted 4 credentials, 2 one-time codes and 3 OAuth2 "
-                             "authorization codes\n")
+    assert result.output == ("deleted 4 credentials, 2 one-time codes, 3 OAuth2 "
+                             "authorization codes and 1 passkey challenges\n")
+    with app.app_context():
+        assert db_session(app).scalars(select(PasskeyChallenge.expires_at)).all() == [
+            future]
     with app.app_context():
         assert db_session(app).scalars(select(OAuth2AuthorizationCode.expires_at)).all() == [
             future]
