@@ -16,6 +16,7 @@ import pyotp
 import pytest
 import requests
 from flask import Flask
+from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
@@ -373,6 +374,24 @@ def test_an_id_token_for_another_client_is_refused(
         check(second)
     assert refused.value.status == 400 and refused.value.type == "ProviderSignInFailed"
     assert "'aud'" in str(refused.value), "refused for its audience (not only azp)"
+
+    # the same claims with ``azp`` naming client B, signed with the provider's own key:
+    # Authlib's checks alone (azp) let it through; the audience check refuses it
+    from flask_usercore.oauth2.parts import oauth2_parts
+
+    with ours.app.app_context():
+        key = oauth2_parts().signing_key
+    assert key is not None
+    claims = {**_id_token_claims(cast(str, token["id_token"])), "azp": b_id}
+    token = {**token, "id_token": jwt.encode({"alg": key.alg, "typ": "JWT"}, claims,
+                                             key.key_set)}
+    with second.test_request_context():
+        client = view._client(second.extensions["usercore"].deps.config.providers["ours"])
+        assert client.parse_id_token(token, nonce=nonce)["aud"] == [ours.client_id], \
+            "Authlib's own checks let it through"
+    with pytest.raises(ProviderRefused) as refused:
+        check(second)
+    assert refused.value.status == 400 and "'aud'" in str(refused.value)
     assert _count(second, User) == users and _count(second, Identity) == 1, "nothing stored"
 
 
