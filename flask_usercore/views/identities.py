@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -122,17 +124,17 @@ def authorize(provider: str, query: ProviderQuery) -> Response:
     return _redirect(url, 302)
 
 
-def _profile(settings: ProviderSettings, client: Any) -> ProviderProfile:
-    """Authlib's checked answer of the provider (state, code + PKCE; the ID token's
-    signature, iss, aud, exp and nonce); any failure is a 400, a network failure a 502."""
+@contextmanager
+def _refusals(settings: ProviderSettings) -> Iterator[None]:
+    """Authlib's failures in the block as our errors: a refusal or an ID token that fails a
+    check (signature, iss, aud, exp, nonce) a 400 ``ProviderSignInFailed``, a network
+    failure a 502."""
     import requests
     from authlib.integrations.base_client import OAuthError
     from joserfc.errors import JoseError
 
     try:
-        token = client.authorize_access_token()
-        if settings.kind == "github":
-            return _github(settings, client, token)
+        yield
     except OAuthError as exc:
         raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title} refused the "
                               f"sign-in: {exc.error}") from None
@@ -141,6 +143,27 @@ def _profile(settings: ProviderSettings, client: Any) -> ProviderProfile:
                               f"not valid: {exc.description or exc.error}") from None
     except requests.RequestException:
         raise _unreachable(settings) from None
+
+
+def _id_token_checks(client: Any) -> dict[str, Any]:
+    """The claims options of the ID token's check: its issuer the discovered one (Authlib's
+    default) and its audience our client id (OpenID Connect Core 3.1.3.7; Authlib alone
+    checks the audience only through ``azp``, so a token for another client with ``azp`` set
+    to ours would pass)."""
+    checks: dict[str, Any] = {"aud": {"essential": True, "values": [client.client_id]}}
+    issuer = client.load_server_metadata().get("issuer")
+    if issuer:
+        checks["iss"] = {"values": [issuer]}
+    return checks
+
+
+def _profile(settings: ProviderSettings, client: Any) -> ProviderProfile:
+    """Authlib's checked answer of the provider (state, code + PKCE; the ID token's
+    signature, iss, aud, exp and nonce), see :func:`_refusals`."""
+    with _refusals(settings):
+        if settings.kind == "github":
+            return _github(settings, client, client.authorize_access_token())
+        token = client.authorize_access_token(claims_options=_id_token_checks(client))
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise ProviderRefused(400, "ProviderSignInFailed",

@@ -80,20 +80,26 @@ def provider(tmp: Path, redirect_uri: str) -> Iterator[Provider]:
         "USERCORE_OAUTH2_JWT_KEY": RSAKey.generate_key(2048).as_pem(private=True).decode()})
     with app.app_context():
         Base.metadata.create_all(db.engine)
-    result = app.test_cli_runner().invoke(args=[
-        "usercore", "create-oauth-client", "--name", "Relying example_app", "--redirect-uri",
-        redirect_uri, "--scope", "openid", "--scope", "profile", "--scope", "email",
-        "--json"])
-    assert result.exit_code == 0, result.output
-    facts = json.loads(result.output)
+    client_id, client_secret = register_client(app, redirect_uri)
     try:
         with served(app) as port:
-            yield Provider(app, f"http://127.0.0.1:{port}", facts["client_id"],
-                           facts["client_secret"])
+            yield Provider(app, f"http://127.0.0.1:{port}", client_id, client_secret)
     finally:
         app.extensions["usercore"].deps.last_access.close()
         with app.app_context():
             db.engine.dispose()
+
+
+def register_client(app: Flask, redirect_uri: str,
+                    name: str = "Relying example_app") -> tuple[str, str]:
+    """A confidential client registered at the provider ``app`` (scopes openid, profile,
+    email): its id and secret."""
+    result = app.test_cli_runner().invoke(args=[
+        "usercore", "create-oauth-client", "--name", name, "--redirect-uri", redirect_uri,
+        "--scope", "openid", "--scope", "profile", "--scope", "email", "--json"])
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.output)
+    return facts["client_id"], facts["client_secret"]
 
 
 def relying_app(database_url: str, tmp: Path, found: Provider, config: dict[str, Any],

@@ -5,19 +5,24 @@ own authorization server) over a socket, the relying example_app over another, a
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyotp
 import pytest
 import requests
 from flask import Flask
+from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from example_app import db
 from flask_usercore import signals
+from flask_usercore.errors import ProviderRefused
 from flask_usercore.models import Credential, CredentialKind, Identity, User
 from flask_usercore.services import identities
 from tests.conftest import PASSWORD
@@ -28,6 +33,7 @@ from tests.contract.providers_support import (
     add_user,
     empty_tables,
     provider,
+    register_client,
     relying_app,
     served,
     through_provider,
@@ -57,8 +63,9 @@ def rp(relying: tuple[Swappable, str], ours: Provider, database_url: str, _schem
        tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
-    def make(_config: dict[str, Any] | None = None, **options: Any) -> Flask:
-        app = relying_app(database_url, tmp_path, ours, _config or {}, **options)
+    def make(_config: dict[str, Any] | None = None, _as: Provider | None = None,
+             **options: Any) -> Flask:
+        app = relying_app(database_url, tmp_path, _as or ours, _config or {}, **options)
         relying[0].app = app
         made.append(app)
         return app
@@ -324,6 +331,68 @@ def test_an_id_token_that_the_published_key_did_not_sign_is_refused(
     assert answer.json()["type"] == "ProviderSignInFailed" and "signature" in \
         answer.json()["message"]
     assert len(_sessions(app)) == before, "nothing stored"
+
+
+def _id_token_claims(id_token: str) -> dict[str, Any]:
+    """The claims of a compact JWT, unchecked (only to read what the provider put there)."""
+    payload = id_token.split(".")[1]
+    return cast(dict[str, Any], json.loads(base64.urlsafe_b64decode(payload + "=" * (
+        -len(payload) % 4))))
+
+
+def test_an_id_token_for_another_client_is_refused(
+        rp: Callable[..., Flask], ours: Provider, base: str) -> None:
+    """A real ID token that the provider issued to client A (a sign-in kept with
+    ``keep_tokens``), checked as the callback checks it by the relying app configured as
+    client B, also registered at the provider: a 400 ``ProviderSignInFailed`` for its
+    ``aud``; the same token passes for client A. (A correct provider never gives client B
+    a token for A at its token endpoint, so the check is run on the kept token.)"""
+    from flask_usercore.views import identities as view
+
+    first = rp(allow_signup=True, keep_tokens=True)
+    assert through_provider(requests.Session(), base + START, EMAIL).status_code == 200
+    with first.app_context():
+        identity = db.session.scalars(select(Identity)).one()
+        kept = identities.stored_tokens(first.extensions["usercore"].deps, identity)
+    assert kept is not None
+    token = {key: kept[key] for key in ("access_token", "id_token")}
+    nonce = _id_token_claims(cast(str, token["id_token"]))["nonce"]
+
+    def check(app: Flask) -> Any:
+        with app.test_request_context():
+            settings = app.extensions["usercore"].deps.config.providers["ours"]
+            with view._refusals(settings):
+                client = view._client(settings)
+                return client.parse_id_token(token, nonce=nonce,
+                                             claims_options=view._id_token_checks(client))
+
+    assert check(first)["aud"] == [ours.client_id], "a valid ID token for client A"
+    b_id, b_secret = register_client(ours.app, base + CALLBACK, name="Client B")
+    second = rp(allow_signup=True, _as=replace(ours, client_id=b_id, client_secret=b_secret))
+    users = _count(second, User)
+    with pytest.raises(ProviderRefused) as refused:
+        check(second)
+    assert refused.value.status == 400 and refused.value.type == "ProviderSignInFailed"
+    assert "'aud'" in str(refused.value), "refused for its audience (not only azp)"
+
+    # the same claims with ``azp`` naming client B, signed with the provider's own key:
+    # Authlib's checks alone (azp) let it through; the audience check refuses it
+    from flask_usercore.oauth2.parts import oauth2_parts
+
+    with ours.app.app_context():
+        key = oauth2_parts().signing_key
+    assert key is not None
+    claims = {**_id_token_claims(cast(str, token["id_token"])), "azp": b_id}
+    token = {**token, "id_token": jwt.encode({"alg": key.alg, "typ": "JWT"}, claims,
+                                             key.key_set)}
+    with second.test_request_context():
+        client = view._client(second.extensions["usercore"].deps.config.providers["ours"])
+        assert client.parse_id_token(token, nonce=nonce)["aud"] == [ours.client_id], \
+            "Authlib's own checks let it through"
+    with pytest.raises(ProviderRefused) as refused:
+        check(second)
+    assert refused.value.status == 400 and "'aud'" in str(refused.value)
+    assert _count(second, User) == users and _count(second, Identity) == 1, "nothing stored"
 
 
 def test_the_providers_are_listed_without_their_secrets(rp: Callable[..., Flask],
