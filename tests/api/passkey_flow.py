@@ -3,8 +3,11 @@ the API with a software authenticator (tests/passkey_authenticator.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.passkey_authenticator import SoftAuthenticator
@@ -18,6 +21,20 @@ LOGIN_OPTIONS = "/v2/authenticate-passkey/options"
 LOGIN = "/v2/authenticate-passkey"
 MFA_OPTIONS = "/v2/authenticate-mfa-passkey/options"
 MFA_LOGIN = "/v2/authenticate-mfa-passkey"
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The test app with passkeys on (a test module imports it as its ``app``)."""
+    return make_app(PASSKEY_CONFIG)
+
+
+@pytest.fixture
+def holder(client: FlaskClient, user: dict[str, Any]) -> SoftAuthenticator:
+    """The user's authenticator, with one registered passkey."""
+    authenticator = SoftAuthenticator(ORIGIN)
+    assert register_passkey(client, user["headers"], authenticator).status_code == 201
+    return authenticator
 
 
 def register_passkey(client: FlaskClient, headers: dict[str, str],

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,26 +14,15 @@ from flask_usercore.models import Credential, Passkey, PasskeyChallenge
 from tests.api.passkey_flow import (
     LOGIN,
     ORIGIN,
-    PASSKEY_CONFIG,
     PASSKEYS,
     RP_ID,
     login_options,
     register_passkey,
 )
+from tests.api.passkey_flow import app as app  # the fixture
+from tests.api.passkey_flow import holder as holder  # the fixture
 from tests.conftest import PASSWORD
 from tests.passkey_authenticator import SoftAuthenticator, b64url
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app(PASSKEY_CONFIG)
-
-
-@pytest.fixture
-def holder(client: FlaskClient, user: dict[str, Any]) -> SoftAuthenticator:
-    authenticator = SoftAuthenticator(ORIGIN)
-    assert register_passkey(client, user["headers"], authenticator).status_code == 201
-    return authenticator
 
 
 def stored(app: Flask) -> tuple[int, ...]:

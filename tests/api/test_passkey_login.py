@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -28,22 +27,11 @@ from tests.api.passkey_flow import (
     register_passkey,
     sign_in,
 )
+from tests.api.passkey_flow import app as app  # the fixture
+from tests.api.passkey_flow import holder as holder  # the fixture
 from tests.api.test_reauth import session_row
 from tests.conftest import PASSWORD
 from tests.passkey_authenticator import SoftAuthenticator, b64url
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app(PASSKEY_CONFIG)
-
-
-@pytest.fixture
-def holder(client: FlaskClient, user: dict[str, Any]) -> SoftAuthenticator:
-    """The user's authenticator, with one registered passkey."""
-    authenticator = SoftAuthenticator(ORIGIN)
-    assert register_passkey(client, user["headers"], authenticator).status_code == 201
-    return authenticator
 
 
 def passkey_row(app: Flask) -> Passkey:

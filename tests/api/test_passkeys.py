@@ -3,7 +3,6 @@ through the Flask test client with a software authenticator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,13 +12,9 @@ from sqlalchemy import func, select
 
 from flask_usercore import signals
 from flask_usercore.models import Passkey, PasskeyChallenge
-from tests.api.passkey_flow import ORIGIN, PASSKEY_CONFIG, PASSKEYS, register_passkey
+from tests.api.passkey_flow import ORIGIN, PASSKEYS, register_passkey
+from tests.api.passkey_flow import app as app  # the fixture
 from tests.passkey_authenticator import SoftAuthenticator
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app(PASSKEY_CONFIG)
 
 
 def count(app: Flask, model: Any) -> int:
