@@ -206,6 +206,18 @@ class UserCoreConfig:
     webauthn_attestation: str = "none"
     #: Lifetime of a passkey ceremony's challenge, in seconds.
     webauthn_challenge_ttl: int = 300
+    #: The account pages (docs/pages.md): a blueprint of server-rendered pages on the same
+    #: services as the API. ``UserCore(app, db=db, pages=True)`` turns them on too.
+    pages: bool = False
+    #: Where the account pages are mounted.
+    pages_prefix: str = "/account"
+    #: The languages of the pages, mails and error messages (docs/languages.md), the first
+    #: the default: the locale is the best match of ``Accept-Language`` among them, unless
+    #: the host runs Flask-Babel with a locale selector of its own.
+    languages: tuple[str, ...] = ("en", "de")
+    #: Folders of the host's catalogues (``<folder>/<language>/LC_MESSAGES/usercore.po`` or
+    #: ``.mo``), searched after ours: a host adds a language, or rewords ours.
+    translation_directories: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.url_prefix.startswith("/") or self.url_prefix.endswith("/"):
@@ -257,6 +269,12 @@ class UserCoreConfig:
             raise ConfigError("USERCORE_PROVIDER_RETURN_URL must be an http(s) URL or a path "
                               "starting with '/'")
         self._check_webauthn()
+        if not self.pages_prefix.startswith("/") or self.pages_prefix.endswith("/"):
+            raise ConfigError("USERCORE_PAGES_PREFIX must start with '/' and not end with '/'")
+        if not self.languages or not all(
+                re.fullmatch(r"[a-z]{2,3}(_[A-Z][A-Za-z]{1,3})?", tag) for tag in self.languages):
+            raise ConfigError("USERCORE_LANGUAGES holds one or more locale names such as "
+                              "'en', 'de' or 'pt_BR'")
 
     def _check_links(self) -> None:
         """The public URL and the mails' link templates."""

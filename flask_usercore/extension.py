@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Request
 
-from . import auth
+from . import auth, i18n
 from .cli import usercore_cli
-from .config import load_config, password_policies
+from .config import ConfigError, UserCoreConfig, load_config, password_policies
 from .hooks import (
     AvatarStorage,
     DeliveryQueue,
@@ -116,8 +116,10 @@ class UserCore:
                  mailer: Mailer | None = None, sms_sender: SmsSender | None = None,
                  visibility: Visibility | None = None, location: LocationLookup | None = None,
                  avatar_storage: AvatarStorage | None = None,
-                 delivery_queue: DeliveryQueue | None = None) -> None:
+                 delivery_queue: DeliveryQueue | None = None, pages: bool = False) -> None:
         self.db = db
+        #: Mount the account pages (docs/pages.md) whatever ``USERCORE_PAGES`` says.
+        self.pages = pages
         self.delivery_queue = delivery_queue
         self.mailer = mailer
         self.sms_sender = sms_sender
@@ -162,11 +164,14 @@ class UserCore:
             last_access=LastAccess(config.last_access_flush_seconds,
                                    shared=last_use_in(limiter.storage)))
         app.extensions[EXTENSION_KEY] = UserCoreState(self, config, deps, limiter)
+        i18n.install(app, config.languages)
         enforce_foreign_keys(app, self.db, on=config.sqlite_foreign_keys)
         create_private(app, self.db)
         _bind_unit_of_work(app, self.db, deps.uow)
         if config.register_blueprint:
             app.register_blueprint(self.create_blueprint(), url_prefix=config.url_prefix)
+        if self.pages or config.pages:
+            _mount_pages(app, config)
         app.cli.add_command(usercore_cli)
         # the host's `flask db migrate` must not see our tables (it would drop them)
         hide_from_flask_migrate(app)
@@ -244,6 +249,17 @@ class UserCore:
         if commit:
             deps.uow.commit()
         return key
+
+
+def _mount_pages(app: Flask, config: UserCoreConfig) -> None:
+    """Register the account pages at ``USERCORE_PAGES_PREFIX``; their forms' CSRF tokens
+    live in Flask's session, which needs ``SECRET_KEY``."""
+    if not app.secret_key:
+        raise ConfigError("the account pages (USERCORE_PAGES) need Flask's SECRET_KEY: their "
+                          "forms' CSRF tokens live in Flask's session")
+    from .pages import create_pages_blueprint
+
+    app.register_blueprint(create_pages_blueprint(), url_prefix=config.pages_prefix)
 
 
 def _bind_unit_of_work(app: Flask, db: SQLAlchemy, uow: UnitOfWork) -> None:

@@ -1,0 +1,146 @@
+"""Languages (docs/languages.md): the pages, the mails and the API's error ``message`` in
+the request's language, through Flask-Babel.
+
+Our messages live in their own gettext domain, ``usercore``, so they never mix with the
+host's: the catalogues under ``flask_usercore/translations/<language>/LC_MESSAGES/`` come
+first, then the host's folders (``USERCORE_TRANSLATION_DIRECTORIES``), whose entries win. A
+catalogue is a ``usercore.po`` (compiled in memory the first time a language is used) or a
+compiled ``usercore.mo``.
+
+The language is Flask-Babel's :func:`flask_babel.get_locale`: the host's locale selector
+when the host runs Flask-Babel with one, else ours, the best match of ``Accept-Language``
+among ``USERCORE_LANGUAGES`` (the first is the default). Outside a request (the CLI, a
+worker) it is the default. The wire's ``type`` fields never change with the language: only
+the human text does.
+
+Templates get ``_`` (:func:`gettext`) and ``ngettext`` of our domain in their context
+(:func:`template_context`), whatever the host's Jinja globals hold.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, cast
+
+from babel import Locale, support
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, Domain, LazyString, get_locale
+
+#: The gettext domain of the library's messages.
+DOMAIN_NAME = "usercore"
+#: The library's own catalogues.
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def _load(folder: Path, locale: Locale) -> support.Translations | None:
+    """The catalogue of ``locale`` in ``folder`` (``.mo`` first, else ``.po``), or None."""
+    for name in (str(locale), locale.language):
+        base = folder / name / "LC_MESSAGES" / DOMAIN_NAME
+        mo, po = base.with_suffix(".mo"), base.with_suffix(".po")
+        if mo.is_file():
+            with mo.open("rb") as handle:
+                return support.Translations(handle, domain=DOMAIN_NAME)
+        if po.is_file():
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=locale, domain=DOMAIN_NAME)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)  # fuzzy entries are left out, as pybabel compile does
+            buffer.seek(0)
+            return support.Translations(buffer, domain=DOMAIN_NAME)
+    return None
+
+
+class UserCoreDomain(Domain):  # type: ignore[misc]
+    """Flask-Babel's domain of our messages: our catalogues, then the current app's folders
+    (``USERCORE_TRANSLATION_DIRECTORIES``), cached per folder list and language."""
+
+    def __init__(self) -> None:
+        super().__init__(translation_directories=[str(TRANSLATIONS)], domain=DOMAIN_NAME)
+
+    @property
+    def translation_directories(self) -> list[str]:
+        folders = [str(TRANSLATIONS)]
+        state = current_app.extensions.get("usercore")
+        if state is not None:
+            folders += list(state.config.translation_directories)
+        return folders
+
+    def get_translations(self) -> support.NullTranslations:
+        locale = get_locale() if _babel_ready() else None
+        if locale is None:
+            return support.NullTranslations()
+        folders = tuple(self.translation_directories)
+        key = (folders, str(locale))
+        try:
+            return cast(support.NullTranslations, self.cache[key])
+        except KeyError:
+            pass
+        merged = support.Translations(domain=DOMAIN_NAME)
+        for folder in folders:  # later folders (the host's) override earlier ones
+            catalogue = _load(Path(folder), locale)
+            if catalogue is not None:
+                merged.merge(catalogue)
+                merged.plural = catalogue.plural
+        self.cache[key] = merged
+        return merged
+
+
+def _babel_ready() -> bool:
+    try:
+        return "babel" in current_app.extensions
+    except RuntimeError:  # no app context: the default language
+        return False
+
+
+#: The one domain object of the library's messages.
+domain = UserCoreDomain()
+
+
+def gettext(text: str, **variables: Any) -> str:
+    """``text`` in the current language, with ``%(name)s`` placeholders filled in."""
+    return cast(str, domain.gettext(text, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The singular or plural of a message with ``%(num)d``, in the current language."""
+    return cast(str, domain.ngettext(singular, plural, num, **variables))
+
+
+def lazy_gettext(text: str, **variables: Any) -> LazyString:
+    """:func:`gettext` when the string is used (a form's label, built at import)."""
+    return domain.lazy_gettext(text, **variables)
+
+
+_ = gettext
+
+
+def template_context() -> dict[str, Any]:
+    """What our templates get besides their own context: ``_``, ``gettext``, ``ngettext``
+    of our domain, and ``lang``, the page's language (``<html lang>``)."""
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "lang": current_language()}
+
+
+def current_language() -> str:
+    """The language of this request as an HTML ``lang`` value (``de``, ``pt-BR``)."""
+    locale = get_locale() if _babel_ready() else None
+    return str(locale).replace("_", "-") if locale is not None else "en"
+
+
+def install(app: Flask, languages: tuple[str, ...]) -> None:
+    """Make Flask-Babel answer ``get_locale()`` on ``app``: the host's Babel when it runs
+    one already (its selector decides), else one of ours choosing from ``languages`` by
+    ``Accept-Language``. A host that sets up Flask-Babel later replaces ours, as it should."""
+    if "babel" in app.extensions:
+        return
+
+    def select() -> str:
+        if not has_request_context():
+            return languages[0]
+        return request.accept_languages.best_match(languages, default=languages[0]) \
+            or languages[0]
+
+    Babel(app, locale_selector=select, default_locale=languages[0],
+          configure_jinja=False)

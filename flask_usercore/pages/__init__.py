@@ -1,0 +1,31 @@
+"""The account pages (docs/pages.md): server-rendered HTML on the same services as the API.
+
+``UserCore(app, db=db, pages=True)`` or ``USERCORE_PAGES = True`` mounts them at
+``USERCORE_PAGES_PREFIX`` (``/account``). Each capability has its module here, named as
+in every other layer; :func:`create_pages_blueprint` gathers them. The templates live under
+``usercore/pages/`` (a host overrides one by a template of the same name in its own
+templates folder, or the whole layout, ``usercore/pages/_base.html``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import authentication, users
+from .framework import PagesBlueprint
+
+#: The modules whose views make up the pages, in registration order.
+MODULES = (authentication, users)
+
+
+def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
+    """A blueprint of every account page, our templates and our style sheet.
+
+    Register it yourself (``app.register_blueprint(bp, url_prefix="/account")``) when the
+    extension does not (``USERCORE_PAGES`` off).
+    """
+    bp = PagesBlueprint(name, __name__, template_folder="../templates",
+                        static_folder="../static/usercore", static_url_path="/static")
+    for module in MODULES:
+        module.register(bp)
+    return bp
