@@ -131,6 +131,11 @@ def passkeys_page(page: PageRequest) -> Response:
                   **_list_context(page))
 
 
+def _name(form: PasskeyAddForm) -> dict[str, Any]:
+    """The body's optional ``name``: left out when the field is empty."""
+    return {"name": form.name.data} if form.name.data else {}
+
+
 def passkey_options(page: PageRequest) -> Response:
     """``POST /passkeys/new``: the name checked by the API's schema, recent authentication
     (the password, unless the session is fresh), then the options of
@@ -138,7 +143,7 @@ def passkey_options(page: PageRequest) -> Response:
     form: PasskeyAddForm = page.form
     reauth.require_recent(deps(), page.auth, form.password.data or None,  # type: ignore[arg-type]
                           field="password")
-    load_form(RegisterPasskeySchema, {"credential": {}, "name": form.name.data or None})
+    load_form(RegisterPasskeySchema, {"credential": {}, **_name(form)})
     options = passkeys.registration_options(deps(), page.auth)  # type: ignore[arg-type]
     return render("passkey-create.html", script=True, form=form, errors=[],
                   options=json.dumps(options))
@@ -153,7 +158,7 @@ def create_passkey(page: PageRequest) -> Response:
                                        "JavaScript and a browser that supports them."))
     reauth.require_recent(deps(), page.auth, None)  # type: ignore[arg-type]
     command = load_form(RegisterPasskeySchema, {"credential": _answer(form.credential.data),
-                                                "name": form.name.data or None})
+                                                **_name(form)})
     passkeys.register(deps(), page.auth, command)  # type: ignore[arg-type]
     return go("usercore_pages.passkeys", added=1)
 

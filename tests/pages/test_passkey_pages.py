@@ -282,7 +282,7 @@ def test_the_create_page_has_our_script_and_no_inline_code(
         client: FlaskClient, register: Callable[..., dict[str, Any]]) -> None:
     signed_in(client, register)
     page = submit(client, "/account/passkeys", "passkey-add-form", name="")
-    assert page.status_code == 200
+    assert page.status_code == 200, page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert re.search(r"<script(?![^>]*\bsrc=)", page.text) is None
     assert 'id="passkey-needs-js"' in page.text
