@@ -16,7 +16,7 @@ browser's ceremony on the page those options came with.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, request
 from flask_babel import format_datetime
@@ -39,11 +39,17 @@ from ..schemas.passkeys import (
 )
 from ..services import passkey_login, passkeys, reauth
 from ..services.authentication import IssuedSession
+from ..services.context import Auth
 from ..state import usercore_state
 from ..web.loading import client_info
 from ..web.transport import set_session_cookie
 from .authentication import go_next
 from .framework import FormRefused, PageRequest, PagesBlueprint, deps, go, load_form, render
+
+
+def _session(page: PageRequest) -> Auth:
+    """The signed-in visitor's session (the pages that require sign-in)."""
+    return cast(Auth, page.auth)
 
 
 def _answer(raw: str | None) -> Any:
@@ -122,7 +128,7 @@ def _list_context(page: PageRequest) -> dict[str, Any]:
             for p in passkeys.user_passkeys(deps(), page.user.id)]
     return {"passkeys": rows,
             "configured": usercore_state().config.passkey_relying_party is not None,
-            "needs_password": not reauth.is_fresh(deps(), page.auth)}  # type: ignore[arg-type]
+            "needs_password": not reauth.is_fresh(deps(), _session(page))}
 
 
 def passkeys_page(page: PageRequest) -> Response:
@@ -141,10 +147,10 @@ def passkey_options(page: PageRequest) -> Response:
     (the password, unless the session is fresh), then the options of
     ``navigator.credentials.create()`` on the page that asks the browser for the passkey."""
     form: PasskeyAddForm = page.form
-    reauth.require_recent(deps(), page.auth, form.password.data or None,  # type: ignore[arg-type]
+    reauth.require_recent(deps(), _session(page), form.password.data or None,
                           field="password")
     load_form(RegisterPasskeySchema, {"credential": {}, **_name(form)})
-    options = passkeys.registration_options(deps(), page.auth)  # type: ignore[arg-type]
+    options = passkeys.registration_options(deps(), _session(page))
     return render("passkey-create.html", script=True, form=form, errors=[],
                   options=json.dumps(options))
 
@@ -156,10 +162,10 @@ def create_passkey(page: PageRequest) -> Response:
     if not form.credential.data:
         raise FormRefused(i18n.gettext("Your browser gave no passkey: passkeys need "
                                        "JavaScript and a browser that supports them."))
-    reauth.require_recent(deps(), page.auth, None)  # type: ignore[arg-type]
+    reauth.require_recent(deps(), _session(page), None)
     command = load_form(RegisterPasskeySchema, {"credential": _answer(form.credential.data),
                                                 **_name(form)})
-    passkeys.register(deps(), page.auth, command)  # type: ignore[arg-type]
+    passkeys.register(deps(), _session(page), command)
     return go("usercore_pages.passkeys", added=1)
 
 

@@ -92,6 +92,10 @@
     if (kind === "second-factor") {
       body = {email: valueOf(form.getAttribute("data-email-from")),
               password: valueOf(form.getAttribute("data-password-from"))};
+      if (!body.email || !body.password) {  /* the first factor goes with the passkey */
+        document.getElementById(form.getAttribute("data-password-from")).focus();
+        return Promise.reject(new Error("the password is missing"));
+      }
       form.querySelector("[data-passkey-email]").value = body.email;
       form.querySelector("[data-passkey-password]").value = body.password;
     }
