@@ -2,7 +2,8 @@
 virtual authenticator (DevTools ``WebAuthn.addVirtualAuthenticator``: CTAP2, internal,
 resident keys, user verification), on example_app with the account pages on. The page's
 own script (``static/usercore/passkeys.js``) runs under the pages' Content-Security-Policy:
-add a passkey on ``/account/passkeys``, sign out, sign in with it, rename and remove it;
+add a passkey on ``/account/passkeys``, sign out, sign in with it, with MFA on answer
+the second factor with it, rename and remove it;
 and without JavaScript the sign-in page says why there is no passkey button while the
 password still signs in. Skipped without ``chromium``/``chromedriver``."""
 
@@ -40,6 +41,23 @@ def served(database_url: str, _schema: None, tmp_path: Path) -> Iterator[Served]
                USERCORE_PAGES=True, USERCORE_WEBAUTHN_RP_ID="localhost",
                USERCORE_WEBAUTHN_ORIGINS=[f"http://localhost:{port}"], **NO_LIMITS) as running:
         yield running
+
+
+def _enable_mfa(served: Served) -> None:
+    """Turn MFA on for the account through the API (init, then confirm with a code)."""
+    import httpx
+    import pyotp
+
+    with httpx.Client(base_url=served.base_url, **served.httpx_args()) as http:
+        token = http.post("/v2/authenticate", json={"email": EMAIL, "password": PASSWORD}
+                          ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        init = http.post("/v2/users/self/credentials/init-mfa", json={}, headers=headers)
+        assert init.status_code == 200, init.text
+        secret = pyotp.parse_uri(init.json()["url"]).secret
+        confirmed = http.post("/v2/users/self/credentials/mfa", headers=headers,
+                             json={"multiFactorCode": pyotp.TOTP(secret).now()})
+        assert confirmed.status_code == 200, confirmed.text
 
 
 def _shot_on_failure(browser: Any, tmp_path: Path, name: str) -> None:
@@ -95,6 +113,23 @@ def test_add_a_passkey_sign_in_with_it_rename_and_remove_it(
         wait.until(until.url_to_be(f"{account}/"))
         assert EMAIL in browser.find_element(By.ID, "main").text
         assert browser.get_credentials()[0].sign_count >= 1
+
+        # with MFA on: the password, then the passkey instead of the code
+        _enable_mfa(served)
+        browser.get(f"{account}/")
+        browser.find_element(By.ID, "sign-out").click()
+        wait.until(until.url_to_be(f"{account}/sign-in"))
+        browser.find_element(By.ID, "email").send_keys(EMAIL)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "sign-in").click()
+        wait.until(until.visibility_of_element_located((By.ID, "passkey-second-factor")))
+        browser.find_element(By.ID, "passkey-second-factor").click()  # no password yet
+        wait.until(until.text_to_be_present_in_element(
+            (By.ID, "passkey-second-factor-status"), "No passkey was used"))
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "passkey-second-factor").click()
+        wait.until(until.url_to_be(f"{account}/"))
+        assert EMAIL in browser.find_element(By.ID, "main").text
 
         # rename, then remove it (confirmed)
         browser.get(f"{account}/passkeys")
