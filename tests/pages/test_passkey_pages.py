@@ -421,3 +421,25 @@ def test_the_passkeys_page_in_german(client: FlaskClient,
     assert '<html lang="de">' in page.text
     assert "Passkey hinzufügen" in page.text
     assert "Sie haben noch keinen Passkey." in page.text
+
+
+def test_the_second_factor_form_needs_mfa_on_and_the_csrf_token(
+        app: Flask, client: FlaskClient, holder: SoftAuthenticator,
+        user: dict[str, Any]) -> None:
+    """Without MFA on, the passkey second factor is refused (the API's 408), as is a form
+    without its CSRF token; no session either way."""
+    page = client.get(SIGN_IN).text
+    token = forms(page)["sign-in-form"]["fields"]["csrf_token"]
+    assertion = json.dumps(holder.get({"rpId": "example.test", "challenge": "AAAA",
+                                       "allowCredentials": []}))
+    data = {"email": user["email"], "password": PASSWORD, "credential": assertion}
+    sessions = count(app, Credential)
+    no_mfa = client.post("/account/sign-in/passkey-second-factor",
+                         data={**data, "csrf_token": token})
+    assert no_mfa.status_code == 408
+    assert 'id="sign-in-form"' in no_mfa.text
+    no_csrf = client.post("/account/sign-in/passkey-second-factor", data=data)
+    assert no_csrf.status_code == 400
+    for response in (no_mfa, no_csrf):
+        assert "x-access-token" not in response.headers.get("Set-Cookie", "")
+    assert count(app, Credential) == sessions
