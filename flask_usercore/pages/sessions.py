@@ -17,16 +17,17 @@ from ..web.transport import clear_session_cookie
 from .confirm import confirm_page, not_found, show_confirm, signed_in, when
 from .framework import PageRequest, PagesBlueprint, deps, go, render
 
+#: The most sessions a page lists ("end all other sessions" ends the rest too).
+LISTED = 500
+
 
 def device_text(info: SessionInfo) -> str:
-    """The session's device in words: "Firefox on Ubuntu (desktop)"."""
+    """The session's device in words: "Firefox on Ubuntu", else what is known of it."""
     device = info.device
     browser, system = device.get("browser"), device.get("os")
     if browser and system:
-        text = _("%(browser)s on %(os)s", browser=browser, os=system)
-    else:
-        text = browser or system or device.get("model") or _("Unknown device")
-    return text
+        return _("%(browser)s on %(os)s", browser=browser, os=system)
+    return browser or system or device.get("model") or _("Unknown device")
 
 
 def place_text(info: SessionInfo) -> str:
@@ -39,7 +40,7 @@ def place_text(info: SessionInfo) -> str:
 
 def sessions_page(page: PageRequest) -> Response:
     """``GET /sessions``: every session of the user, newest first."""
-    items, _total = sessions.list_sessions(deps(), signed_in(page), limit=None, skip=0)
+    items, _total = sessions.list_sessions(deps(), signed_in(page), limit=LISTED, skip=0)
     return render("sessions.html", sessions=items, current=signed_in(page).credential.id,
                   when=when, device=device_text, place=place_text,
                   ended=request.args.get("ended"))

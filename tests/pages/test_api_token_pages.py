@@ -14,6 +14,7 @@ from flask_usercore.models import utcnow
 from flask_usercore.services.context import commit
 from flask_usercore.services.registration import create_user
 from tests.api.mfa_flow import TotpClock
+from tests.api.roles_support import make_admin
 from tests.conftest import PASSWORD
 from tests.pages.page_support import field_error, forms, sign_in, submit
 
@@ -87,6 +88,18 @@ def test_a_role_the_user_may_not_give_is_refused(client: FlaskClient,
     assert refused.status_code == 403
     assert 'role="alert"' in refused.text
     assert tokens(client) == []
+
+
+def test_a_holder_of_the_admin_permission_may_give_the_admin_role(
+        app: Flask, client: FlaskClient, ada: dict[str, Any]) -> None:
+    make_admin(app, ada["userId"])
+    page = client.get(URL)
+    assert 'value="usercore.admin"' in page.text
+    made = create(client, description="admin", roles=["api_read", "usercore.admin"])
+    assert made.status_code == 200
+    [token] = tokens(client)
+    assert token["admin"] is True
+    assert "Use the admin API" in made.text
 
 
 def test_an_old_sign_in_needs_the_password(app: Flask, client: FlaskClient,

@@ -129,3 +129,10 @@ def test_the_sessions_page_in_german(app: Flask, client: FlaskClient,
     page = client.get("/account/sessions", headers={"Accept-Language": "de"})
     assert "<h1>Sitzungen</h1>" in page.text
     assert "Diese Sitzung" in page.text
+    confirm = client.get("/account/sessions/end-others", headers={"Accept-Language": "de"})
+    fields = forms(confirm.text)["end-other-sessions-form"]["fields"]
+    refused = client.post("/account/sessions/end-others", data=fields,
+                          headers={"Accept-Language": "de"})
+    assert refused.status_code == 400
+    assert field_error(refused.text, "confirm") == "Setzen Sie das Häkchen, um zu bestätigen."
+    assert "Alle anderen Sitzungen beenden" in refused.text
