@@ -16,6 +16,7 @@ from .. import signals
 from ..errors import NotFound
 from ..models import Credential, CredentialKind, OAuth2Client, OAuth2Consent, User
 from ..services.context import Deps, after_commit
+from .hygiene import value_problem
 from .store import revoke_client_tokens
 
 
@@ -74,7 +75,10 @@ def list_consents(deps: Deps, user: User) -> list[AuthorizedApp]:
 
 
 def withdraw_consent(deps: Deps, user: User, client_id: str) -> None:
-    """Delete the consent and revoke the client's tokens of ``user``; 404 without one."""
+    """Delete the consent and revoke the client's tokens of ``user``; 404 without one (also
+    for an id no client can have, which never reaches the database: ``hygiene.py``)."""
+    if value_problem("client_id", client_id) is not None:
+        raise NotFound("there is no consent for this client")
     removed = deps.session.execute(
         delete(OAuth2Consent).where(OAuth2Consent.user_id == user.id,
                                     OAuth2Consent.client_id == client_id)

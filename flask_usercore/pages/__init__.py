@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import authentication, passkeys, users
+from . import api_tokens, authentication, consents, passkeys, sessions, ssh_keys, users
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users, passkeys)
+MODULES = (authentication, users, passkeys, sessions, api_tokens, ssh_keys, consents)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
