@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import authentication, users
+from . import account, authentication, email_change, mfa, password_change, users
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users)
+MODULES = (authentication, users,
+           password_change, email_change, mfa, account)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:

@@ -2,9 +2,9 @@
 
 A page view is declared with :meth:`PagesBlueprint.page`: its rule, methods, whether the
 visitor must be signed in, its form, its template, the rate limit group of the API
-operation it shares a rule with. The wrapper it installs does, in order: rate limit, find
-the visitor (the ``x-access-token`` cookie; not signed in: a 303 to the sign-in page with
-``next``), start the unit of work, on a POST validate the form (Flask-WTF: its CSRF token
+operation it shares a rule with. The wrapper it installs does, in order: start the unit of
+work, find the visitor (the ``x-access-token`` cookie; not signed in: a 303 to the sign-in
+page with ``next``), rate limit, on a POST validate the form (Flask-WTF: its CSRF token
 too), call the view, and end the unit of work once: a commit when the answer is below 400,
 a rollback otherwise. A service's :class:`~flask_usercore.errors.UserCoreError` rolls back
 and shows the form again, its message next to the field it names (``errors[].field``,
@@ -177,11 +177,6 @@ class PagesBlueprint(Blueprint):
                 state = usercore_state()
                 uow = state.deps.uow
                 writes = request.method == "POST"
-                if writes and rate_limit_group:
-                    try:
-                        state.limiter.hit(rate_limit_group, request.remote_addr or "")
-                    except RateLimited as exc:
-                        return _refused_page(form, template, context, None, exc, script)
                 uow.start(RunMode.WRITE if writes else RunMode.READ)
                 try:
                     auth = authenticate(SESSION_ONLY, mode="page")
@@ -189,7 +184,14 @@ class PagesBlueprint(Blueprint):
                     if signed_in and auth is None:
                         uow.end_read()
                         return go("usercore_pages.sign_in", next=request.full_path.rstrip("?"))
-                    response = _run(view, kwargs, auth, form, template, context, writes, script)
+                    try:  # after finding the visitor: the refused page shows their context
+                        if writes and rate_limit_group:
+                            state.limiter.hit(rate_limit_group, request.remote_addr or "")
+                    except RateLimited as exc:
+                        response = _refused_page(form, template, context, auth, exc, script)
+                    else:
+                        response = _run(view, kwargs, auth, form, template, context, writes,
+                                        script)
                     if response.status_code >= 400 or not writes:
                         uow.rollback() if response.status_code >= 400 else uow.end_read()
                     else:
