@@ -15,7 +15,7 @@ from ..services import users
 from ..services.context import Auth
 from ..web.transport import clear_session_cookie
 from .framework import PageRequest, PagesBlueprint, deps, go, load_form, render
-from .password_change import code_required
+from .password_change import code_required, with_code
 
 
 def delete_page(page: PageRequest) -> Response:
@@ -27,9 +27,7 @@ def delete_account(page: PageRequest) -> Response:
     """``POST /delete``: the service deletes the account and all its rows; the cookie
     goes, and the visitor sees that it is done."""
     form: DeleteAccountForm = page.form
-    command = load_form(DeleteAccountSchema, {
-        "password": form.password.data,
-        "multiFactorCode": (form.multiFactorCode.data or "").strip() or None})
+    command = load_form(DeleteAccountSchema, with_code(form, {"password": form.password.data}))
     try:
         users.delete_account(deps(), cast(Auth, page.auth), command)
     except SecondFactorRequired:

@@ -216,7 +216,7 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
     form = form_class()
     page = PageRequest(auth, form)
     general: list[str] = []
-    status = 200
+    status, headers = 200, {}
     if writes:
         if form.validate_on_submit():
             try:
@@ -225,6 +225,8 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
                 deps().uow.rollback()
                 general = refuse_on_form(form, exc)
                 status = exc.status
+                if isinstance(exc, RateLimited):  # a service's limit (the mail throttle)
+                    headers = exc.headers()
             else:
                 if result is not None:
                     return cast(Response, result)
@@ -234,8 +236,10 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
                 general.append(i18n.gettext(
                     "The form expired or did not come from this site: please send it again."))
     extra = context(page) if context is not None else {}
-    return render(cast(str, template), status=status, script=script, form=form,
-                  errors=general, **extra)
+    response = render(cast(str, template), status=status, script=script, form=form,
+                      errors=general, **extra)
+    response.headers.update(headers)
+    return response
 
 
 def _refused_page(form_class: type[FlaskForm] | None, template: str | None,

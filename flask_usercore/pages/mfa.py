@@ -78,7 +78,7 @@ def _context(page: PageRequest) -> dict[str, Any]:
     """The MFA status and the page's forms (the one sent, with its errors)."""
     sent = page.form
     forms = {name: sent if isinstance(sent, form) else form() for name, form in FORMS.items()}
-    return {"status": mfa_setup.mfa_status(page.user), "user": page.user, **forms}
+    return {"mfa_status": mfa_setup.mfa_status(page.user), "user": page.user, **forms}
 
 
 def register(bp: PagesBlueprint) -> None:

@@ -27,6 +27,13 @@ def code_required() -> FormRefused:
                        field="multiFactorCode")
 
 
+def with_code(form: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` and the form's ``multiFactorCode`` when one was typed in (as the API's
+    body leaves it out)."""
+    code = (form.multiFactorCode.data or "").strip()
+    return {**values, "multiFactorCode": code} if code else values
+
+
 def password_page(page: PageRequest) -> Response:
     """``GET /password``: the form (with the code field when MFA is on)."""
     return render("password.html", form=ChangePasswordForm(), errors=[],
@@ -37,9 +44,8 @@ def change_password(page: PageRequest) -> Response:
     """``POST /password``: the API's schema loads the values, the service changes the
     password and starts a new session, whose cookie replaces this one."""
     form: ChangePasswordForm = page.form
-    command = load_form(ChangePasswordSchema, {
-        "oldPassword": form.oldPassword.data, "newPassword": form.newPassword.data,
-        "multiFactorCode": (form.multiFactorCode.data or "").strip() or None})
+    command = load_form(ChangePasswordSchema, with_code(form, {
+        "oldPassword": form.oldPassword.data, "newPassword": form.newPassword.data}))
     try:
         issued = password_change.change_password(deps(), cast(Auth, page.auth), command,
                                                  client=client_info())
