@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from flask_usercore.models import Credential, utcnow
-
 from tests.conftest import PASSWORD
 from tests.pages.page_support import field_error, forms, sign_in, submit
 
