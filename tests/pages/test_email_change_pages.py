@@ -187,3 +187,17 @@ def test_the_page_speaks_german(client: FlaskClient,
     sign_in(client, facts["email"], PASSWORD)
     page = client.get("/account/email", headers={"Accept-Language": "de"})
     assert "E-Mail-Adresse ändern" in page.text
+
+
+def test_a_link_used_already_says_so(client: FlaskClient,
+                                     register: Callable[..., dict[str, Any]],
+                                     mailbox: Mailbox) -> None:
+    facts = register()
+    sign_in(client, facts["email"], PASSWORD)
+    _request_change(client)
+    link = _link(facts["userId"], mailbox.last_code(NEW))
+    assert submit(client, link, "email-confirm-form").status_code == 303
+    again = client.get(link)
+    assert again.status_code == 200
+    assert 'id="nothing-pending"' in again.text
+    assert "email-confirm-form" not in again.text
