@@ -201,3 +201,24 @@ def test_a_link_used_already_says_so(client: FlaskClient,
     assert again.status_code == 200
     assert 'id="nothing-pending"' in again.text
     assert "email-confirm-form" not in again.text
+
+
+def test_the_mails_link_leads_to_the_confirmation_page(
+        make_app: Callable[..., Flask], mailbox: Mailbox) -> None:
+    app = make_app({"USERCORE_PUBLIC_URL": "http://localhost", "USERCORE_MAIL_LINKS": {
+        "email-change": "/account/email/confirm?userId={user_id}&token={token}"}}, pages=True)
+    client = app.test_client()
+    created = client.post("/v2/register", json={
+        "email": "ada@example.com", "password": PASSWORD,
+        "person": {"firstName": "Ada", "lastName": "Lovelace"}}).json
+    client.post("/v2/verify-registration", json={
+        "email": "ada@example.com", "userId": created["userId"],
+        "token": mailbox.last_code("ada@example.com")})
+    sign_in(client, "ada@example.com", PASSWORD)
+    _request_change(client)
+    match = re.search(r"Confirm the change: (\S+)", mailbox.sent[-2].body)
+    assert match, mailbox.sent[-2].body
+    link = match.group(1).removeprefix("http://localhost")
+    assert link.startswith("/account/email/confirm?userId=")
+    assert submit(client, link, "email-confirm-form").status_code == 303
+    assert _me(client)["email"] == NEW

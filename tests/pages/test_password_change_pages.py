@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,10 @@ def test_with_mfa_on_the_code_is_asked_for_and_checked(
     facts = register()
     sign_in(client, facts["email"], PASSWORD)
     secret = enable_mfa(app, facts["userId"])
-    assert 'id="multiFactorCode"' in client.get("/account/password").text
+    page = client.get("/account/password").text
+    code = re.search(r'<input[^>]*id="multiFactorCode"[^>]*>', page)
+    assert code and "required" not in code.group(0)  # optional: not marked required
+    assert re.search(r'<input[^>]*id="oldPassword"[^>]*required', page)
     missing = submit(client, "/account/password", "password-form", oldPassword=PASSWORD,
                      newPassword=NEW)
     assert missing.status_code == 400
