@@ -11,11 +11,24 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import api_tokens, authentication, consents, passkeys, sessions, ssh_keys, users
+from . import (
+    account,
+    api_tokens,
+    authentication,
+    consents,
+    email_change,
+    mfa,
+    passkeys,
+    password_change,
+    sessions,
+    ssh_keys,
+    users,
+)
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users, passkeys, sessions, api_tokens, ssh_keys, consents)
+MODULES = (authentication, users, password_change, email_change, mfa, passkeys, sessions,
+           api_tokens, ssh_keys, consents, account)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:

@@ -2,9 +2,9 @@
 
 A page view is declared with :meth:`PagesBlueprint.page`: its rule, methods, whether the
 visitor must be signed in, its form, its template, the rate limit group of the API
-operation it shares a rule with. The wrapper it installs does, in order: rate limit, find
-the visitor (the ``x-access-token`` cookie; not signed in: a 303 to the sign-in page with
-``next``), start the unit of work, on a POST validate the form (Flask-WTF: its CSRF token
+operation it shares a rule with. The wrapper it installs does, in order: start the unit of
+work, find the visitor (the ``x-access-token`` cookie; not signed in: a 303 to the sign-in
+page with ``next``), rate limit, on a POST validate the form (Flask-WTF: its CSRF token
 too), call the view, and end the unit of work once: a commit when the answer is below 400,
 a rollback otherwise. A service's :class:`~flask_usercore.errors.UserCoreError` rolls back
 and shows the form again, its message next to the field it names (``errors[].field``,
@@ -177,11 +177,6 @@ class PagesBlueprint(Blueprint):
                 state = usercore_state()
                 uow = state.deps.uow
                 writes = request.method == "POST"
-                if writes and rate_limit_group:
-                    try:
-                        state.limiter.hit(rate_limit_group, request.remote_addr or "")
-                    except RateLimited as exc:
-                        return _refused_page(form, template, context, None, exc, script)
                 uow.start(RunMode.WRITE if writes else RunMode.READ)
                 try:
                     auth = authenticate(SESSION_ONLY, mode="page")
@@ -189,7 +184,14 @@ class PagesBlueprint(Blueprint):
                     if signed_in and auth is None:
                         uow.end_read()
                         return go("usercore_pages.sign_in", next=request.full_path.rstrip("?"))
-                    response = _run(view, kwargs, auth, form, template, context, writes, script)
+                    try:  # after finding the visitor: the refused page shows their context
+                        if writes and rate_limit_group:
+                            state.limiter.hit(rate_limit_group, request.remote_addr or "")
+                    except RateLimited as exc:
+                        response = _refused_page(form, template, context, auth, exc, script)
+                    else:
+                        response = _run(view, kwargs, auth, form, template, context, writes,
+                                        script)
                     if response.status_code >= 400 or not writes:
                         uow.rollback() if response.status_code >= 400 else uow.end_read()
                     else:
@@ -214,7 +216,7 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
     form = form_class()
     page = PageRequest(auth, form)
     general: list[str] = []
-    status = 200
+    status, headers = 200, {}
     if writes:
         if form.validate_on_submit():
             try:
@@ -223,6 +225,8 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
                 deps().uow.rollback()
                 general = refuse_on_form(form, exc)
                 status = exc.status
+                if isinstance(exc, RateLimited):  # a service's limit (the mail throttle)
+                    headers = exc.headers()
             else:
                 if result is not None:
                     return cast(Response, result)
@@ -232,8 +236,10 @@ def _run(view: Callable[..., Any], kwargs: dict[str, Any], auth: Auth | None,
                 general.append(i18n.gettext(
                     "The form expired or did not come from this site: please send it again."))
     extra = context(page) if context is not None else {}
-    return render(cast(str, template), status=status, script=script, form=form,
-                  errors=general, **extra)
+    response = render(cast(str, template), status=status, script=script, form=form,
+                      errors=general, **extra)
+    response.headers.update(headers)
+    return response
 
 
 def _refused_page(form_class: type[FlaskForm] | None, template: str | None,

@@ -41,6 +41,13 @@ def _pending(deps: Deps, user_id: uuid.UUID) -> OneTimeCode | None:
         .order_by(OneTimeCode.created_at.desc()).limit(1)).first()
 
 
+def pending_email(deps: Deps, user: User) -> str | None:
+    """The address the user asked to change to and has not verified yet (its code may have
+    expired: a resend renews it), or None."""
+    pending = _pending(deps, user.id)
+    return pending.target if pending is not None else None
+
+
 def _taken(deps: Deps, user: User, address: str) -> bool:
     other = find_by_email(deps, address)
     return other is not None and other.id != user.id
