@@ -48,9 +48,10 @@ def walk(visit: Visit, steps: Sequence[Step]) -> None:
 
 
 def sign_in_form(visit: Visit) -> None:
-    """A visitor asking for the account is sent to the sign-in page, with ``next``."""
-    visit.open("/account/")
-    visit.wait_for("sign-in-form")
+    """The host's home links to the account; a visitor is sent on to the sign-in page,
+    with ``next``."""
+    visit.open("/")
+    visit.press("account", then="sign-in-form")  # example_app's page of links
     assert visit.path() == f"/account/sign-in?next={quote('/account/', safe='/')}"
     visit.check("sign-in")
 
