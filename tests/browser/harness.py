@@ -16,6 +16,7 @@ Skipped when ``chromium`` or ``chromedriver`` is missing (``.ci/run`` installs t
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -72,11 +73,20 @@ def screenshot_folder() -> Path:
 
 
 def screenshot(driver: Any, name: str) -> Path:
-    """The whole page (beyond the window) as ``<name>.<lang>.png``; its path."""
+    """The whole page (beyond the window) as ``<name>.<lang>.png``; its path. A line of
+    ``index.jsonl`` beside it names the page (file, name, language, title, path), in the
+    order they were shot: the docs site's gallery (docs/_scripts/screenshots.py) reads it."""
+    from urllib.parse import urlsplit
+
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True, "fromSurface": True})
-    path = screenshot_folder() / f"{name}.{driver.usercore_lang}.png"
+    folder = screenshot_folder()
+    path = folder / f"{name}.{driver.usercore_lang}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
+    entry = {"file": path.name, "name": name, "lang": driver.usercore_lang,
+             "title": driver.title, "path": urlsplit(driver.current_url).path}
+    with (folder / "index.jsonl").open("a", encoding="utf-8") as index:
+        index.write(json.dumps(entry) + "\n")  # one short write: whole lines between workers
     return path
 
 
@@ -164,12 +174,15 @@ class Visit:
     def next_page(self, action: Callable[[], Any], then: str | None = None) -> None:
         """Do ``action`` (a click, a key) and wait until another page is shown (and its
         element ``then``)."""
-        from selenium.webdriver.support import expected_conditions as until
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        old = self.driver.find_element(self.by.TAG_NAME, "html")
+        # a mark on this page's window object: gone once the next page is loaded
+        self.driver.execute_script("window.usercoreLeaving = true;")
         action()
-        WebDriverWait(self.driver, 20).until(until.staleness_of(old))
+        WebDriverWait(self.driver, 20, ignored_exceptions=(WebDriverException,)).until(
+            lambda driver: driver.execute_script(
+                "return !window.usercoreLeaving && document.readyState === 'complete';"))
         if then:
             self.wait_for(then)
 

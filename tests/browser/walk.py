@@ -36,7 +36,7 @@ def walk(visit: Visit, steps: Sequence[Step]) -> None:
             step.run(visit)
         except Exception as exc:
             try:
-                shot = screenshot(visit.driver, f"failed-{step.name}")
+                shot = screenshot(visit.driver, f"failed-{step.name.replace(' ', '-')}")
             except Exception:  # the step's failure is the one to report
                 shot = None
             exc.add_note(f"in step {step.name!r} ({visit.lang}) at {visit.driver.current_url};"
