@@ -118,6 +118,8 @@ def profile(visit: Visit) -> None:
                                        "Profil" if visit.lang == "de" else "Profile").click()
     visit.wait_for("profile-form")
     assert visit.element("firstName").get_attribute("value") == "Ada"
+    assert visit.element("firstName").get_attribute("required") == "true"
+    assert visit.element("nickname").get_attribute("required") is None  # optional
     visit.check("profile")
     visit.fill("firstName", "Grace")
     visit.fill("nickname", f"grace-{uuid.uuid4().hex[:8]}")  # nicknames are unique
