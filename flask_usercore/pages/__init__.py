@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import authentication, users
+from . import authentication, rendering, users
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
@@ -28,4 +28,6 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
                         static_folder="../static/usercore", static_url_path="/static")
     for module in MODULES:
         module.register(bp)
+    bp.add_app_template_global(rendering.render_input, "usercore_input")
+    bp.add_app_template_global(rendering.render_label, "usercore_label")
     return bp
