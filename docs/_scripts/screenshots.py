@@ -87,7 +87,7 @@ def gallery(where: Path) -> tuple[str, list[str]]:
             if lang in shot.files:
                 files.append(shot.files[lang])
                 parts.append(f"[![{shot.title}, {label}]({OUT_DIR}/{shot.files[lang]})"
-                             f"{{ width=\"480\" loading=lazy }}]({OUT_DIR}/{shot.files[lang]})")
+                             f"{{ width=\"360\" loading=lazy }}]({OUT_DIR}/{shot.files[lang]})")
         parts.append("")
     return "\n".join(parts), files
 

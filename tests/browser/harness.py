@@ -36,7 +36,7 @@ fallback_screenshots: Path | None = None
 #: axe-core's rule sets run over every page: WCAG 2.0/2.1/2.2 A and AA, and best practices.
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": [
     "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}
-WIDTH = 1024
+WIDTH = 720  # the pages' column (40rem) and its margins
 
 
 def chrome(lang: str, profile: Path) -> Any:
