@@ -27,6 +27,8 @@ from wtforms.widgets.core import html_params as wtforms_html_params
 
 _fast_widgets: dict[int, tuple[Any, Any]] = {}
 _lock = threading.Lock()
+#: Widgets are class attributes of the fields (a few dozen); more are forgotten at once.
+_MAX_WIDGETS = 512
 
 
 def html_params(**kwargs: Any) -> Markup:
@@ -53,6 +55,8 @@ def _fast_widget(widget: Any) -> Any:
         fast = copy.copy(widget)
         fast.html_params = html_params  # type: ignore[method-assign]
     with _lock:
+        if len(_fast_widgets) >= _MAX_WIDGETS:  # widgets made per request: never a leak
+            _fast_widgets.clear()
         _fast_widgets[id(widget)] = (widget, fast)  # the widget held: its id stays its own
     return fast
 
