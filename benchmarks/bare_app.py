@@ -5,6 +5,13 @@ It does by hand what the benchmark compares flask-usercore against:
 * ``GET /me``: take the token from ``x-access-token`` or ``Authorization: Bearer``, hash it
   with SHA-256, look it up in ``bench_credential`` (``token_hash`` unique) joined to the users
   table in ONE query, and ``jsonify`` a dict of the user's ~20 fields (401 when unknown).
+* ``GET /profile`` (``pages.py``): the account pages' profile page by hand: the token of
+  the ``x-access-token`` cookie looked up as in ``/me`` (a 303 to ``/sign-in`` when
+  unknown), the Jinja template ``templates/profile.html`` (the same markup as the library's
+  page, English only) with the user's names and a Flask-WTF CSRF token, and the same
+  security headers.
+* ``GET /profile-wtf``: the same page with a Flask-WTF form (the profile's three fields)
+  whose fields WTForms renders, as a Flask app writing its own form page would.
 * ``POST /login``: find the user by its lowercased address through the table's unique index
   (``email_key``: an app indexes its login lookup), one argon2id verify with the same
   parameters as flask-usercore's defaults, store a new token's SHA-256 in ``bench_credential``
@@ -27,14 +34,37 @@ from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, redirect, render_template, request
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import DateTime, ForeignKey, String, Uuid, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 db = SQLAlchemy()
 #: flask-usercore's default argon2id parameters (USERCORE_ARGON2_*).
 hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+
+#: The headers of flask-usercore's pages (flask_usercore/pages/framework.py).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+class ProfileForm(FlaskForm):  # type: ignore[misc]
+    """The fields of flask-usercore's profile form, as a Flask app would declare them."""
+
+    firstName = StringField("First name", validators=[DataRequired(), Length(max=120)],
+                            render_kw={"autocomplete": "given-name"})
+    lastName = StringField("Last name", validators=[DataRequired(), Length(max=120)],
+                           render_kw={"autocomplete": "family-name"})
+    nickname = StringField("Nickname", validators=[Length(max=64)],
+                           render_kw={"autocomplete": "nickname"})
 
 
 class BareUser(db.Model):  # type: ignore[name-defined,misc]
@@ -183,6 +213,39 @@ def create_app() -> Flask:
                                   .offset(skip).limit(limit)).all()
         response = jsonify([session_json(row) for row in rows])
         response.headers["X-Pagination-TotalCount"] = str(total)
+        return response
+
+    @app.get("/profile")
+    def profile() -> Any:
+        """The profile form of the cookie's user, rendered by Jinja (``pages.py``)."""
+        token = request.cookies.get("x-access-token", "").strip()
+        credential = db.session.scalars(
+            select(BareCredential).where(BareCredential.token_hash == sha256(token))).first()
+        if not token or credential is None:
+            return redirect("/sign-in?next=/profile", 303)
+        user = credential.user
+        fields = [("firstName", "First name", "given-name", 120, True, user.first_name),
+                  ("lastName", "Last name", "family-name", 120, True, user.last_name),
+                  ("nickname", "Nickname", "nickname", 64, False, user.nickname)]
+        response = make_response(render_template("profile.html", product="example_app",
+                                                 fields=fields, csrf_token=generate_csrf))
+        response.headers.update(PAGE_HEADERS)
+        return response
+
+    @app.get("/profile-wtf")
+    def profile_wtf() -> Any:
+        """The same page with a Flask-WTF form rendering the fields (``pages.py``)."""
+        token = request.cookies.get("x-access-token", "").strip()
+        credential = db.session.scalars(
+            select(BareCredential).where(BareCredential.token_hash == sha256(token))).first()
+        if not token or credential is None:
+            return redirect("/sign-in?next=/profile-wtf", 303)
+        user = credential.user
+        form = ProfileForm(data={"firstName": user.first_name, "lastName": user.last_name,
+                                 "nickname": user.nickname or ""})
+        response = make_response(render_template("profile-wtf.html", product="example_app",
+                                                 form=form))
+        response.headers.update(PAGE_HEADERS)
         return response
 
     @app.post("/login")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
@@ -48,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         USERCORE_MAIL_OUTBOX=os.environ.get("USERCORE_MAIL_OUTBOX", "outbox"),
         USERCORE_SMS_OUTBOX=os.environ.get("USERCORE_SMS_OUTBOX", "outbox/sms"),
         USERCORE_MFA_ISSUER="example_app",
+        # the account pages at /account/ (docs/pages.md): sign in, profile, ...
+        USERCORE_PAGES=True,
         # passkeys on the page /passkeys of `flask run` (docs/passkeys.md)
         USERCORE_WEBAUTHN_RP_ID="localhost",
         USERCORE_WEBAUTHN_ORIGINS=["http://localhost:5000"],
@@ -73,7 +75,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def index() -> Any:
-        return jsonify(service="example_app", api="/v2", openapi="/v2/openapi.json")
+        """What the app serves: a page of links for a browser, JSON for anyone else."""
+        links = {"api": "/v2", "openapi": "/v2/openapi.json", "account": "/account/"}
+        accepted = request.accept_mimetypes
+        if accepted.best_match(["application/json", "text/html"]) == "text/html":
+            return render_template("index.html", **links)
+        return jsonify(service="example_app", **links)
 
     @app.get("/passkeys")
     def passkeys() -> str:

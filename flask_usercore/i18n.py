@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, has_request_context, request
+from markupsafe import escape
 
 if TYPE_CHECKING:
     from babel import Locale, support
-    from flask_babel import Domain, LazyString
+    from flask_babel import Domain
 
 #: The gettext domain of the library's messages.
 DOMAIN_NAME = "usercore"
@@ -142,11 +143,51 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return cast(str, domain().ngettext(singular, plural, num, **variables))
 
 
-def lazy_gettext(text: str, **variables: Any) -> LazyString:
-    """:func:`gettext` when the string is used (a form's label, built at import)."""
-    from flask_babel import LazyString
+class LazyText:
+    """A message translated each time it is used as text (:func:`lazy_gettext`): a form's
+    label, built at import, shown in each request's language. It imports nothing until
+    then (unlike Flask-Babel's ``LazyString``, whose module would load at start)."""
 
-    return LazyString(gettext, text, **variables)
+    __slots__ = ("text", "variables")
+
+    def __init__(self, text: str, variables: dict[str, Any]) -> None:
+        self.text, self.variables = text, variables
+
+    def __str__(self) -> str:
+        return gettext(self.text, **self.variables)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, LazyText) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __mod__(self, values: Any) -> str:
+        return cast(str, str(self) % values)
+
+    def __getattr__(self, name: str) -> Any:  # the str methods (.strip(), .format(), ...)
+        return getattr(str(self), name)
+
+
+def lazy_gettext(text: str, **variables: Any) -> str:
+    """:func:`gettext` when the string is used (a form's label, built at import): a
+    :class:`LazyText`, typed as the text it stands for."""
+    return LazyText(text, variables)  # type: ignore[return-value]
 
 
 _ = gettext

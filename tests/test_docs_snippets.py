@@ -335,6 +335,12 @@ def test_readme_example_app_answers_at_its_root_and_walks(tmp_path: Path) -> Non
         answer = parse_answer(root)
         assert answer.status == 200
         assert answer.json()["api"] == "/v2" and answer.json()["openapi"] == "/v2/openapi.json"
+        assert answer.json()["account"] == "/account/"
+        assert "the account pages,\n`/account/`" in README.read_text()
+        account = parse_answer(Shell(tmp_path)(f"curl -s -i {address}/account/").stdout)
+        assert account.status == 303  # the pages are on: to their sign-in page
+        page = Shell(tmp_path)(f"curl -s -i -H 'Accept: text/html' {address}/").stdout
+        assert parse_answer(page).status == 200 and 'href="/account/"' in page
         _readme_walk(tmp_path, address)
 
 

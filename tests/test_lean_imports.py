@@ -34,7 +34,11 @@ HEAVY = (
     "sqlalchemy.dialects.postgresql",  # on SQLite
     "flask_babel",  # the first translated message (an error, a page, a mail)
     "babel",
+    "flask_wtf",  # the account pages' forms (Flask-WTF imports Babel too)
+    "wtforms",
 )
+#: What mounting the account pages adds to a worker (``USERCORE_PAGES``): their forms.
+PAGES = ("flask_wtf", "wtforms", "babel", "flask_babel")
 
 _START = """
 import json, sys
@@ -45,8 +49,9 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _run(code: str, database: Path) -> str:
+def _run(code: str, database: Path, *, pages: bool = False) -> str:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
+           "EXAMPLE_USERCORE_PAGES": "true" if pages else "false",
            "USERCORE_MAIL_OUTBOX": str(database.parent / "outbox"),
            "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], cwd=database.parent, env=env,
@@ -59,9 +64,19 @@ def test_starting_the_example_app_imports_no_heavy_library(tmp_path: Path) -> No
     database = tmp_path / "lean.db"
     _run("import example_app; example_app.create_app()", database)  # migrates to head
     loaded = set(json.loads(_run(_START, database).splitlines()[-1]))
-    heavy = [name for name in HEAVY
-             if name in loaded or any(m.startswith(name + ".") for m in loaded)]
-    assert heavy == []
+    assert _heavy(loaded) == []
+
+
+def _heavy(loaded: set[str]) -> list[str]:
+    return [name for name in HEAVY
+            if name in loaded or any(m.startswith(name + ".") for m in loaded)]
+
+
+def test_the_account_pages_add_only_their_forms(tmp_path: Path) -> None:
+    database = tmp_path / "lean.db"
+    _run("import example_app; example_app.create_app()", database, pages=True)
+    loaded = set(json.loads(_run(_START, database, pages=True).splitlines()[-1]))
+    assert sorted(_heavy(loaded)) == sorted(PAGES)
 
 
 def test_the_fast_head_check_agrees_with_alembic() -> None:

@@ -20,6 +20,7 @@ from . import (
     mfa,
     passkeys,
     password_change,
+    rendering,
     sessions,
     ssh_keys,
     users,
@@ -41,4 +42,6 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
                         static_folder="../static/usercore", static_url_path="/static")
     for module in MODULES:
         module.register(bp)
+    bp.add_app_template_global(rendering.render_input, "usercore_input")
+    bp.add_app_template_global(rendering.render_label, "usercore_label")
     return bp

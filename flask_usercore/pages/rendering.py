@@ -1,0 +1,77 @@
+"""Form fields written as WTForms writes them, faster: the pages' ``field()`` macro
+(``usercore/pages/_macros.html``) renders inputs and labels through these.
+
+WTForms builds every attribute with ``Markup.format`` (``wtforms.widgets.html_params``),
+about 7 µs an attribute: the inputs and labels of a form were more than half of a page's
+render time (benchmarks/README.md, "Account pages"). :func:`html_params` gives the same
+output with plain string formatting. A field whose widget is a stock WTForms
+:class:`~wtforms.widgets.Input` (text, e-mail, password, hidden, checkbox, ...) is rendered
+by a copy of its widget using it; any other widget, a widget with its own
+``html_params`` or a form with its own ``Meta.render_field`` is rendered by WTForms itself.
+The markup is the same either way (tests/pages/test_page_markup.py compares every field of
+every form).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any, cast
+
+from markupsafe import Markup, escape
+from wtforms.fields import Field
+from wtforms.meta import DefaultMeta
+from wtforms.widgets import Input
+from wtforms.widgets.core import clean_key  # type: ignore[attr-defined]
+from wtforms.widgets.core import html_params as wtforms_html_params
+
+_fast_widgets: dict[int, tuple[Any, Any]] = {}
+_lock = threading.Lock()
+#: Widgets are class attributes of the fields (a few dozen); more are forgotten at once.
+_MAX_WIDGETS = 512
+
+
+def html_params(**kwargs: Any) -> Markup:
+    """``wtforms.widgets.html_params``: the same attributes, sorted, ``True`` as a bare
+    name, ``False`` left out, values escaped (``"`` too)."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        name = escape(clean_key(key))
+        if value is True:
+            params.append(str(name))
+        elif value is not False:
+            params.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))  # noqa: S704 - every name and value escaped above
+
+
+def _fast_widget(widget: Any) -> Any:
+    """A copy of ``widget`` writing its attributes with :func:`html_params`, or None when
+    WTForms must render it itself."""
+    known = _fast_widgets.get(id(widget))
+    if known is not None and known[0] is widget:
+        return known[1]
+    fast = None
+    if isinstance(widget, Input) and type(widget).html_params is wtforms_html_params:
+        fast = copy.copy(widget)
+        fast.html_params = html_params  # type: ignore[method-assign]
+    with _lock:
+        if len(_fast_widgets) >= _MAX_WIDGETS:  # widgets made per request: never a leak
+            _fast_widgets.clear()
+        _fast_widgets[id(widget)] = (widget, fast)  # the widget held: its id stays its own
+    return fast
+
+
+def render_input(field: Field, **kwargs: Any) -> Markup:
+    """``field(**kwargs)``: the field's HTML, by :func:`html_params` when it can."""
+    fast = _fast_widget(field.widget)
+    if fast is None or type(field.meta).render_field is not DefaultMeta.render_field:
+        return field(**kwargs)
+    extra = getattr(field, "render_kw", None)  # as DefaultMeta.render_field merges it
+    return cast(Markup, fast(field, **(dict(extra, **kwargs) if extra else kwargs)))
+
+
+def render_label(field: Field) -> Markup:
+    """``field.label``: ``<label for="id">text</label>``."""
+    label = field.label
+    attributes, text = html_params(for_=label.field_id), escape(label.text)
+    return Markup(f"<label {attributes}>{text}</label>")  # noqa: S704 - both escaped
