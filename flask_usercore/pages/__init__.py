@@ -9,13 +9,16 @@ templates folder, or the whole layout, ``usercore/pages/_base.html``).
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
 
-from . import authentication, users
+from flask import Blueprint, Flask
+
+from . import authentication, password_reset, registration, users
+from ..state import usercore_state
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users)
+MODULES = (authentication, users, registration, password_reset)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
@@ -28,4 +31,7 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
                         static_folder="../static/usercore", static_url_path="/static")
     for module in MODULES:
         module.register(bp)
+    # the mails link to these pages where they are mounted (a host's own links win)
+    bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.use_pages(
+        setup.url_prefix or ""))
     return bp
