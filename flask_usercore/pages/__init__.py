@@ -13,8 +13,8 @@ from typing import cast
 
 from flask import Blueprint, Flask
 
-from . import authentication, password_reset, registration, users
 from ..state import usercore_state
+from . import authentication, password_reset, registration, users
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
