@@ -175,3 +175,15 @@ def test_the_pages_are_german_for_a_german_browser(client: FlaskClient) -> None:
     assert "Vorname" in page.text
     verify = client.get("/account/verify-email", headers=german)
     assert "E-Mail-Adresse bestätigen" in verify.text
+
+
+def test_a_verification_without_its_csrf_token_is_refused(
+        app: Flask, client: FlaskClient, mailbox: Mailbox) -> None:
+    _sign_up(client)
+    form = forms(client.get(_link(mailbox)).text)["verify-email-form"]
+    fields = {k: v for k, v in form["fields"].items() if k != "csrf_token"}
+    refused = client.post(form["action"], data=fields)
+    assert refused.status_code == 400 and 'id="form-errors"' in refused.text
+    with app.app_context():
+        user = app.extensions["usercore"].core.db.session.scalars(select(User)).one()
+        assert user.email_verified_at is None
