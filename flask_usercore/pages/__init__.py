@@ -14,11 +14,11 @@ from typing import cast
 from flask import Blueprint, Flask
 
 from ..state import usercore_state
-from . import authentication, identities, password_reset, registration, users
+from . import authentication, identities, passkeys, password_reset, registration, users
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users, registration, password_reset, identities)
+MODULES = (authentication, users, passkeys, registration, password_reset, identities)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:

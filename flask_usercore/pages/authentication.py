@@ -43,7 +43,7 @@ def sign_in_page(page: PageRequest) -> Response:
     if page.auth is not None:
         return go_next()
     form = SignInForm()
-    return render("sign-in.html", form=form, errors=[])
+    return render("sign-in.html", form=form, errors=[], script=True)
 
 
 def sign_out(page: PageRequest) -> Response:
@@ -62,5 +62,6 @@ def register(bp: PagesBlueprint) -> None:
     """Add these pages to ``bp``."""
     bp.page("/sign-in", endpoint="sign_in", signed_in=False)(sign_in_page)
     bp.page("/sign-in", endpoint="sign_in_post", methods=("POST",), signed_in=False,
-            form=SignInForm, template="sign-in.html", rate_limit_group="login")(sign_in)
+            form=SignInForm, template="sign-in.html", rate_limit_group="login",
+            script=True)(sign_in)
     bp.page("/sign-out", endpoint="sign_out", methods=("POST",), signed_in=False)(sign_out)

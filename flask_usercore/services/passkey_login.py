@@ -202,13 +202,17 @@ def second_factor_options(deps: Deps, command: PasskeySecondFactorOptions) -> di
 
 
 def authenticate_second_factor(deps: Deps, command: PasskeySecondFactor,
-                               client: ClientInfo) -> IssuedSession:
+                               client: ClientInfo, *, remembered: bool = True) -> IssuedSession:
     """Complete a login answered with 202 by a passkey instead of a code: the rules of
     ``authenticate-mfa`` (the password again, the remembered first factor used once: 408
-    when there is none), then the assertion (the 400s of :func:`authenticate`)."""
+    when there is none), then the assertion (the 400s of :func:`authenticate`).
+
+    ``remembered=False``: the password and the passkey come in one request (the account
+    pages' sign-in form, as :func:`~.authentication.authenticate` with a code and
+    ``remember=False``), no first factor remembered by a 202 is used."""
     user = _first_factor(deps, command.email, command.password)
     answer = parse_answer(deps, command.credential, _parse, "webauthn.get")
-    if not use_first_factor(deps, user):
+    if remembered and not use_first_factor(deps, user):
         raise FirstFactorExpired()
     row = take_challenge(deps, answer.challenge, SECOND_FACTOR)
     passkey = _find_passkey(deps, answer)
