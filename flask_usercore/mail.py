@@ -13,7 +13,9 @@ Every address a mail shows is built here, by :class:`MailLinks`, from the config
 never from a request (a ``Host`` header must not choose where a reset link points): the
 link of the host's page for the mail (``USERCORE_MAIL_LINKS``, relative ones below
 ``USERCORE_PUBLIC_URL``), or else the API call to make, under the prefix the API is
-mounted at. Templates get ``link`` (the mail's link, or None) and ``api_url(path)``.
+mounted at. When the account pages are mounted (docs/pages.md), each mail links to its page
+by default (:data:`PAGE_LINKS`); a link the host configured still wins. Templates get
+``link`` (the mail's link, or None) and ``api_url(path)``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ from .hooks import Mail
 #: Where the templates live, below a templates folder.
 TEMPLATE_DIR = "usercore/mail"
 _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: The account page each mail of :data:`~flask_usercore.config.MAIL_LINK_FLOWS` links to
+#: when the pages are mounted, below their prefix: the pages that act on the mail's token,
+#: and the account's start page for the notices.
+PAGE_LINKS: Mapping[str, str] = {
+    "registration": "/verify-email?userId={user_id}&token={token}&email={email}",
+    "password-reset": "/password/reset?userId={user_id}&token={token}",
+    "email-change": "/email/confirm?userId={user_id}&token={token}",
+    "email-change-notice": "/",
+    "password-changed": "/",
+    "mfa-reset": "/",
+    "mfa-recovery-code-used": "/",
+}
 
 
 class MailLinks:
@@ -48,6 +62,8 @@ class MailLinks:
         self.public_url = public_url
         self.templates = dict(templates or {})
         self.api_prefix = api_prefix
+        #: The pages' links by mail name (:meth:`use_pages`), used where the host set none.
+        self.page_templates: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, config: UserCoreConfig) -> MailLinks:
@@ -59,6 +75,12 @@ class MailLinks:
         registration says."""
         self.api_prefix = prefix.rstrip("/")
 
+    def use_pages(self, prefix: str) -> None:
+        """The account pages are mounted at ``prefix``: the mails without a link of the
+        host's link to their page (:data:`PAGE_LINKS`), below the public URL."""
+        self.page_templates = {name: prefix.rstrip("/") + path
+                               for name, path in PAGE_LINKS.items()}
+
     def api_url(self, path: str) -> str:
         """The address of the API operation ``path`` (``/verify-registration``): below the
         public URL, or a path when there is none."""
@@ -66,9 +88,9 @@ class MailLinks:
 
     def link(self, name: str, values: Mapping[str, str]) -> str | None:
         """The host's link for the mail ``name`` with ``values`` filled in (each quoted for a
-        URL: no value can add a path, a query parameter or a fragment), or None when the host
-        configured none."""
-        template = self.templates.get(name)
+        URL: no value can add a path, a query parameter or a fragment), else the account
+        page's when the pages are mounted, or None."""
+        template = self.templates.get(name, self.page_templates.get(name))
         if template is None:
             return None
         allowed = MAIL_LINK_FLOWS[name]

@@ -9,17 +9,23 @@ templates folder, or the whole layout, ``usercore/pages/_base.html``).
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
 
+from flask import Blueprint, Flask
+
+from ..state import usercore_state
 from . import (
     account,
     api_tokens,
     authentication,
     consents,
     email_change,
+    identities,
     mfa,
     passkeys,
     password_change,
+    password_reset,
+    registration,
     rendering,
     sessions,
     ssh_keys,
@@ -28,8 +34,9 @@ from . import (
 from .framework import PagesBlueprint
 
 #: The modules whose views make up the pages, in registration order.
-MODULES = (authentication, users, password_change, email_change, mfa, passkeys, sessions,
-           api_tokens, ssh_keys, consents, account)
+MODULES = (authentication, registration, password_reset, users, password_change,
+           email_change, mfa, passkeys, identities, sessions, api_tokens, ssh_keys, consents,
+           account)
 
 
 def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
@@ -44,4 +51,7 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
         module.register(bp)
     bp.add_app_template_global(rendering.render_input, "usercore_input")
     bp.add_app_template_global(rendering.render_label, "usercore_label")
+    # the mails link to these pages where they are mounted (a host's own links win)
+    bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.use_pages(
+        setup.url_prefix or ""))
     return bp

@@ -269,7 +269,7 @@ class CapabilityBlueprint(Blueprint):
                     uow.rollback()
                     raise
                 if isinstance(result, AfterResponse):
-                    _after_response(response, result.work)
+                    after_response(response, result.work)
                 return response
 
             wrapped.usercore_operation = op  # type: ignore[attr-defined]
@@ -327,7 +327,7 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
     return response
 
 
-def _after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
+def after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
     """Run ``work`` once ``response`` has been sent, in an app context and a unit of work
     of its own; the mail it returns is written to the outbox in that unit of work and sent
     after its commit."""

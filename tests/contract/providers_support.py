@@ -152,7 +152,13 @@ def through_provider(browser: requests.Session, start: str, email: str, *,
                      decision: str = "allow") -> requests.Response:
     """Open ``start`` and go through the provider's login and consent pages as a person
     would (following every redirect); the relying app's last answer."""
-    page = browser.get(start)
+    return answer_provider(browser, browser.get(start), email, decision=decision)
+
+
+def answer_provider(browser: requests.Session, page: requests.Response, email: str, *,
+                    decision: str = "allow") -> requests.Response:
+    """From ``page`` (where a started flow led), through the provider's login and consent
+    pages as a person would; the relying app's last answer."""
     for _ in range(3):
         if 'id="login-form"' in page.text:
             action, fields = _form(page)

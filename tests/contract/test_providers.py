@@ -347,7 +347,7 @@ def test_an_id_token_for_another_client_is_refused(
     client B, also registered at the provider: a 400 ``ProviderSignInFailed`` for its
     ``aud``; the same token passes for client A. (A correct provider never gives client B
     a token for A at its token endpoint, so the check is run on the kept token.)"""
-    from flask_usercore.views import identities as view
+    from flask_usercore.web import providers as view
 
     first = rp(allow_signup=True, keep_tokens=True)
     assert through_provider(requests.Session(), base + START, EMAIL).status_code == 200
@@ -361,10 +361,10 @@ def test_an_id_token_for_another_client_is_refused(
     def check(app: Flask) -> Any:
         with app.test_request_context():
             settings = app.extensions["usercore"].deps.config.providers["ours"]
-            with view._refusals(settings):
-                client = view._client(settings)
+            with view.refusals(settings):
+                client = view.client(settings)
                 return client.parse_id_token(token, nonce=nonce,
-                                             claims_options=view._id_token_checks(client))
+                                             claims_options=view.id_token_checks(client))
 
     assert check(first)["aud"] == [ours.client_id], "a valid ID token for client A"
     b_id, b_secret = register_client(ours.app, base + CALLBACK, name="Client B")
@@ -386,7 +386,7 @@ def test_an_id_token_for_another_client_is_refused(
     token = {**token, "id_token": jwt.encode({"alg": key.alg, "typ": "JWT"}, claims,
                                              key.key_set)}
     with second.test_request_context():
-        client = view._client(second.extensions["usercore"].deps.config.providers["ours"])
+        client = view.client(second.extensions["usercore"].deps.config.providers["ours"])
         assert client.parse_id_token(token, nonce=nonce)["aud"] == [ours.client_id], \
             "Authlib's own checks let it through"
     with pytest.raises(ProviderRefused) as refused:
@@ -410,7 +410,7 @@ def test_the_providers_are_listed_without_their_secrets(rp: Callable[..., Flask]
 
 def test_a_flow_left_for_more_than_an_hour_is_refused(
         rp: Callable[..., Flask], base: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flask_usercore.views import identities as view
+    from flask_usercore.web import providers as view
 
     app = rp(allow_signup=True)
     monkeypatch.setattr(view, "FLOW_TTL", -1)  # started flows are expired at once
