@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from .. import signals
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..models import Credential, CredentialKind, OAuth2Client, OAuth2Consent, User
 from ..services.context import Deps, after_commit
 from .store import revoke_client_tokens
@@ -80,7 +80,7 @@ def withdraw_consent(deps: Deps, user: User, client_id: str) -> None:
                                     OAuth2Consent.client_id == client_id)
         .execution_options(synchronize_session=False))
     if not getattr(removed, "rowcount", 0):
-        raise NotFound("there is no consent for this client")
+        raise NotFound(N_("there is no consent for this client"))
     revoke_client_tokens(deps, user.id, client_id)
     user_id = user.id
     after_commit(deps, lambda: signals.oauth2_token_revoked.send(

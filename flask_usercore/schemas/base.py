@@ -77,8 +77,8 @@ class InputSchema(Schema):
     """
 
     error_messages = {
-        "type": TypedMessage("Invalid input type.", "type"),
-        "unknown": TypedMessage("Unknown field.", "additionalProperties"),
+        "type": TypedMessage(N_("Invalid input type."), "type"),
+        "unknown": TypedMessage(N_("Unknown field."), "additionalProperties"),
     }
     #: The frozen command (``flask_usercore/commands/``) this schema loads into, its fields
     #: named as the schema's; None: a dict. A field the client did not send takes the

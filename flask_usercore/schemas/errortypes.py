@@ -55,6 +55,7 @@ class TypedMessage(Message):
         :class:`~flask_usercore.errors.Message` keeps its msgid and values."""
         values = message.values if isinstance(message, Message) else {}
         result = Message.__new__(cls, msgid_of(message), **values)
+        assert isinstance(result, TypedMessage)  # noqa: S101 (for mypy)
         result.type = type_
         return result
 

@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, request, session, url_for
 
 from ..commands.empty import Empty
 from ..commands.identities import ProviderMfa, ProviderProfile, ProviderQuery
-from ..errors import FirstFactorExpired, NotFound, ProviderRefused, UserCoreError
+from ..errors import N_, FirstFactorExpired, NotFound, ProviderRefused, UserCoreError
 from ..schemas.authentication import TokenResult
 from ..schemas.base import EmptySchema
 from ..schemas.identities import (
@@ -53,7 +53,7 @@ def _redirect(url: str, status: int = 302) -> Response:
 def _settings(provider: str) -> ProviderSettings:
     found = deps().config.providers.get(provider)
     if found is None:
-        raise NotFound(f"no sign-in provider is called {provider!r}")
+        raise NotFound(N_("no sign-in provider is called %(name)s", name=repr(provider)))
     return found
 
 
@@ -82,8 +82,8 @@ def _client(settings: ProviderSettings) -> Any:
 
 
 def _unreachable(settings: ProviderSettings) -> ProviderRefused:
-    return ProviderRefused(502, "ProviderUnreachable", f"{settings.title} cannot be reached "
-                           "now: try again later")
+    return ProviderRefused(502, "ProviderUnreachable", N_(
+        "%(provider)s cannot be reached now: try again later", provider=settings.title))
 
 
 def _authorization_url(settings: ProviderSettings, *, cookie_only: bool,
@@ -136,11 +136,13 @@ def _refusals(settings: ProviderSettings) -> Iterator[None]:
     try:
         yield
     except OAuthError as exc:
-        raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title} refused the "
-                              f"sign-in: {exc.error}") from None
+        raise ProviderRefused(400, "ProviderSignInFailed", N_(
+            "%(provider)s refused the sign-in: %(error)s", provider=settings.title,
+            error=exc.error)) from None
     except JoseError as exc:
-        raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title}'s ID token is "
-                              f"not valid: {exc.description or exc.error}") from None
+        raise ProviderRefused(400, "ProviderSignInFailed", N_(
+            "%(provider)s's ID token is not valid: %(problem)s", provider=settings.title,
+            problem=exc.description or exc.error)) from None
     except requests.RequestException:
         raise _unreachable(settings) from None
 
@@ -167,7 +169,7 @@ def _profile(settings: ProviderSettings, client: Any) -> ProviderProfile:
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise ProviderRefused(400, "ProviderSignInFailed",
-                              f"{settings.title} sent no valid ID token")
+                              N_("%(provider)s sent no valid ID token", provider=settings.title))
     amr = claims.get("amr") or []
     return ProviderProfile(
         provider=settings.name, issuer=str(claims["iss"]), subject=str(claims["sub"]),
@@ -224,8 +226,8 @@ def callback(provider: str) -> Response | Reply | IssuedSession:
     flow = session.pop(_FLOW + request.args.get("state", ""), None)
     if not isinstance(flow, dict) or flow.get("exp", 0) < time.time():
         session.pop(f"_state_{provider}_{request.args.get('state', '')}", None)
-        raise ProviderRefused(400, "ProviderSignInFailed", "this sign-in is unknown, used or "
-                              "expired: start it again")
+        raise ProviderRefused(400, "ProviderSignInFailed", N_("this sign-in is unknown, used or "
+                              "expired: start it again"))
     return_url = deps().config.provider_return_url
     browser = bool(return_url) and bool(flow.get("cookie_only") or flow.get("link"))
     try:

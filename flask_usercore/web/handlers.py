@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import (
     N_,
+    Message,
     MethodNotAllowed,
     PayloadTooLarge,
     RateLimited,
@@ -43,7 +44,7 @@ _HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "N
                413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
 #: werkzeug's own descriptions of the HTTP errors (a routing 404 or 405), translatable.
-_HTTP_TEXTS = {text: N_(text) for text in (
+_HTTP_TEXTS: dict[str, Message] = {text: text for text in (
     N_("The browser (or proxy) sent a request that this server could not understand."),
     N_("The requested URL was not found on the server. If you entered the URL manually "
        "please check your spelling and try again."),
