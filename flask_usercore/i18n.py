@@ -29,6 +29,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, Domain, LazyString, get_locale
 
+from .messages import translate_text
+
 #: The gettext domain of the library's messages.
 DOMAIN_NAME = "usercore"
 #: The library's own catalogues.
@@ -115,6 +117,12 @@ def lazy_gettext(text: str, **variables: Any) -> LazyString:
 
 
 _ = gettext
+
+
+def translated(message: str) -> str:
+    """An error's message (:class:`~flask_usercore.messages.Message`) in the current
+    language; any other text as it is."""
+    return translate_text(message, gettext)
 
 
 def template_context() -> dict[str, Any]:
