@@ -132,11 +132,11 @@ def _check_password(deps: Deps, email: str, password: str,
     if deps.config.require_verified_email and found.email_verified_at is None:
         signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
         raise WrongCredentials("EmailAddressNotVerified",
-                               "the e-mail address is not verified yet")
+                               N_("the e-mail address is not verified yet"))
     if found.disabled_at is not None:
         signals.login_failed.send(deps.sender, email=email, reason="AccountDisabled")
-        raise WrongCredentials("AccountDisabled", "this account has been disabled by an "
-                                                  "administrator")
+        raise WrongCredentials("AccountDisabled", N_("this account has been disabled by an "
+                                                  "administrator"))
     return found
 
 

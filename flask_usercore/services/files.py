@@ -84,8 +84,8 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
     """
     user_id = _use_token(deps, ref_id)
     if len(data) > deps.config.avatar_max_bytes:
-        raise PayloadTooLarge(f"the avatar may have at most {deps.config.avatar_max_bytes} "
-                              "bytes")
+        raise PayloadTooLarge(N_("the avatar may have at most %(count)s bytes",
+                                 count=deps.config.avatar_max_bytes))
     try:
         image = clean_image(data, mime_types=deps.config.avatar_mime_types,
                             min_pixels=deps.config.avatar_min_pixels,

@@ -55,9 +55,9 @@ def _refuse_disabled(deps: Deps, user: User) -> None:
     if reason is None:
         return
     signals.login_failed.send(deps.sender, email=user.email, reason=reason)
-    raise WrongCredentials(reason, "this account has been disabled by an administrator"
+    raise WrongCredentials(reason, N_("this account has been disabled by an administrator")
                            if reason == "AccountDisabled" else
-                           "the e-mail address is not verified yet")
+                           N_("the e-mail address is not verified yet"))
 
 
 def _record_use(deps: Deps, settings: ProviderSettings, identity: Identity,
@@ -88,8 +88,8 @@ def _sign_up(deps: Deps, settings: ProviderSettings, profile: ProviderProfile) -
                                  provider=settings.title))
     if not profile.email or not profile.email_verified:
         raise ProviderRefused(403, "ProviderEmailNotVerified",
-                              f"{settings.title} gave no verified e-mail address to sign up "
-                              "with")
+                              N_("%(provider)s gave no verified e-mail address to sign up with",
+                                 provider=settings.title))
     now = deps.clock()
     user = User(id=uuid.uuid4(), email=profile.email,
                 password_hash=unusable_password(new_token()),
@@ -126,8 +126,8 @@ def _account_for(deps: Deps, settings: ProviderSettings,
                                  provider=settings.title))
     if deps.session.scalar(select(Identity.id).where(Identity.user_id == user.id,
                                                      Identity.provider == settings.name)):
-        raise ProviderRefused(409, "ProviderAlreadyLinked", "that account is linked to "
-                              f"another {settings.title} account")
+        raise ProviderRefused(409, "ProviderAlreadyLinked", N_(
+            "that account is linked to another %(provider)s account", provider=settings.title))
     return user, _new_identity(deps, user, settings, profile)
 
 
@@ -161,7 +161,7 @@ def complete_mfa(deps: Deps, user_id: uuid.UUID, code: str,
     ``MfaCodeNotValid`` for a wrong code)."""
     user = _user(deps, user_id)
     if user is None or not user.mfa_active or not use_first_factor(deps, user):
-        raise FirstFactorExpired("the sign-in has expired: sign in with the provider again")
+        raise FirstFactorExpired(N_("the sign-in has expired: sign in with the provider again"))
     _refuse_disabled(deps, user)
     check_second_factor(deps, user, code)
     return _signed_in(deps, user, None, client, methods(FEDERATED, ONE_TIME_CODE))
@@ -185,8 +185,9 @@ def link(deps: Deps, user_id: uuid.UUID, settings: ProviderSettings,
         return identity
     if deps.session.scalar(select(Identity.id).where(Identity.user_id == user.id,
                                                      Identity.provider == settings.name)):
-        raise ProviderRefused(409, "ProviderAlreadyLinked", "your account is linked to "
-                              f"another {settings.title} account: unlink it first")
+        raise ProviderRefused(409, "ProviderAlreadyLinked", N_(
+            "your account is linked to another %(provider)s account: unlink it first",
+            provider=settings.title))
     return _new_identity(deps, user, settings, profile)
 
 

@@ -143,9 +143,9 @@ def _check_account(deps: Deps, user: User) -> None:
     """The checks of a password login after its password (:func:`_check_password`)."""
     for refused_when, reason, message in (
             (deps.config.require_verified_email and user.email_verified_at is None,
-             "EmailAddressNotVerified", "the e-mail address is not verified yet"),
+             "EmailAddressNotVerified", N_("the e-mail address is not verified yet")),
             (user.disabled_at is not None, "AccountDisabled",
-             "this account has been disabled by an administrator")):
+             N_("this account has been disabled by an administrator"))):
         if refused_when:
             signals.login_failed.send(deps.sender, email=user.email, reason=reason)
             raise WrongCredentials(reason, message)

@@ -273,7 +273,7 @@ def _complete(settings: ProviderSettings, flow: dict[str, Any],
 def authenticate_mfa(body: ProviderMfa) -> Response | IssuedSession:
     pending = session.get(_MFA)
     if not isinstance(pending, dict):
-        raise FirstFactorExpired("no sign-in by provider is waiting for a second factor")
+        raise FirstFactorExpired(N_("no sign-in by provider is waiting for a second factor"))
     issued = identities.complete_mfa(deps(), uuid.UUID(pending["user"]),
                                      body.multi_factor_code, client_info())
     session.pop(_MFA, None)
