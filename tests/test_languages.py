@@ -25,6 +25,7 @@ from flask_usercore.errors import N_, Message, PermissionDenied
 from flask_usercore.schemas.errortypes import MARSHMALLOW_MESSAGES, Length, Range, msgid_of
 from tests.api.oauth2_support import authorize_params, new_client
 from tests.conftest import PASSWORD, Mailbox
+from tests.docs_support import blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 EN = {"Accept-Language": "en"}
@@ -289,6 +290,18 @@ def test_a_host_adds_a_language_with_its_own_catalogue(
 
 def test_the_hosts_locale_selector_decides(make_app: Callable[..., Flask]) -> None:
     app = make_app(before_init=lambda app: Babel(app, locale_selector=lambda: "de"))
+    client = app.test_client()
+    assert client.get("/v2/users/self", headers=EN).json["message"] == (
+        "ein gültiges Zugriffstoken ist erforderlich")
+
+
+def test_the_docs_locale_selector_decides_after_the_extension(
+        make_app: Callable[..., Flask]) -> None:
+    """docs/languages.md's selector, run on an app whose UserCore is set up already."""
+    snippet = next(block.text for block in blocks(ROOT / "docs" / "languages.md")
+                   if block.lang == "python" and "pick_language" in block.text)
+    app = make_app()
+    exec(snippet, {"app": app})  # noqa: S102 (the docs' own code)
     client = app.test_client()
     assert client.get("/v2/users/self", headers=EN).json["message"] == (
         "ein gültiges Zugriffstoken ist erforderlich")
