@@ -62,10 +62,13 @@ class TypedMessage(Message):
     def format(self, *args: object, **kwargs: object) -> TypedMessage:
         """marshmallow's ``str.format``: the named values the msgid uses fill it in; the
         result is a :class:`TypedMessage` of the same type."""
-        names = set(_PLACEHOLDER.findall(self.msgid)) if not self.values else set()
+        if self.msgid == str(self) and "{" in self.msgid and "%" in self.msgid:
+            # braces next to a literal %: not a msgid of ours, formatted as marshmallow does
+            return TypedMessage(str.format(self, *args, **kwargs), self.type)
+        names = set(_PLACEHOLDER.findall(self.msgid))
         values = {name: kwargs[name] for name in names if name in kwargs}
-        if len(values) < len(names):  # a placeholder marshmallow does not fill
-            return self
+        if self.values or not names or len(values) < len(names):
+            return self  # filled already, nothing to fill, or a placeholder left unfilled
         return TypedMessage(Message(self.msgid, **values), self.type)
 
 
