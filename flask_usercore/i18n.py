@@ -15,19 +15,24 @@ the human text does.
 
 Templates get ``_`` (:func:`gettext`) and ``ngettext`` of our domain in their context
 (:func:`template_context`), whatever the host's Jinja globals hold.
+
+Flask-Babel and Babel are imported, and our Flask-Babel set up, by the first message that
+is translated (an error answer, a page, a mail), not by every worker at start: most
+requests never need them.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from babel import Locale, support
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, Domain, LazyString, get_locale
+
+if TYPE_CHECKING:
+    from babel import Locale, support
+    from flask_babel import Domain, LazyString
 
 from .messages import translate_text
 
@@ -35,10 +40,18 @@ from .messages import translate_text
 DOMAIN_NAME = "usercore"
 #: The library's own catalogues.
 TRANSLATIONS = Path(__file__).parent / "translations"
+#: ``app.extensions`` key of the languages :func:`install` was given.
+_LANGUAGES = "usercore_languages"
+_lock = threading.Lock()
+_domain: Domain | None = None
 
 
 def _load(folder: Path, locale: Locale) -> support.Translations | None:
     """The catalogue of ``locale`` in ``folder`` (``.mo`` first, else ``.po``), or None."""
+    from babel import support
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     for name in (str(locale), locale.language):
         base = folder / name / "LC_MESSAGES" / DOMAIN_NAME
         mo, po = base.with_suffix(".mo"), base.with_suffix(".po")
@@ -55,65 +68,87 @@ def _load(folder: Path, locale: Locale) -> support.Translations | None:
     return None
 
 
-class UserCoreDomain(Domain):  # type: ignore[misc]
-    """Flask-Babel's domain of our messages: our catalogues, then the current app's folders
-    (``USERCORE_TRANSLATION_DIRECTORIES``), cached per folder list and language."""
-
-    def __init__(self) -> None:
-        super().__init__(translation_directories=[str(TRANSLATIONS)], domain=DOMAIN_NAME)
-
-    @property
-    def translation_directories(self) -> list[str]:
-        folders = [str(TRANSLATIONS)]
-        state = current_app.extensions.get("usercore")
-        if state is not None:
-            folders += list(state.config.translation_directories)
-        return folders
-
-    def get_translations(self) -> support.NullTranslations:
-        locale = get_locale() if _babel_ready() else None
-        if locale is None:
-            return support.NullTranslations()
-        folders = tuple(self.translation_directories)
-        key = (folders, str(locale))
-        try:
-            return cast(support.NullTranslations, self.cache[key])
-        except KeyError:
-            pass
-        merged = support.Translations(domain=DOMAIN_NAME)
-        for folder in folders:  # later folders (the host's) override earlier ones
-            catalogue = _load(Path(folder), locale)
-            if catalogue is not None:
-                merged.merge(catalogue)
-                merged.plural = catalogue.plural
-        self.cache[key] = merged
-        return merged
+def _folders() -> tuple[str, ...]:
+    """Our catalogues' folder, then the current app's (``USERCORE_TRANSLATION_DIRECTORIES``)."""
+    state = current_app.extensions.get("usercore")
+    extra = tuple(state.config.translation_directories) if state is not None else ()
+    return (str(TRANSLATIONS), *extra)
 
 
-def _babel_ready() -> bool:
+def _make_domain() -> Domain:
+    from babel import support
+    from flask_babel import Domain, get_locale
+
+    class UserCoreDomain(Domain):  # type: ignore[misc]
+        """Flask-Babel's domain of our messages: our catalogues, then the current app's
+        folders, cached per folder list and language."""
+
+        @property
+        def translation_directories(self) -> list[str]:
+            return list(_folders())
+
+        def get_translations(self) -> support.NullTranslations:
+            locale = get_locale() if _ready() else None
+            if locale is None:
+                return support.NullTranslations()
+            folders = _folders()
+            key = (folders, str(locale))
+            try:
+                return cast(support.NullTranslations, self.cache[key])
+            except KeyError:
+                pass
+            merged = support.Translations(domain=DOMAIN_NAME)
+            for folder in folders:  # later folders (the host's) override earlier ones
+                catalogue = _load(Path(folder), locale)
+                if catalogue is not None:
+                    merged.merge(catalogue)
+                    merged.plural = catalogue.plural
+            self.cache[key] = merged
+            return merged
+
+    return UserCoreDomain(translation_directories=[str(TRANSLATIONS)], domain=DOMAIN_NAME)
+
+
+def domain() -> Domain:
+    """The one Flask-Babel domain object of the library's messages."""
+    global _domain
+    if _domain is None:
+        with _lock:
+            if _domain is None:
+                _domain = _make_domain()
+    return _domain
+
+
+def _ready() -> bool:
+    """Flask-Babel answers on the current app: the host's, or ours set up now (the first
+    translation of the app); False outside an app context (the default language)."""
     try:
-        return "babel" in current_app.extensions
-    except RuntimeError:  # no app context: the default language
+        extensions = current_app.extensions
+    except RuntimeError:
         return False
-
-
-#: The one domain object of the library's messages.
-domain = UserCoreDomain()
+    if "babel" not in extensions:
+        languages = extensions.get(_LANGUAGES)
+        if languages is None:
+            return False
+        _set_up(current_app._get_current_object(), languages)  # type: ignore[attr-defined]
+    return True
 
 
 def gettext(text: str, **variables: Any) -> str:
     """``text`` in the current language, with ``%(name)s`` placeholders filled in."""
-    return cast(str, domain.gettext(text, **variables))
+    return cast(str, domain().gettext(text, **variables))
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """The singular or plural of a message with ``%(num)d``, in the current language."""
-    return cast(str, domain.ngettext(singular, plural, num, **variables))
+    return cast(str, domain().ngettext(singular, plural, num, **variables))
 
 
 def lazy_gettext(text: str, **variables: Any) -> LazyString:
     """:func:`gettext` when the string is used (a form's label, built at import)."""
-    return domain.lazy_gettext(text, **variables)
+    from flask_babel import LazyString
+
+    return LazyString(gettext, text, **variables)
 
 
 _ = gettext
@@ -133,16 +168,23 @@ def template_context() -> dict[str, Any]:
 
 def current_language() -> str:
     """The language of this request as an HTML ``lang`` value (``de``, ``pt-BR``)."""
-    locale = get_locale() if _babel_ready() else None
+    if not _ready():
+        return "en"
+    from flask_babel import get_locale
+
+    locale = get_locale()
     return str(locale).replace("_", "-") if locale is not None else "en"
 
 
 def install(app: Flask, languages: tuple[str, ...]) -> None:
-    """Make Flask-Babel answer ``get_locale()`` on ``app``: the host's Babel when it runs
-    one already (its selector decides), else one of ours choosing from ``languages`` by
-    ``Accept-Language``. A host that sets up Flask-Babel later replaces ours, as it should."""
-    if "babel" in app.extensions:
-        return
+    """Let Flask-Babel answer ``get_locale()`` on ``app`` from the first translation on:
+    the host's Babel when it runs one by then (its selector decides), else one of ours
+    choosing from ``languages`` by ``Accept-Language`` (:func:`_set_up`)."""
+    app.extensions[_LANGUAGES] = languages
+
+
+def _set_up(app: Flask, languages: tuple[str, ...]) -> None:
+    from flask_babel import Babel
 
     def select() -> str:
         if not has_request_context():
@@ -150,5 +192,7 @@ def install(app: Flask, languages: tuple[str, ...]) -> None:
         return request.accept_languages.best_match(languages, default=languages[0]) \
             or languages[0]
 
-    Babel(app, locale_selector=select, default_locale=languages[0],
-          configure_jinja=False)
+    with _lock:
+        if "babel" not in app.extensions:
+            Babel(app, locale_selector=select, default_locale=languages[0],
+                  configure_jinja=False)

@@ -32,6 +32,8 @@ HEAVY = (
     "cryptography",  # TOTP seeds, SSH keys, OAuth2 JWTs
     "ua_parser",  # session listing
     "sqlalchemy.dialects.postgresql",  # on SQLite
+    "flask_babel",  # the first translated message (an error, a page, a mail)
+    "babel",
 )
 
 _START = """
