@@ -17,9 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .messages import N_, Message, Translate, english, translate_text
+# The messages of the errors, re-exported: services import them from here.
+from .messages import N_ as N_
+from .messages import Message as Message
+from .messages import Translate as Translate
+from .messages import english as english
+from .messages import translate_text as translate_text
 
-__all__ = ["N_", "Message", "Translate", "english", "translate_text"]  # and the errors below
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
