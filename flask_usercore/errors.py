@@ -3,6 +3,12 @@
 Services raise these exceptions; ``flask_usercore.web.handlers`` turns every one of them, every
 HTTP error and every unexpected exception raised under our URL prefix into the JSON bodies the
 mittwald clients parse. This module imports nothing of Flask.
+
+Messages are :class:`Message` objects (``N_("no user with this id")``,
+``N_("at most %(count)s SSH keys can be stored", count=5)``): English text that keeps its
+msgid and values, so the one place that builds the JSON (``to_json(translate)``, called by
+``web/handlers.py`` with the request's gettext) puts it into the request's language
+(docs/languages.md). ``type``, ``path``, ``code`` and ``context`` never change with it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+# The messages of the errors, re-exported: services import them from here.
+from .messages import N_ as N_
+from .messages import Message as Message
+from .messages import Translate as Translate
+from .messages import english as english
+from .messages import translate_text as translate_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +40,13 @@ class FieldError:
     #: The command field this error is about, when a service raised it.
     field: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
         path = self.path
         if not path and self.field:  # not through an operation: the field's camelCase
             head, *rest = self.field.split("_")
             path = "." + head + "".join(part.title() for part in rest)
-        body: dict[str, Any] = {"path": path, "message": self.message, "type": self.type}
+        body: dict[str, Any] = {"path": path, "message": translate_text(self.message, translate),
+                                "type": self.type}
         if self.context:
             body["context"] = self.context
         return body
@@ -43,15 +57,17 @@ class UserCoreError(Exception):
 
     status: int = 500
     type: str = "InternalServerError"
-    message: str = "internal server error"
+    message: str = N_("internal server error")
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
         if message is not None:
             self.message = message
 
-    def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "message": self.message, "code": self.status}
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
+        """The JSON body; its messages in the language of ``translate``."""
+        return {"type": self.type, "message": translate_text(self.message, translate),
+                "code": self.status}
 
     def headers(self) -> dict[str, str]:
         return {}
@@ -62,7 +78,7 @@ class ValidationFailed(UserCoreError):
 
     status = 400
     type = "ValidationError"
-    message = "validation failed"
+    message = N_("validation failed")
 
     def __init__(self, errors: Iterable[FieldError], message: str | None = None) -> None:
         super().__init__(message)
@@ -79,8 +95,9 @@ class ValidationFailed(UserCoreError):
         ``email``: what services raise (the operation derives the wire path)."""
         return cls([FieldError("", message, type_, field=field)], message)
 
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "validationErrors": [e.to_json() for e in self.errors]}
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
+        return {**super().to_json(translate),
+                "validationErrors": [e.to_json(translate) for e in self.errors]}
 
 
 class WrongCredentials(ValidationFailed):
@@ -89,17 +106,17 @@ class WrongCredentials(ValidationFailed):
     status = 401
 
     def __init__(self, type_: str = "WrongCredentials",
-                 message: str = "email or password is wrong") -> None:
+                 message: str = N_("email or password is wrong")) -> None:
         super().__init__([FieldError("", message, type_)], message)
 
-    def to_json(self) -> dict[str, Any]:
-        body = super().to_json()
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
+        body = super().to_json(translate)
         del body["message"]
         return body
 
 
 class Unauthorized(UserCoreError):
-    status, type, message = 401, "Unauthorized", "a valid access token is required"
+    status, type, message = 401, "Unauthorized", N_("a valid access token is required")
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="usercore"'}
@@ -112,9 +129,9 @@ class ReauthenticationRequired(Unauthorized):
     ``insufficient_user_authentication`` challenge with ``max_age``."""
 
     type = "ReauthenticationRequired"
-    message = ("this change needs a recent login: send your password in the "
-               "x-apitree-password header (or the body's password), or log in again "
-               "(POST /v2/authenticate) and repeat the request")
+    message = N_("this change needs a recent login: send your password in the "
+                 "x-apitree-password header (or the body's password), or log in again "
+                 "(POST /v2/authenticate) and repeat the request")
 
     def __init__(self, max_age: int, message: str | None = None) -> None:
         super().__init__(message)
@@ -131,20 +148,20 @@ class InvalidToken(Unauthorized):
     """401 for a bearer token that was presented but is unknown, expired or revoked: RFC 6750
     3.1's ``error="invalid_token"`` (a request without a token gets no error code)."""
 
-    message = "the access token is invalid or expired"
+    message = N_("the access token is invalid or expired")
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="usercore", error="invalid_token"'}
 
 
 class Forbidden(UserCoreError):
-    status, type, message = 403, "Forbidden", "you may not access this resource"
+    status, type, message = 403, "Forbidden", N_("you may not access this resource")
 
 
 class InsufficientScope(Forbidden):
     """403 for an OAuth2 access token whose scopes do not cover the operation (RFC 6750 3.1)."""
 
-    message = "the access token does not grant the scope this operation needs"
+    message = N_("the access token does not grant the scope this operation needs")
 
     def __init__(self, scopes: Iterable[str] = (), message: str | None = None) -> None:
         super().__init__(message)
@@ -165,30 +182,33 @@ class PermissionDenied(Forbidden):
     def __init__(self, roles: Iterable[str] = (), permissions: Iterable[str] = (),
                  message: str | None = None) -> None:
         self.roles, self.permissions = sorted(roles), sorted(permissions)
-        needed = [f"role {name}" for name in self.roles]
-        needed += [f"permission {name}" for name in self.permissions]
-        super().__init__(message or "this needs the " + " and the ".join(needed))
+        needed = [N_("role %(name)s", name=name) for name in self.roles]
+        needed += [N_("permission %(name)s", name=name) for name in self.permissions]
+        joined = needed[0] if needed else ""
+        for more in needed[1:]:
+            joined = N_("%(these)s and the %(that)s", these=joined, that=more)
+        super().__init__(message or N_("this needs the %(needed)s", needed=joined))
 
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "missingRoles": self.roles,
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
+        return {**super().to_json(translate), "missingRoles": self.roles,
                 "missingPermissions": self.permissions}
 
 
 class AccountDisabled(Unauthorized):
     """401 ``AccountDisabled``: a credential of an account an admin has disabled."""
 
-    type, message = "AccountDisabled", "this account has been disabled"
+    type, message = "AccountDisabled", N_("this account has been disabled")
 
 
 class NotFound(UserCoreError):
-    status, type, message = 404, "NotFound", "the requested resource was not found"
+    status, type, message = 404, "NotFound", N_("the requested resource was not found")
 
 
 class Conflict(UserCoreError):
     """409: the change clashes with what is stored (the same SSH key twice, a number that is
     already verified)."""
 
-    status, type, message = 409, "Conflict", "the request conflicts with the current state"
+    status, type, message = 409, "Conflict", N_("the request conflicts with the current state")
 
 
 class ProviderRefused(UserCoreError):
@@ -206,13 +226,13 @@ class ProviderRefused(UserCoreError):
 class PreconditionFailed(UserCoreError):
     """412: the resource is not in the state the operation needs (no phone number to remove)."""
 
-    status, type, message = 412, "PreconditionFailed", "a precondition of this request failed"
+    status, type, message = 412, "PreconditionFailed", N_("a precondition of this request failed")
 
 
 class MethodNotAllowed(UserCoreError):
     """405; the ``Allow`` header lists the methods the URL has (RFC 9110 requires it)."""
 
-    status, type, message = 405, "MethodNotAllowed", "the method is not allowed for this URL"
+    status, type, message = 405, "MethodNotAllowed", N_("the method is not allowed for this URL")
 
     def __init__(self, allowed: Iterable[str] = (), message: str | None = None) -> None:
         super().__init__(message)
@@ -225,31 +245,31 @@ class MethodNotAllowed(UserCoreError):
 class DomainError(UserCoreError):
     """Bodies of the ``signup.DomainError`` shape: ``{"name", "message"}`` (202; 408 later)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.type, "message": self.message}
+    def to_json(self, translate: Translate = english) -> dict[str, Any]:
+        return {"name": self.type, "message": translate_text(self.message, translate)}
 
 
 class SecondFactorRequired(DomainError):
     """202: the user has MFA on; repeat the call with ``multiFactorCode``."""
 
     status, type = 202, "SecondFactorRequired"
-    message = "a second factor is required: repeat the request with multiFactorCode"
+    message = N_("a second factor is required: repeat the request with multiFactorCode")
 
 
 class FirstFactorExpired(DomainError):
     """408 of ``POST /v2/authenticate-mfa``: no first factor remembered (none, used or expired)."""
 
     status, type = 408, "FirstAuthenticationFactorExpired"
-    message = "the first factor has expired: call POST /v2/authenticate again"
+    message = N_("the first factor has expired: call POST /v2/authenticate again")
 
 
 class PayloadTooLarge(UserCoreError):
     status, type = 413, "PayloadTooLarge"
-    message = "the request body is larger than this operation accepts"
+    message = N_("the request body is larger than this operation accepts")
 
 
 class RateLimited(UserCoreError):
-    status, type, message = 429, "RateLimitError", "too many requests"
+    status, type, message = 429, "RateLimitError", N_("too many requests")
 
     def __init__(self, retry_after: int | None = None) -> None:
         super().__init__()
@@ -264,7 +284,7 @@ class StorageUnavailable(UserCoreError):
     an I/O error); nothing was stored. Try again later."""
 
     status, type = 503, "StorageUnavailable"
-    message = "the file storage is unavailable, try again later"
+    message = N_("the file storage is unavailable, try again later")
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "60"}
@@ -274,7 +294,7 @@ class InsufficientStorage(UserCoreError):
     """507: the file storage is full (``ENOSPC``, a quota: ``EDQUOT``); nothing was stored."""
 
     status, type = 507, "InsufficientStorage"
-    message = "the file storage is full"
+    message = N_("the file storage is full")
 
 
 class ServiceUnavailable(RateLimited):
@@ -283,6 +303,6 @@ class ServiceUnavailable(RateLimited):
     was lost or refused (``flask_usercore/runtime/outage.py``)."""
 
     status, type = 503, "ServiceUnavailable"
-    message = "the service is temporarily unavailable, try again later"
+    message = N_("the service is temporarily unavailable, try again later")
 
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from babel import Locale, support
     from flask_babel import Domain
 
+from .messages import translate_text
+
 #: The gettext domain of the library's messages.
 DOMAIN_NAME = "usercore"
 #: The library's own catalogues.
@@ -191,6 +193,12 @@ def lazy_gettext(text: str, **variables: Any) -> str:
 
 
 _ = gettext
+
+
+def translated(message: str) -> str:
+    """An error's message (:class:`~flask_usercore.messages.Message`) in the current
+    language; any other text as it is."""
+    return translate_text(message, gettext)
 
 
 def template_context() -> dict[str, Any]:

@@ -16,6 +16,11 @@ link of the host's page for the mail (``USERCORE_MAIL_LINKS``, relative ones bel
 mounted at. When the account pages are mounted (docs/pages.md), each mail links to its page
 by default (:data:`PAGE_LINKS`); a link the host configured still wins. Templates get
 ``link`` (the mail's link, or None) and ``api_url(path)``.
+
+A mail speaks the language of the request that sends it (docs/languages.md): it is rendered
+there, before it is handed to the outbox or a queue, and its templates get ``_`` (gettext of
+our ``usercore`` domain) and ``lang`` (the HTML part's ``<html lang>``) from
+:func:`flask_usercore.i18n.template_context`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from jinja2 import Environment
 
 from .config import MAIL_LINK_FLOWS, UserCoreConfig
 from .hooks import Mail
+from .i18n import template_context
 
 #: Where the templates live, below a templates folder.
 TEMPLATE_DIR = "usercore/mail"
@@ -119,7 +125,9 @@ class MailRenderer:
     def render(self, name: str, to: str, **context: Any) -> Mail:
         """The mail ``name`` to ``to``, its templates rendered with ``context``.
 
-        Besides ``context`` (and the defaults) the templates get ``api_url`` and ``link``:
+        Besides ``context`` (and the defaults) the templates get ``_`` and ``lang`` in the
+        current request's language (:func:`~flask_usercore.i18n.template_context`),
+        ``api_url`` and ``link``:
         the host's link of this mail (:meth:`MailLinks.link`) with ``{user_id}`` (of
         ``context["user"]``), ``{email}`` (``to``) and ``{token}`` (``context["token"]``, or
         ``context["code"]``), or None.
@@ -129,7 +137,7 @@ class MailRenderer:
             values["user_id"] = str(user.id)
         if (secret := context.get("token", context.get("code"))) is not None:
             values["token"] = str(secret)
-        context = {**self.defaults, "api_url": self.links.api_url,
+        context = {**self.defaults, **template_context(), "api_url": self.links.api_url,
                    "link": self.links.link(name, values), **context}
         subject = self.environment.get_template(f"{TEMPLATE_DIR}/{name}.subject.txt")
         text = self.environment.get_template(f"{TEMPLATE_DIR}/{name}.txt")

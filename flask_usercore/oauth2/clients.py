@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 
-from ..errors import FieldError, NotFound, ValidationFailed
+from ..errors import N_, FieldError, NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, OAuth2Client
 from ..models.sqlite import delete_dependents
 from ..security.tokens import hash_token, new_token
@@ -41,49 +41,53 @@ class NewClient:
 
 def _redirect_uri_problem(uri: str) -> str | None:
     if not uri or any(ord(c) < 0x21 or ord(c) == 0x7F for c in uri):
-        return "must be a URI without spaces or control characters"
+        return N_("must be a URI without spaces or control characters")
     try:
         parts = urlsplit(uri)
     except ValueError:
-        return "is not a URI"
+        return N_("is not a URI")
     if parts.fragment or "#" in uri:
-        return "must not have a fragment (RFC 6749 3.1.2)"
+        return N_("must not have a fragment (RFC 6749 3.1.2)")
     if parts.scheme == "https":
-        return None if parts.hostname else "needs a host"
+        return None if parts.hostname else N_("needs a host")
     if parts.scheme == "http":
         host = parts.hostname or ""
         try:
             loopback = ipaddress.ip_address(host).is_loopback
         except ValueError:
             loopback = host in _LOOPBACK_NAMES
-        return None if loopback else "http is allowed only on a loopback host; use https"
+        return None if loopback else N_("http is allowed only on a loopback host; use https")
     if "." in parts.scheme and parts.path:  # a private-use scheme (RFC 8252 7.1)
         return None
-    return "must be https, http on a loopback host, or a private-use scheme (com.example:/cb)"
+    return N_("must be https, http on a loopback host, or a private-use scheme "
+              "(com.example:/cb)")
 
 
 def _check(name: str, redirect_uris: Sequence[str], scopes: Sequence[str],
            grant_types: Sequence[str]) -> None:
     errors: list[FieldError] = []
     if not name.strip() or len(name) > 120 or not name.isprintable():
-        errors.append(FieldError(".name", "must be 1 to 120 printable characters", "name"))
+        errors.append(FieldError(".name", N_("must be 1 to 120 printable characters"), "name"))
     if not redirect_uris and "authorization_code" in grant_types:
-        errors.append(FieldError(".redirectUris", "at least one redirect URI is needed for "
-                                 "the authorization_code grant", "required"))
+        errors.append(FieldError(".redirectUris", N_("at least one redirect URI is needed for "
+                                 "the authorization_code grant"), "required"))
     for index, uri in enumerate(redirect_uris):
         problem = _redirect_uri_problem(uri)
         if problem is None and len(uri) > 2048:
-            problem = "must be at most 2048 characters"
+            problem = N_("must be at most 2048 characters")
         if problem:
-            errors.append(FieldError(f".redirectUris[{index}]", f"{uri!r} {problem}", "format"))
+            errors.append(FieldError(f".redirectUris[{index}]", N_(
+                "%(uri)s %(problem)s", uri=repr(uri), problem=problem), "format"))
     for scope in scopes:
         if scope not in KNOWN_SCOPES:
-            errors.append(FieldError(".scopes", f"unknown scope {scope!r}; known: "
-                                     f"{', '.join(KNOWN_SCOPES)}", "enum"))
+            errors.append(FieldError(".scopes", N_(
+                "unknown scope %(name)s; known: %(known)s", name=repr(scope),
+                known=", ".join(KNOWN_SCOPES)), "enum"))
     for grant in grant_types:
         if grant not in GRANT_TYPES:
-            errors.append(FieldError(".grantTypes", f"unknown grant type {grant!r}; known: "
-                                     f"{', '.join(GRANT_TYPES)}", "enum"))
+            errors.append(FieldError(".grantTypes", N_(
+                "unknown grant type %(name)s; known: %(known)s", name=repr(grant),
+                known=", ".join(GRANT_TYPES)), "enum"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -131,7 +135,7 @@ def delete_client(deps: Deps, client_id: str) -> None:
     """Delete a client with its codes and consents and every token it holds; 404 if unknown."""
     client = find_client(deps, client_id)
     if client is None:
-        raise NotFound(f"there is no OAuth2 client {client_id!r}")
+        raise NotFound(N_("there is no OAuth2 client %(id)s", id=repr(client_id)))
     deps.session.execute(
         delete(Credential).where(Credential.kind.in_([CredentialKind.OAUTH2,
                                                       CredentialKind.OAUTH2_SPENT_REFRESH]),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from .. import signals
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..models import Credential, CredentialKind, OAuth2Client, OAuth2Consent, User
 from ..services.context import Deps, after_commit
 from .hygiene import value_problem
@@ -78,13 +78,13 @@ def withdraw_consent(deps: Deps, user: User, client_id: str) -> None:
     """Delete the consent and revoke the client's tokens of ``user``; 404 without one (also
     for an id no client can have, which never reaches the database: ``hygiene.py``)."""
     if value_problem("client_id", client_id) is not None:
-        raise NotFound("there is no consent for this client")
+        raise NotFound(N_("there is no consent for this client"))
     removed = deps.session.execute(
         delete(OAuth2Consent).where(OAuth2Consent.user_id == user.id,
                                     OAuth2Consent.client_id == client_id)
         .execution_options(synchronize_session=False))
     if not getattr(removed, "rowcount", 0):
-        raise NotFound("there is no consent for this client")
+        raise NotFound(N_("there is no consent for this client"))
     revoke_client_tokens(deps, user.id, client_id)
     user_id = user.id
     after_commit(deps, lambda: signals.oauth2_token_revoked.send(

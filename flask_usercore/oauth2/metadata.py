@@ -18,6 +18,7 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 from flask import Response, jsonify
 from werkzeug.exceptions import NotFound
 
+from ..errors import N_
 from .clients import GRANT_TYPES
 from .server import authorization_server, endpoint_base, issuer, scopes_supported, signing_key
 
@@ -73,5 +74,5 @@ def discovery() -> Response:
     plain 404 without ``USERCORE_OAUTH2_JWT_KEY``. A view a host may route at its root."""
     doc = _document()
     if signing_key() is None:
-        raise NotFound("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
+        raise NotFound(N_("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY"))
     return _reply(doc)

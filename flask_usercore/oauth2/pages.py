@@ -7,6 +7,8 @@ The resource owner is the user of a session token: the ``x-access-token`` header
 honoured with a header token only (mittwald: "in combination with the Authorization
 header"): a cookie is sent on any cross-site navigation, so a cookie alone gets the consent
 page, whose form carries a CSRF token. The pages allow no script and cannot be framed.
+They speak the request's language (docs/languages.md); the RFC 6749 error bodies
+(``error_description``) stay English.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Response, current_app, jsonify, redirect, render_template, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..errors import RateLimited, ValidationFailed, WrongCredentials
+from ..errors import RateLimited, ValidationFailed, WrongCredentials, translate_text
+from ..i18n import gettext, lazy_gettext, template_context
 from ..models import OAuth2Client
 from ..models.oauth2 import loopback_without_port
 from ..services import authentication
@@ -43,11 +46,11 @@ from .server import authorization_server
 CSRF_COOKIE = "usercore_oauth2_csrf"
 _CSRF_MAX_AGE = 3600
 #: What each scope lets the client do, as the consent page says it.
-SCOPE_TEXT = {"profile": "read and change your profile (name, nickname, picture, ...) and "
-                         "change your password when you confirm it",
-              "openid": "know who you are (your user id)",
-              "email": "see your e-mail address",
-              "usercore.admin": "administer the accounts as you may (the admin API)"}
+SCOPE_TEXT = {"profile": lazy_gettext("read and change your profile (name, nickname, picture, "
+                                      "...) and change your password when you confirm it"),
+              "openid": lazy_gettext("know who you are (your user id)"),
+              "email": lazy_gettext("see your e-mail address"),
+              "usercore.admin": lazy_gettext("administer the accounts as you may (the admin API)")}
 
 
 def _owner() -> tuple[Auth | None, bool]:
@@ -261,7 +264,8 @@ def _go(location: str, status: int) -> Response:
 def _page(template: str, client: OAuth2Client, *, status: int = 200,
           **context: Any) -> Response:
     token, fresh = _csrf_pair()
-    html = render_template(f"usercore/oauth2/{template}", client=client, csrf_token=token,
+    html = render_template(f"usercore/oauth2/{template}", **template_context(),
+                           client=client, csrf_token=token,
                            action=request.full_path, product=usercore_state().config.mfa_issuer,
                            **context)
     response = current_app.response_class(html, status=status, mimetype="text/html")
@@ -327,10 +331,11 @@ def login() -> Response:
         issued = authentication.authenticate(services, email, form.get("password", ""),
                                              client_info(), code, remember=False)
     except (WrongCredentials, ValidationFailed) as exc:
-        return _page("login.html", grant.client, status=401, error=exc.message, **page)
+        return _page("login.html", grant.client, status=401,
+                     error=translate_text(exc.message, gettext), **page)
     except RateLimited:
         return _page("login.html", grant.client, status=429, **page,
-                     error="too many attempts: wait a moment and try again")
+                     error=gettext("too many attempts: wait a moment and try again"))
     if isinstance(issued, SecondFactorChallenge):  # the form asks for the code too
         return _page("login.html", grant.client, error=None, **{**page, "mfa_required": True})
     response = _go(_to("authorize", signed_in=True), 303)
@@ -347,7 +352,7 @@ def consent_page() -> Response:
         return error_response(error)
     if owner is None or _login_needed(owner):
         return _go(_to("login"), 302)
-    scopes = [(s, SCOPE_TEXT.get(s, s)) for s in grant.request.scope.split()]
+    scopes = [(s, str(SCOPE_TEXT.get(s, s))) for s in grant.request.scope.split()]
     return _page("consent.html", grant.client, user=owner.user, scopes=scopes)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request
 
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..models import CredentialKind
 from ..runtime.unit_of_work import RunMode
 from ..schemas.oauth2 import AuthorizedAppSchema
@@ -151,7 +151,7 @@ def jwks() -> Response:
     authorization_server()  # loads the key
     key = signing_key()
     if key is None:
-        raise NotFound("no signing key is configured (USERCORE_OAUTH2_JWT_KEY)")
+        raise NotFound(N_("no signing key is configured (USERCORE_OAUTH2_JWT_KEY)"))
     response = jsonify(key.jwks())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
@@ -180,7 +180,7 @@ def userinfo_post() -> dict[str, Any]:
 def openid_configuration() -> Response:
     authorization_server()
     if signing_key() is None:
-        raise NotFound("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY")
+        raise NotFound(N_("OpenID Connect needs USERCORE_OAUTH2_JWT_KEY"))
     from .metadata import discovery
 
     return discovery()

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, request, url_for
 
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..forms.confirm import ConfirmForm
 from ..i18n import gettext as _
 from ..oauth2 import consents
@@ -30,7 +30,7 @@ def _find(page: PageRequest, client_id: str) -> AuthorizedApp:
     for app in consents.list_consents(deps(), signed_in(page).user):
         if app.client_id == client_id:
             return app
-    raise NotFound("there is no consent for this client")
+    raise NotFound(N_("there is no consent for this client"))
 
 
 def apps_page(page: PageRequest) -> Response:

@@ -123,7 +123,8 @@ def refuse_on_form(form: FlaskForm, exc: UserCoreError | FormRefused) -> list[st
                  for error in exc.errors]
     else:
         items = [(None, exc.message)]
-    for name, message in items:
+    for name, text in items:
+        message = i18n.translated(text)
         field = form._fields.get(name) if name else None
         if field is not None:
             field.errors = [*field.errors, message]
@@ -247,12 +248,12 @@ def _refused_page(form_class: type[FlaskForm] | None, template: str | None,
                   auth: Auth | None, exc: UserCoreError, script: bool) -> Response:
     """A rate-limited POST: the form again with the limit's message, nothing run."""
     if form_class is None or template is None:
-        response = render("error.html", status=exc.status, message=exc.message)
+        response = render("error.html", status=exc.status, message=i18n.translated(exc.message))
     else:
         form = form_class()
         extra = context(PageRequest(auth, form)) if context is not None else {}
         response = render(template, status=exc.status, script=script, form=form,
-                          errors=[exc.message], **extra)
+                          errors=[i18n.translated(exc.message)], **extra)
     for name, value in exc.headers().items():
         response.headers[name] = value
     return response

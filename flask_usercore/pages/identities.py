@@ -13,7 +13,7 @@ from flask import Response, redirect, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from .. import i18n
-from ..errors import FirstFactorExpired, UserCoreError
+from ..errors import N_, FirstFactorExpired, UserCoreError
 from ..forms.identities import (
     LinkProviderForm,
     ProviderCodeForm,
@@ -75,7 +75,7 @@ def provider_code(page: PageRequest) -> Response:
     form: ProviderCodeForm = page.form
     pending = providers.pending_mfa()
     if pending is None:
-        raise FirstFactorExpired("no sign-in by provider is waiting for a second factor")
+        raise FirstFactorExpired(N_("no sign-in by provider is waiting for a second factor"))
     issued = identities.complete_mfa(deps(), uuid.UUID(pending["user"]),
                                      (form.multiFactorCode.data or "").strip(),
                                      client_info())

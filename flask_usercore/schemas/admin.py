@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, fields, post_load
 from marshmallow.validate import Range
 
 from ..commands.admin import AuditQuery, DisableUser, UserSearch
+from ..messages import N_
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .errortypes import typed_error
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_POSITION
@@ -40,7 +41,7 @@ class _Paged(InputSchema):
 
 def _flag(value: str) -> None:
     if value not in ("true", "false"):
-        raise typed_error("Must be true or false.", "enum")
+        raise typed_error(N_("Must be true or false."), "enum")
 
 
 class UserSearchQuery(_Paged):

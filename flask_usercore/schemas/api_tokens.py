@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from marshmallow import fields, validate
 
 from ..commands.api_tokens import CreateApiToken, EditApiToken
+from ..messages import N_
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .errortypes import typed_error
 from .text import text
@@ -24,17 +25,17 @@ DESCRIPTION_MAX = 255
 
 def _unique(values: list[Any]) -> None:
     if len(set(values)) != len(values):
-        raise typed_error("Items must be unique.", "uniqueItems")
+        raise typed_error(N_("Items must be unique."), "uniqueItems")
 
 
 def _not_alone(values: list[Any]) -> None:
     if values and not set(values) & set(ROLES):
-        raise typed_error("Must contain api_read or api_write.", "contains")
+        raise typed_error(N_("Must contain api_read or api_write."), "contains")
 
 
 def _future(value: dt.datetime) -> None:
     if value <= dt.datetime.now(dt.UTC):
-        raise typed_error("Must be in the future.", "formatMinimum")
+        raise typed_error(N_("Must be in the future."), "formatMinimum")
 
 
 class ApiTokenEditSchema(InputSchema):

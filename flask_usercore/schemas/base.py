@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load
 
 from ..commands.empty import Empty
-from ..errors import FieldError, ValidationFailed
+from ..errors import N_, FieldError, Message, ValidationFailed
 from .errortypes import TypedMessage, message_type, type_field
 from .text import no_control_characters
 
@@ -33,7 +33,7 @@ def _flatten(messages: Any, path: str) -> list[FieldError]:
         return out
     if isinstance(messages, list):
         return [e for m in messages for e in _flatten(m, path)]
-    message = str(messages)
+    message = messages if isinstance(messages, Message) else str(messages)
     kind = message_type(messages)
     name = path.rsplit(".", 1)[-1]
     context = {"missingProperty": name} if kind == "required" else (
@@ -50,10 +50,10 @@ def translate(error: ValidationError, *, query: bool = False) -> ValidationFaile
         return ValidationFailed(items)
     first = items[0]
     if query:
-        return ValidationFailed(items, f"query parameter {first.path.lstrip('.')} is invalid: "
-                                       f"{first.message}")
-    return ValidationFailed(items, f"request body is invalid: {first.path or 'body'} "
-                                   f"{first.message}")
+        return ValidationFailed(items, N_("query parameter %(name)s is invalid: %(message)s",
+                                          name=first.path.lstrip("."), message=first.message))
+    return ValidationFailed(items, N_("request body is invalid: %(path)s %(message)s",
+                                      path=first.path or "body", message=first.message))
 
 
 def load(schema: Schema, data: Any, *, query: bool = False) -> Any:
@@ -61,7 +61,7 @@ def load(schema: Schema, data: Any, *, query: bool = False) -> Any:
     ``schema``: its command (``InputSchema.command``), or a dict; raise
     :class:`ValidationFailed`."""
     if not isinstance(data, dict):
-        raise ValidationFailed.single("", "type", "the request body must be a JSON object")
+        raise ValidationFailed.single("", "type", N_("the request body must be a JSON object"))
     try:
         return schema.load(data)
     except ValidationError as exc:
@@ -77,8 +77,8 @@ class InputSchema(Schema):
     """
 
     error_messages = {
-        "type": TypedMessage("Invalid input type.", "type"),
-        "unknown": TypedMessage("Unknown field.", "additionalProperties"),
+        "type": TypedMessage(N_("Invalid input type."), "type"),
+        "unknown": TypedMessage(N_("Unknown field."), "additionalProperties"),
     }
     #: The frozen command (``flask_usercore/commands/``) this schema loads into, its fields
     #: named as the schema's; None: a dict. A field the client did not send takes the
@@ -119,7 +119,8 @@ class Email(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if len(text) > 254:
-            raise ValidationError(TypedMessage("Longer than maximum length 254.", "maxLength"))
+            raise ValidationError(TypedMessage(N_("Longer than maximum length %(max)s.", max=254),
+                                               "maxLength"))
         try:
             validate_email(text, check_deliverability=False)
         except EmailNotValidError as exc:

@@ -10,37 +10,66 @@ travels inside the error dict itself.
 class, and swaps marshmallow's validators for typed ones. ``InputSchema`` (schemas/base.py)
 calls it for every field it binds, so plain ``fields.X`` and ``validate.X`` just work. A
 validator function of our own raises ``ValidationError(TypedMessage(message, type))``.
+
+A typed message is also a translatable :class:`~flask_usercore.errors.Message`: marshmallow's
+``{name}`` placeholders become the msgid's ``%(name)s`` and ``format`` keeps the values, so
+``"Shorter than minimum length {min}."`` is the msgid ``"Shorter than minimum length
+%(min)s."`` with ``min=1`` (translated where the JSON is built). :data:`MARSHMALLOW_MESSAGES`
+marks marshmallow's own messages for the catalogues.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from ..errors import N_, Message
+
 #: ``validationErrors[].type`` of a message that carries no type (any other input error).
 UNTYPED = "invalid"
 
+_BRACES = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
-class TypedMessage(str):
+
+def msgid_of(message: str) -> str:
+    """The msgid of a marshmallow message: its ``{name}`` placeholders as ``%(name)s``."""
+    if isinstance(message, Message):
+        return message.msgid
+    if "{" not in message or "%" in message:
+        return message
+    return _BRACES.sub(r"%(\1)s", message)
+
+
+class TypedMessage(Message):
     """An error message that knows its wire type (``message.type``); formatting keeps it."""
 
     type: str
 
     def __new__(cls, message: str, type_: str) -> TypedMessage:
-        """``TypedMessage("Missing data for required field.", "required")``."""
-        result = super().__new__(cls, message)
+        """``TypedMessage("Missing data for required field.", "required")``; a
+        :class:`~flask_usercore.errors.Message` keeps its msgid and values."""
+        values = message.values if isinstance(message, Message) else {}
+        result = Message.__new__(cls, msgid_of(message), **values)
+        assert isinstance(result, TypedMessage)  # noqa: S101 (for mypy)
         result.type = type_
         return result
 
-    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
-        return (str(self), self.type)
-
     def format(self, *args: object, **kwargs: object) -> TypedMessage:
-        """``str.format`` that returns a :class:`TypedMessage` of the same type."""
-        return TypedMessage(str.format(self, *args, **kwargs), self.type)
+        """marshmallow's ``str.format``: the named values the msgid uses fill it in; the
+        result is a :class:`TypedMessage` of the same type."""
+        if self.msgid == str(self) and "{" in self.msgid and "%" in self.msgid:
+            # braces next to a literal %: not a msgid of ours, formatted as marshmallow does
+            return TypedMessage(str.format(self, *args, **kwargs), self.type)
+        names = set(_PLACEHOLDER.findall(self.msgid))
+        values = {name: kwargs[name] for name in names if name in kwargs}
+        if self.values or not names or len(values) < len(names):
+            return self  # filled already, nothing to fill, or a placeholder left unfilled
+        return TypedMessage(Message(self.msgid, **values), self.type)
 
 
 def message_type(message: object) -> str:
@@ -99,11 +128,24 @@ def error_type(field: fields.Field[Any], key: str) -> str:
 
 def _retyped(error: ValidationError, type_: str) -> ValidationError:
     messages = error.messages if isinstance(error.messages, list) else [error.messages]
-    return ValidationError([TypedMessage(str(m), type_) for m in messages])
+    return ValidationError([TypedMessage(m if isinstance(m, Message) else str(m), type_)
+                            for m in messages])
+
+
+def _templates(validator: validate.Validator, *names: str) -> None:
+    """Make the validator's messages ``names`` translatable templates (typed later)."""
+    for name in names:
+        message = getattr(validator, name)
+        if isinstance(message, str):
+            setattr(validator, name, TypedMessage(message, UNTYPED))
 
 
 class Length(validate.Length):
     """``validate.Length`` whose error is ``minLength`` or ``maxLength``, by the bound missed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _templates(self, "error", "message_min", "message_max", "message_all", "message_equal")
 
     def __call__(self, value: Any) -> Any:
         try:
@@ -116,6 +158,10 @@ class Length(validate.Length):
 
 class Range(validate.Range):
     """``validate.Range`` whose error is ``minimum`` or ``maximum``, by the bound missed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _templates(self, "error", "message_min", "message_max", "message_all")
 
     def __call__(self, value: Any) -> Any:
         try:
@@ -194,3 +240,57 @@ def type_field(field: fields.Field[Any]) -> None:
             if isinstance(message, str) and not isinstance(message, TypedMessage) else message
             for key, message in each.error_messages.items()}
         each.validators = [typed_validator(v) for v in each.validators]
+
+
+#: marshmallow's own messages of the input fields and validators, as msgids (``{name}`` as
+#: ``%(name)s``): marked here so ``pybabel extract`` puts them into the catalogues
+#: (tests/test_languages.py checks that none is missing).
+MARSHMALLOW_MESSAGES = (
+    N_("Field may not be null."),
+    N_("Invalid input type."),
+    N_("Invalid input."),
+    N_("Invalid type."),
+    N_("Invalid value."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Missing data for required field."),
+    N_("Must be equal to %(other)s."),
+    N_("Must be one of: %(choices)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_("Must be greater than %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than or equal to %(min)s and less than %(max)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Not a valid IP address."),
+    N_("Not a valid IP interface."),
+    N_("Not a valid IPv4 address."),
+    N_("Not a valid IPv4 interface."),
+    N_("Not a valid IPv6 address."),
+    N_("Not a valid IPv6 interface."),
+    N_("Not a valid URL."),
+    N_("Not a valid UUID."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid email address."),
+    N_("Not a valid integer."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid number."),
+    N_("Not a valid period of time."),
+    N_("Not a valid string."),
+    N_("Not a valid tuple."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid %(awareness)s %(obj_type)s."),
+    N_("Not a valid %(obj_type)s."),
+    N_("Number too large."),
+    N_("One or more of the choices you made was in: %(values)s."),
+    N_("One or more of the choices you made was not in: %(choices)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("String does not match expected pattern."),
+    N_("Unknown field."),
+)

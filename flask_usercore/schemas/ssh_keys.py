@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import fields, pre_dump
 
 from ..commands.ssh_keys import AddSshKey, EditSshKey
+from ..messages import N_
 from .base import InputSchema, ResponseSchema, UtcDateTime, UuidString
 from .errortypes import TypedMessage, typed_error
 from .text import Text, check_characters, text
@@ -26,14 +27,15 @@ class PublicKeyField(Text):
     the characters (one line). The key itself is parsed by the service."""
 
     default_error_messages = {"private": TypedMessage(
-        "This is a private key: never share it. Paste the public key (the .pub file).",
+        N_("This is a private key: never share it. Paste the public key (the .pub file)."),
         "PrivateKeyGiven")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if isinstance(value, str) and any(marker in value for marker in _PRIVATE_MARKERS):
             raise self.make_error("private")
         if isinstance(value, str) and len(value) > MAX_PUBLIC_KEY:
-            raise typed_error(f"Longer than maximum length {MAX_PUBLIC_KEY}.", "maxLength")
+            raise typed_error(N_("Longer than maximum length %(max)s.", max=MAX_PUBLIC_KEY),
+                              "maxLength")
         result = fields.String._deserialize(self, value, attr, data, **kwargs)
         stripped = result.strip()
         check_characters(stripped)

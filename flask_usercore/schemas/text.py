@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from ..messages import N_
 from .errortypes import Length, TypedMessage
 
 #: ``validationErrors[].type`` of a refused character.
@@ -27,11 +28,11 @@ SINGLE_LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*$"
 #: A ``multiline`` text keeps LF and tab (and the separators).
 MULTILINE_PATTERN = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
 
-_CONTROL = TypedMessage("Must not contain control characters (found {char}).",
+_CONTROL = TypedMessage(N_("Must not contain control characters (found %(char)s)."),
                         CONTROL_CHARACTERS)
-_LINE_BREAK = TypedMessage("Must not contain line breaks (found {char}).", CONTROL_CHARACTERS)
-_INVISIBLE = TypedMessage("Must not contain invisible formatting characters such as bidi "
-                          "controls or zero-width characters (found {char}).",
+_LINE_BREAK = TypedMessage(N_("Must not contain line breaks (found %(char)s)."), CONTROL_CHARACTERS)
+_INVISIBLE = TypedMessage(N_("Must not contain invisible formatting characters such as bidi "
+                          "controls or zero-width characters (found %(char)s)."),
                           CONTROL_CHARACTERS)
 _MULTILINE_ALLOWED = frozenset("\n\t")
 _SEPARATORS = frozenset("\u2028\u2029")

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import fields, pre_dump
 
 from ..commands.users import MfaFlags, Person, UpdateProfile
+from ..messages import N_
 from .base import (
     Email,
     InputSchema,
@@ -42,7 +43,7 @@ def country_codes() -> frozenset[str]:
 
 def _country(value: str) -> None:
     if value not in country_codes():
-        raise typed_error("Not a valid ISO 3166-1 alpha-2 country code.", "format")
+        raise typed_error(N_("Not a valid ISO 3166-1 alpha-2 country code."), "format")
 
 
 class CountryCode(Text):

@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..messages import N_
+
 if TYPE_CHECKING:  # Pillow is imported by the first upload, not by every worker at start
     from PIL import Image
 
@@ -62,27 +64,30 @@ def clean_image(data: bytes, *, mime_types: tuple[str, ...], min_pixels: int,
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             source = Image.open(io.BytesIO(data), formats=allowed)
     except UnidentifiedImageError:
-        raise ImageRefused("the file is not an image of an accepted type "
-                           f"({', '.join(mime_types)})", "mimeType") from None
+        raise ImageRefused(N_("the file is not an image of an accepted type (%(types)s)",
+                              types=", ".join(mime_types)), "mimeType") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("the image declares more pixels than any avatar may have "
-                           "(a decompression bomb?)", "decompressionBomb") from None
+        raise ImageRefused(N_("the image declares more pixels than any avatar may have "
+                           "(a decompression bomb?)"), "decompressionBomb") from None
     with source:
         width, height = source.size
         if width > max_pixels or height > max_pixels:
             kind = ("decompressionBomb" if width * height > 4 * max_pixels * max_pixels
                     else "imageDimensions")
-            raise ImageRefused(f"the image is {width}x{height} pixels; at most {max_pixels}x"
-                               f"{max_pixels} are accepted", kind)
+            raise ImageRefused(N_("the image is %(width)sx%(height)s pixels; at most "
+                                  "%(max)sx%(max)s are accepted", width=width, height=height,
+                                  max=max_pixels), kind)
         if width < min_pixels or height < min_pixels:
-            raise ImageRefused(f"the image is {width}x{height} pixels; at least {min_pixels}x"
-                               f"{min_pixels} are needed", "imageDimensions")
+            raise ImageRefused(N_("the image is %(width)sx%(height)s pixels; at least "
+                                  "%(min)sx%(min)s are needed", width=width, height=height,
+                                  min=min_pixels), "imageDimensions")
         image_format = source.format or ""
         try:
             source.load()
             upright = ImageOps.exif_transpose(source)
         except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
-            raise ImageRefused(f"the image could not be decoded ({type(exc).__name__})",
+            raise ImageRefused(N_("the image could not be decoded (%(problem)s)",
+                                  problem=type(exc).__name__),
                                "corruptImage") from None
     return _encode(upright, image_format)
 

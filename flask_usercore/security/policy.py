@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from ..messages import N_
 from .policy_rules import (
     HibpRule,
     LengthRule,
@@ -97,7 +98,7 @@ class PasswordPolicy:
         normalized = unicodedata.normalize("NFKC", password)
         if email and normalized.casefold() == unicodedata.normalize("NFKC", email).casefold():
             return PolicyViolation("PasswordEqualsEmail",
-                                   "the password must not be the e-mail address",
+                                   N_("the password must not be the e-mail address"),
                                    "personalData")
         for rule in self.rules:
             violation = rule.check(normalized)
@@ -108,10 +109,10 @@ class PasswordPolicy:
             return None
         result = estimate(normalized[:MAX_LENGTH], user_inputs=words)
         if words and _personal_share(result["sequence"], len(normalized)) >= _PERSONAL_SHARE:
-            return PolicyViolation("PasswordTooWeak", "the password is built from your "
-                                   "e-mail address, name or nickname", "personalData")
+            return PolicyViolation("PasswordTooWeak", N_("the password is built from your "
+                                   "e-mail address, name or nickname"), "personalData")
         if self.min_complexity and result["score"] < self.min_complexity:
-            return PolicyViolation("PasswordTooWeak", "the password is too easy to guess",
+            return PolicyViolation("PasswordTooWeak", N_("the password is too easy to guess"),
                                    "complexity")
         return None
 

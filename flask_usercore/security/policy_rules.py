@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar
 
+from ..messages import N_, Message
 from .leaked import is_leaked
 
 
@@ -86,11 +87,13 @@ class _Counted(Rule):
     min: int | None = None
     max: int | None = None
 
-    def bounded(self, count: int, what: str) -> PolicyViolation | None:
+    def bounded(self, count: int, what: Message) -> PolicyViolation | None:
         if self.min is not None and count < self.min:
-            return self.violation("PasswordTooWeak", f"needs at least {self.min} {what}")
+            return self.violation("PasswordTooWeak", N_("needs at least %(count)s %(what)s",
+                                                     count=self.min, what=what))
         if self.max is not None and count > self.max:
-            return self.violation("PasswordTooWeak", f"allows at most {self.max} {what}")
+            return self.violation("PasswordTooWeak", N_("allows at most %(count)s %(what)s",
+                                                     count=self.max, what=what))
         return None
 
     def fields(self) -> dict[str, Any]:
@@ -104,7 +107,7 @@ class LengthRule(_Counted):
     rule_type: ClassVar[str] = "length"
 
     def check(self, password: str) -> PolicyViolation | None:
-        return self.bounded(len(password), "characters")
+        return self.bounded(len(password), N_("characters"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +119,7 @@ class CharPoolRule(_Counted):
 
     def check(self, password: str) -> PolicyViolation | None:
         used = {pool for pool in self.char_pools for c in password if POOLS[pool](c)}
-        return self.bounded(len(used), "kinds of characters")
+        return self.bounded(len(used), N_("kinds of characters"))
 
     def fields(self) -> dict[str, Any]:
         return {"charPools": list(self.char_pools), **super().fields()}
@@ -131,7 +134,7 @@ class CharRule(_Counted):
 
     def check(self, password: str) -> PolicyViolation | None:
         return self.bounded(sum(password.count(c) for c in self.chars),
-                            f"of the characters {self.chars!r}")
+                            N_("of the characters %(chars)s", chars=repr(self.chars)))
 
     def fields(self) -> dict[str, Any]:
         return {"chars": self.chars, **super().fields()}
@@ -149,7 +152,7 @@ class RegexRule(_Counted):
     def check(self, password: str) -> PolicyViolation | None:
         flags = re.IGNORECASE if "i" in self.flags else 0
         return self.bounded(len(re.findall(self.pattern, password, flags)),
-                            "matches of the required pattern")
+                            N_("matches of the required pattern"))
 
     def fields(self) -> dict[str, Any]:
         return {"pattern": self.pattern, "flags": list(self.flags) or None, **super().fields(),
@@ -169,7 +172,7 @@ class BlocklistRule(Rule):
         for word in self.blocklist:
             word = word.lower()
             if (word in lowered) if self.substring_match else (word == lowered):
-                return self.violation("PasswordIsBlocked", "contains a blocked word")
+                return self.violation("PasswordIsBlocked", N_("contains a blocked word"))
         return None
 
     def fields(self) -> dict[str, Any]:
@@ -189,7 +192,7 @@ class HibpRule(Rule):
     def check(self, password: str) -> PolicyViolation | None:
         if is_leaked(password):
             return self.violation("PasswordIsLeaked",
-                                  "the password is on a list of leaked passwords")
+                                  N_("the password is on a list of leaked passwords"))
         return None
 
 
@@ -221,7 +224,8 @@ class SequenceRule(Rule):
         for kind in self.sequences:
             length = _longest_run(text, None if kind == "repeat" else _SEQUENCES[kind])
             if length > self.max_length:
-                return self.violation("PasswordTooWeak", f"contains a {kind} sequence")
+                return self.violation("PasswordTooWeak", N_("contains a %(kind)s sequence",
+                                                             kind=kind))
         return None
 
     def fields(self) -> dict[str, Any]:

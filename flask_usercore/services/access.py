@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from ..errors import Forbidden, InsufficientScope, NotFound
+from ..errors import N_, Forbidden, InsufficientScope, NotFound
 from ..models import CredentialKind, User
 from .context import Auth
 
@@ -52,11 +52,12 @@ def check_access(auth: Auth, *, kinds: Collection[str], scopes: Collection[str],
             raise InsufficientScope(scopes if auth.kind in kinds else ())
         return
     if auth.kind not in kinds:
-        raise Forbidden(f"a credential of kind {auth.kind} may not call this operation")
+        raise Forbidden(N_("a credential of kind %(kind)s may not call this operation",
+                           kind=auth.kind))
     if auth.kind == CredentialKind.API_TOKEN:
         needed = API_READ if method.upper() in SAFE_METHODS else API_WRITE
         if needed not in auth.scopes and API_WRITE not in auth.scopes:
-            raise Forbidden(f"this API token lacks the role {needed}")
+            raise Forbidden(N_("this API token lacks the role %(role)s", role=needed))
 
 
 def own_resources(auth: Auth, user_id: str) -> User:
@@ -68,7 +69,7 @@ def own_resources(auth: Auth, user_id: str) -> User:
     try:
         wanted = uuid.UUID(user_id)
     except ValueError:
-        raise NotFound("no user with this id") from None
+        raise NotFound(N_("no user with this id")) from None
     if wanted != auth.user.id:
-        raise Forbidden("these are another user's resources")
+        raise Forbidden(N_("these are another user's resources"))
     return auth.user

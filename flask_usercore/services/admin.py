@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import signals
 from ..commands.admin import AuditQuery, UserSearch
-from ..errors import Conflict, NotFound
+from ..errors import N_, Conflict, Message, NotFound
 from ..models import AdminAuditEntry, Credential, OAuth2AuthorizationCode, OAuth2Consent, User
 from ..models.roles import Role, user_roles
 from ..security.identity import email_key
@@ -72,10 +72,10 @@ def find_user(deps: Deps, user_id: str | uuid.UUID) -> User:
         try:
             wanted = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)
         except ValueError:
-            raise NotFound("there is no such user") from None
+            raise NotFound(N_("there is no such user")) from None
         found = deps.session.get(User, wanted, options=_WITH_ROLES)
     if found is None:
-        raise NotFound("there is no such user")
+        raise NotFound(N_("there is no such user"))
     return found
 
 
@@ -109,9 +109,10 @@ def search_users(deps: Deps, search: UserSearch) -> tuple[Sequence[User], int]:
     return users, int(total or 0)
 
 
-def _not_self(actor: Actor, user: User, what: str) -> None:
+def _not_self(actor: Actor, user: User, what: Message) -> None:
     if actor.user_id == user.id:
-        raise Conflict(f"you may not {what} your own account through the admin API")
+        raise Conflict(N_("you may not %(action)s your own account through the admin API",
+                          action=what))
 
 
 def end_all_credentials(deps: Deps, user: User) -> int:
@@ -130,7 +131,7 @@ def disable_user(deps: Deps, actor: Actor, user: User, reason: str | None = None
     """Disable ``user``: no login any more (``AccountDisabled``) and every credential and
     OAuth2 grant ended (:func:`end_all_credentials`); the number of credentials ended.
     Disabling a disabled account ends what is left again. 409 for the actor's own account."""
-    _not_self(actor, user, "disable")
+    _not_self(actor, user, N_("disable"))
     if user.disabled_at is None:
         user.disabled_at = deps.clock()
     ended = end_all_credentials(deps, user)
@@ -184,7 +185,7 @@ def remove_role(deps: Deps, actor: Actor, user: User, role_name: str) -> bool:
 def delete_user(deps: Deps, actor: Actor, user: User) -> None:
     """Delete ``user`` and all its rows (:func:`~.users.remove_account`; 409 while rows of
     the host refer to it without a cascade). 409 for the actor's own account."""
-    _not_self(actor, user, "delete")
+    _not_self(actor, user, N_("delete"))
     record(deps, actor, "delete", user.id, email=user.email)
     remove_account(deps, user)
 

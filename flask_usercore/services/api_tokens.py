@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..commands.api_tokens import CreateApiToken, EditApiToken
-from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..errors import N_, NotFound, PermissionDenied, ValidationFailed
 from ..models import ADMIN_PERMISSION, Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
 from .context import Auth, Deps
@@ -55,7 +55,7 @@ def _parse_id(api_token_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(api_token_id)
     except ValueError:
-        raise NotFound("there is no such API token") from None
+        raise NotFound(N_("there is no such API token")) from None
 
 
 def create_api_token(deps: Deps, auth: Auth, command: CreateApiToken) -> str:
@@ -68,7 +68,7 @@ def create_api_token(deps: Deps, auth: Auth, command: CreateApiToken) -> str:
     """
     if ADMIN_PERMISSION in command.roles and not auth.user.has_permission(ADMIN_PERMISSION):
         raise PermissionDenied(permissions={ADMIN_PERMISSION}, message=(
-            "only a holder of the permission usercore.admin may create an API token with it"))
+            N_("only a holder of the permission usercore.admin may create an API token with it")))
     now = deps.clock()
     deps.session.execute(select(User.id).where(User.id == auth.user.id).with_for_update())
     held = deps.session.scalar(
@@ -77,7 +77,8 @@ def create_api_token(deps: Deps, auth: Auth, command: CreateApiToken) -> str:
     if (held or 0) >= deps.config.max_api_tokens:
         raise ValidationFailed.single(
             "", "ApiTokenLimitReached",
-            f"a user may hold at most {deps.config.max_api_tokens} API tokens: delete one first")
+            N_("a user may hold at most %(count)s API tokens: delete one first",
+               count=deps.config.max_api_tokens))
     token_id = uuid.uuid4()
     token = f"{token_id}:{new_token()}:{API_TOKEN_SUFFIX}"
     deps.session.add(Credential(
@@ -107,7 +108,7 @@ def get_api_token(deps: Deps, auth: Auth, api_token_id: str) -> ApiTokenInfo:
     row = deps.session.scalars(select(Credential).where(
         Credential.id == _parse_id(api_token_id), _own(auth))).first()
     if row is None:
-        raise NotFound("there is no such API token")
+        raise NotFound(N_("there is no such API token"))
     return _info(row, deps.last_access.pending(row.id))
 
 
@@ -118,7 +119,7 @@ def update_api_token(deps: Deps, auth: Auth, api_token_id: str, command: EditApi
         .values(description=command.description, expires_at=command.expires_at)
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
-        raise NotFound("there is no such API token")
+        raise NotFound(N_("there is no such API token"))
 
 
 def delete_api_token(deps: Deps, auth: Auth, api_token_id: str) -> None:
@@ -127,4 +128,4 @@ def delete_api_token(deps: Deps, auth: Auth, api_token_id: str) -> None:
         delete(Credential).where(Credential.id == _parse_id(api_token_id), _own(auth))
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
-        raise NotFound("there is no such API token")
+        raise NotFound(N_("there is no such API token"))

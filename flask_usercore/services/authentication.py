@@ -23,6 +23,7 @@ from sqlalchemy.sql.schema import Table
 from .. import signals
 from ..commands.mfa import AuthenticateMfa
 from ..errors import (
+    N_,
     FirstFactorExpired,
     Unauthorized,
     ValidationFailed,
@@ -131,11 +132,11 @@ def _check_password(deps: Deps, email: str, password: str,
     if deps.config.require_verified_email and found.email_verified_at is None:
         signals.login_failed.send(deps.sender, email=email, reason="EmailAddressNotVerified")
         raise WrongCredentials("EmailAddressNotVerified",
-                               "the e-mail address is not verified yet")
+                               N_("the e-mail address is not verified yet"))
     if found.disabled_at is not None:
         signals.login_failed.send(deps.sender, email=email, reason="AccountDisabled")
-        raise WrongCredentials("AccountDisabled", "this account has been disabled by an "
-                                                  "administrator")
+        raise WrongCredentials("AccountDisabled", N_("this account has been disabled by an "
+                                                  "administrator"))
     return found
 
 
@@ -307,7 +308,7 @@ def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) ->
         row = deps.session.execute(select(Credential.id, Credential.kind).where(
             Credential.token_hash == hash_token(access_token))).first()
         if row is None or row.kind != CredentialKind.SESSION:
-            raise Unauthorized("the access token is not one of a session")
+            raise Unauthorized(N_("the access token is not one of a session"))
         session_id = row.id
     old_hash = hash_token(refresh_token)
     current = deps.session.execute(
@@ -316,11 +317,11 @@ def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) ->
                Credential.kind == CredentialKind.SESSION)).first()
     if current is None:
         _refuse_spent(deps, old_hash, now)
-        raise _refresh_refused("the refresh token is not valid")
+        raise _refresh_refused(N_("the refresh token is not valid"))
     if current.refresh_expires_at is not None and current.refresh_expires_at <= now:
-        raise _refresh_refused("the refresh token has expired: log in again")
+        raise _refresh_refused(N_("the refresh token has expired: log in again"))
     if session_id is not None and session_id != current.id:
-        raise _refresh_refused("the refresh token belongs to another session")
+        raise _refresh_refused(N_("the refresh token belongs to another session"))
     token, refresh = new_token(), new_token()
     expires = expiry(now, deps.config.access_token_ttl)
     # The rotated row comes back by RETURNING (no second SELECT). The commit keeps the full
@@ -334,7 +335,7 @@ def refresh_session(deps: Deps, refresh_token: str, access_token: str | None) ->
         .returning(Credential)
         .execution_options(synchronize_session=False)).one_or_none()
     if credential is None:  # a concurrent refresh rotated it first
-        raise _refresh_refused("the refresh token was used already")
+        raise _refresh_refused(N_("the refresh token was used already"))
     deps.session.add(Credential(
         user_id=current.user_id, kind=CredentialKind.SPENT_REFRESH, token_hash=old_hash,
         family_id=current.id, expires_at=current.refresh_expires_at, created_at=now))
@@ -351,10 +352,10 @@ def _refuse_spent(deps: Deps, spent_hash: str, now: dt.datetime) -> None:
     if spent is None or spent.family_id is None:
         return
     if now - spent.created_at <= REFRESH_REUSE_GRACE:
-        raise _refresh_refused("the refresh token was used already")
+        raise _refresh_refused(N_("the refresh token was used already"))
     deps.uow.durable(delete(Credential).where(
         Credential.user_id == spent.user_id,
         or_(Credential.id == spent.family_id, Credential.family_id == spent.family_id)))
     signals.session_reused.send(deps.sender, user_id=spent.user_id,
                                 session_id=spent.family_id)
-    raise _refresh_refused("the refresh token was used before: the session has been ended")
+    raise _refresh_refused(N_("the refresh token was used before: the session has been ended"))

@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import select
 
 from .. import signals
-from ..errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
+from ..errors import N_, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from ..security.identity import email_key
 from .codes import consume_code, issue_code
@@ -28,7 +28,7 @@ PURPOSE = CodePurpose.EMAIL_CHANGE
 def verified_email(user: User) -> str:
     """The user's verified address; 404 while the registration is not verified."""
     if user.email_verified_at is None:
-        raise NotFound("the e-mail address is not verified yet")
+        raise NotFound(N_("the e-mail address is not verified yet"))
     return user.email
 
 
@@ -65,7 +65,7 @@ def request_email_change(deps: Deps, auth: Auth, *, email: str) -> None:
     user = auth.user
     if email == user.email and user.email_verified_at is not None:
         raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
-                                  "this is already your verified e-mail address")
+                                  N_("this is already your verified e-mail address"))
     if _taken(deps, user, email):
         raise ValidationFailed.on(*UNIQUE["email_key"])
     code = issue_code(deps, user.id, PURPOSE, target=email)
@@ -89,20 +89,20 @@ def verify_email_change(deps: Deps, auth: Auth, *, email: str, token: str | None
     """
     user = auth.user
     if not token:
-        raise ValidationFailed([FieldError("", "the token is required", "required",
+        raise ValidationFailed([FieldError("", N_("the token is required"), "required",
                                            {"missingProperty": "token"}, field="token")])
     key = email_key(email)
     pending = _pending(deps, user.id)
     if pending is None or pending.target is None or email_key(pending.target) != key:
         if key == user.email_key and user.email_verified_at is not None:
             raise ValidationFailed.on("email", "EmailAddressAlreadyVerified",
-                                      "this e-mail address is verified already")
+                                      N_("this e-mail address is verified already"))
         raise ValidationFailed.on("email", "EmailNotFound",
-                                  "no change to this e-mail address is pending")
+                                  N_("no change to this e-mail address is pending"))
     used = consume_code(deps, user.id, PURPOSE, token)
     if used is None or used.id != pending.id or used.target is None:
         raise ValidationFailed.on("token", "WrongVerificationToken",
-                                  "the verification token is wrong or expired")
+                                  N_("the verification token is wrong or expired"))
     if _taken(deps, user, used.target):
         raise ValidationFailed.on(*UNIQUE["email_key"])
     old_email = user.email
@@ -136,4 +136,4 @@ def resend_verification(deps: Deps, *, user_id: uuid.UUID, email: str) -> None:
         if user.email_verified_at is None and user.email_key == key:
             resend_registration(deps, user)
             return
-    raise PreconditionFailed("no e-mail address verification was requested")
+    raise PreconditionFailed(N_("no e-mail address verification was requested"))

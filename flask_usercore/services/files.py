@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 
 from .. import signals
 from ..errors import (
+    N_,
     Forbidden,
     InsufficientStorage,
     NotFound,
@@ -61,7 +62,7 @@ def _use_token(deps: Deps, ref_id: uuid.UUID) -> uuid.UUID:
     now = deps.clock()
     row = deps.session.scalars(select(UploadToken).where(
         UploadToken.token_hash == token_hash(ref_id), UploadToken.purpose == AVATAR)).first()
-    refused = Forbidden("the upload token is unknown, used or expired; request a new one")
+    refused = Forbidden(N_("the upload token is unknown, used or expired; request a new one"))
     if row is None:
         raise refused
     used = deps.session.execute(
@@ -83,8 +84,8 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
     """
     user_id = _use_token(deps, ref_id)
     if len(data) > deps.config.avatar_max_bytes:
-        raise PayloadTooLarge(f"the avatar may have at most {deps.config.avatar_max_bytes} "
-                              "bytes")
+        raise PayloadTooLarge(N_("the avatar may have at most %(count)s bytes",
+                                 count=deps.config.avatar_max_bytes))
     try:
         image = clean_image(data, mime_types=deps.config.avatar_mime_types,
                             min_pixels=deps.config.avatar_min_pixels,
@@ -93,7 +94,7 @@ def upload_avatar(deps: Deps, ref_id: uuid.UUID, data: bytes, declared_name: str
         raise ValidationFailed.on("file", exc.kind, exc.message) from None
     user = deps.session.get(User, user_id)
     if user is None:  # the account went away (its tokens with it): cannot happen
-        raise NotFound("no user for this upload token")
+        raise NotFound(N_("no user for this upload token"))
     file_id = uuid.uuid4()
     name = file_name(declared_name, image.extension)
     key = f"{file_id.hex}.{image.extension}"
@@ -131,11 +132,11 @@ def get_file(deps: Deps, file_id: str) -> tuple[StoredFile, bytes]:
     try:
         wanted = uuid.UUID(file_id)
     except ValueError:
-        raise NotFound("no file with this id") from None
+        raise NotFound(N_("no file with this id")) from None
     stored = deps.session.get(StoredFile, wanted)
     data = deps.avatars.load(stored.storage_key) if stored is not None else None
     if stored is None or data is None:
-        raise NotFound("no file with this id")
+        raise NotFound(N_("no file with this id"))
     return stored, data
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..commands.identities import ProviderProfile
-from ..errors import FirstFactorExpired, NotFound, ProviderRefused, WrongCredentials
+from ..errors import N_, FirstFactorExpired, NotFound, ProviderRefused, WrongCredentials
 from ..models import Identity, Passkey, User
 from ..security.passwords import has_password, unusable_password
 from ..security.providers import ProviderSettings
@@ -55,9 +55,9 @@ def _refuse_disabled(deps: Deps, user: User) -> None:
     if reason is None:
         return
     signals.login_failed.send(deps.sender, email=user.email, reason=reason)
-    raise WrongCredentials(reason, "this account has been disabled by an administrator"
+    raise WrongCredentials(reason, N_("this account has been disabled by an administrator")
                            if reason == "AccountDisabled" else
-                           "the e-mail address is not verified yet")
+                           N_("the e-mail address is not verified yet"))
 
 
 def _record_use(deps: Deps, settings: ProviderSettings, identity: Identity,
@@ -83,12 +83,13 @@ def _sign_up(deps: Deps, settings: ProviderSettings, profile: ProviderProfile) -
     """A new account without a password for a new identity (``allow_signup``)."""
     if not settings.allow_signup:
         raise ProviderRefused(403, "ProviderSignUpClosed",
-                              f"no account is linked to this {settings.title} account, and "
-                              "signing up with it is not allowed: sign in and link it")
+                              N_("no account is linked to this %(provider)s account, and signing "
+                                 "up with it is not allowed: sign in and link it",
+                                 provider=settings.title))
     if not profile.email or not profile.email_verified:
         raise ProviderRefused(403, "ProviderEmailNotVerified",
-                              f"{settings.title} gave no verified e-mail address to sign up "
-                              "with")
+                              N_("%(provider)s gave no verified e-mail address to sign up with",
+                                 provider=settings.title))
     now = deps.clock()
     user = User(id=uuid.uuid4(), email=profile.email,
                 password_hash=unusable_password(new_token()),
@@ -109,7 +110,7 @@ def _account_for(deps: Deps, settings: ProviderSettings,
     if identity is not None:
         user = _user(deps, identity.user_id)
         if user is None:  # deleted meanwhile: the cascade takes the identity
-            raise ProviderRefused(400, "ProviderSignInFailed", "the account is gone")
+            raise ProviderRefused(400, "ProviderSignInFailed", N_("the account is gone"))
         _record_use(deps, settings, identity, profile)
         return user, identity
     existing = find_by_email(deps, profile.email) if profile.email else None
@@ -120,12 +121,13 @@ def _account_for(deps: Deps, settings: ProviderSettings,
         user = existing
     else:
         raise ProviderRefused(409, "IdentityEmailInUse",
-                              "an account with this e-mail address exists: sign in to it and "
-                              f"link your {settings.title} account there")
+                              N_("an account with this e-mail address exists: sign in to it and "
+                                 "link your %(provider)s account there",
+                                 provider=settings.title))
     if deps.session.scalar(select(Identity.id).where(Identity.user_id == user.id,
                                                      Identity.provider == settings.name)):
-        raise ProviderRefused(409, "ProviderAlreadyLinked", "that account is linked to "
-                              f"another {settings.title} account")
+        raise ProviderRefused(409, "ProviderAlreadyLinked", N_(
+            "that account is linked to another %(provider)s account", provider=settings.title))
     return user, _new_identity(deps, user, settings, profile)
 
 
@@ -159,7 +161,7 @@ def complete_mfa(deps: Deps, user_id: uuid.UUID, code: str,
     ``MfaCodeNotValid`` for a wrong code)."""
     user = _user(deps, user_id)
     if user is None or not user.mfa_active or not use_first_factor(deps, user):
-        raise FirstFactorExpired("the sign-in has expired: sign in with the provider again")
+        raise FirstFactorExpired(N_("the sign-in has expired: sign in with the provider again"))
     _refuse_disabled(deps, user)
     check_second_factor(deps, user, code)
     return _signed_in(deps, user, None, client, methods(FEDERATED, ONE_TIME_CODE))
@@ -171,19 +173,21 @@ def link(deps: Deps, user_id: uuid.UUID, settings: ProviderSettings,
     another account's, or the account has another identity at this provider)."""
     user = _user(deps, user_id)
     if user is None or user.disabled_at is not None:
-        raise ProviderRefused(400, "ProviderSignInFailed", "the account that started the "
-                              "link is gone or disabled")
+        raise ProviderRefused(400, "ProviderSignInFailed", N_("the account that started the "
+                              "link is gone or disabled"))
     identity = _by_subject(deps, profile.issuer, profile.subject)
     if identity is not None:
         if identity.user_id != user.id:
-            raise ProviderRefused(409, "IdentityLinkedElsewhere", f"this {settings.title} "
-                                  "account is linked to another account")
+            raise ProviderRefused(409, "IdentityLinkedElsewhere", N_(
+                "this %(provider)s account is linked to another account",
+                provider=settings.title))
         _record_use(deps, settings, identity, profile)
         return identity
     if deps.session.scalar(select(Identity.id).where(Identity.user_id == user.id,
                                                      Identity.provider == settings.name)):
-        raise ProviderRefused(409, "ProviderAlreadyLinked", "your account is linked to "
-                              f"another {settings.title} account: unlink it first")
+        raise ProviderRefused(409, "ProviderAlreadyLinked", N_(
+            "your account is linked to another %(provider)s account: unlink it first",
+            provider=settings.title))
     return _new_identity(deps, user, settings, profile)
 
 
@@ -199,13 +203,14 @@ def unlink(deps: Deps, user: User, provider: str) -> None:
     identity = deps.session.scalars(select(Identity).where(
         Identity.user_id == user.id, Identity.provider == provider)).first()
     if identity is None:
-        raise NotFound(f"no identity at {provider!r} is linked to your account")
+        raise NotFound(N_("no identity at %(provider)s is linked to your account",
+                          provider=repr(provider)))
     others = deps.session.scalar(select(func.count()).select_from(Identity).where(
         Identity.user_id == user.id, Identity.id != identity.id)) or 0
     if not others and not has_password(user.password_hash) and not deps.session.scalar(
             select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id)):
-        raise ProviderRefused(409, "LastSignInMethod", "this is the last way to sign in to "
-                              "your account: set a password (password reset) first")
+        raise ProviderRefused(409, "LastSignInMethod", N_("this is the last way to sign in to "
+                              "your account: set a password (password reset) first"))
     deps.session.delete(identity)
     after_commit(deps, lambda: signals.identity_unlinked.send(deps.sender, user=user,
                                                               identity=identity))

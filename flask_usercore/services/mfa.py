@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import delete, func, or_, select, update
 
 from .. import signals
-from ..errors import SecondFactorRequired, ValidationFailed
+from ..errors import N_, SecondFactorRequired, ValidationFailed
 from ..models import MfaSecret, OneTimeCode, RecoveryCode, User
 from ..security import totp
 from ..security.codes import code_matches, hash_code, hash_code_all, normalize_recovery_code
@@ -84,7 +84,7 @@ def verify_code(deps: Deps, user: User, mfa: MfaSecret, code: str, *, field: str
             _announce_recovery_code(deps, user)
         return factor
     signals.mfa_failed.send(deps.sender, user=user)
-    raise ValidationFailed.on(field, error_type, "the multi factor code is not valid")
+    raise ValidationFailed.on(field, error_type, N_("the multi factor code is not valid"))
 
 
 def use_totp(deps: Deps, mfa: MfaSecret, code: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from .. import signals
-from ..errors import FieldError, ValidationFailed
+from ..errors import N_, FieldError, ValidationFailed
 from ..models import MfaSecret, OneTimeCode, RecoveryCode, User
 from ..security import totp
 from ..security.codes import hash_code, new_recovery_code
@@ -59,11 +59,11 @@ def _locked_mfa(deps: Deps, user: User) -> MfaSecret | None:
 def _require_verified(user: User) -> None:
     if user.email_verified_at is None:
         raise _refused("EmailAddressNotVerified",
-                       "verify your e-mail address before you set up MFA")
+                       N_("verify your e-mail address before you set up MFA"))
 
 
 def _not_initialized() -> ValidationFailed:
-    return _refused(NOT_INITIALIZED, "MFA is not set up")
+    return _refused(NOT_INITIALIZED, N_("MFA is not set up"))
 
 
 def init_mfa(deps: Deps, user: User) -> MfaSetup:
@@ -75,7 +75,7 @@ def init_mfa(deps: Deps, user: User) -> MfaSetup:
     _require_verified(user)
     mfa = _locked_mfa(deps, user)
     if mfa is not None and mfa.confirmed_at is not None:
-        raise _refused("MfaAlreadyConfirmed", "MFA is already active: disable it first")
+        raise _refused("MfaAlreadyConfirmed", N_("MFA is already active: disable it first"))
     secret = totp.new_secret()
     encrypted = deps.box.encrypt(secret)
     if mfa is None:
@@ -100,10 +100,10 @@ def confirm_mfa(deps: Deps, user: User, code: str) -> list[str]:
     if mfa is None:
         raise _not_initialized()
     if mfa.confirmed_at is not None:
-        raise _refused("MfaAlreadyConfirmed", "MFA is already active")
+        raise _refused("MfaAlreadyConfirmed", N_("MFA is already active"))
     if not use_totp(deps, mfa, code):  # no second factor yet: not counted by the lockout
         raise ValidationFailed.on(CODE_FIELD, SETTINGS_CODE_NOT_VALID,
-                                  "the multi factor code is not valid")
+                                  N_("the multi factor code is not valid"))
     mfa.confirmed_at = deps.clock()
     codes = _replace_recovery_codes(deps, user)
     after_commit(deps, lambda: signals.mfa_enabled.send(deps.sender, user=user))

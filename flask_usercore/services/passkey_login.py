@@ -23,7 +23,7 @@ from ..commands.passkeys import (
     PasskeySecondFactor,
     PasskeySecondFactorOptions,
 )
-from ..errors import FirstFactorExpired, ValidationFailed, WrongCredentials
+from ..errors import N_, FirstFactorExpired, ValidationFailed, WrongCredentials
 from ..models import Passkey, User
 from ..security.identity import email_key
 from .authentication import IssuedSession, check_password_login, start_session
@@ -97,10 +97,10 @@ def _find_passkey(deps: Deps, answer: Answer) -> Passkey:
     passkey = deps.session.scalars(select(Passkey).where(
         Passkey.credential_id == answer.credential.raw_id)).first()
     if passkey is None:
-        raise refused(UNKNOWN, "this passkey is not registered")
+        raise refused(UNKNOWN, N_("this passkey is not registered"))
     handle = answer.credential.response.user_handle
     if handle is not None and handle != passkey.user_handle:
-        raise refused(UNKNOWN, "this passkey is not registered for this user")
+        raise refused(UNKNOWN, N_("this passkey is not registered for this user"))
     return passkey
 
 
@@ -129,8 +129,8 @@ def _check_assertion(deps: Deps, answer: Answer, passkey: Passkey, user: User, *
             and result.new_sign_count <= passkey.sign_count:
         signals.passkey_clone_suspected.send(deps.sender, user=user, passkey=passkey,
                                              sign_count=result.new_sign_count)
-        raise refused(CLONED, "the passkey's sign count went backwards: it may have been "
-                              "cloned")
+        raise refused(CLONED, N_("the passkey's sign count went backwards: it may have been "
+                              "cloned"))
     passkey.sign_count = result.new_sign_count
     passkey.backed_up = result.credential_backed_up
     passkey.last_used_at = deps.clock()
@@ -143,9 +143,9 @@ def _check_account(deps: Deps, user: User) -> None:
     """The checks of a password login after its password (:func:`_check_password`)."""
     for refused_when, reason, message in (
             (deps.config.require_verified_email and user.email_verified_at is None,
-             "EmailAddressNotVerified", "the e-mail address is not verified yet"),
+             "EmailAddressNotVerified", N_("the e-mail address is not verified yet")),
             (user.disabled_at is not None, "AccountDisabled",
-             "this account has been disabled by an administrator")):
+             N_("this account has been disabled by an administrator"))):
         if refused_when:
             signals.login_failed.send(deps.sender, email=user.email, reason=reason)
             raise WrongCredentials(reason, message)
@@ -164,7 +164,7 @@ def authenticate(deps: Deps, command: PasskeyLogin, client: ClientInfo) -> Issue
     row = take_challenge(deps, answer.challenge, LOGIN, ACCOUNT_LOGIN)
     passkey = _find_passkey(deps, answer)
     if row.purpose == ACCOUNT_LOGIN and row.user_id != passkey.user_id:
-        raise refused(UNKNOWN, "this passkey is not registered for this account")
+        raise refused(UNKNOWN, N_("this passkey is not registered for this account"))
     user = deps.session.get_one(User, passkey.user_id)
     used = _check_assertion(deps, answer, passkey, user, require_user_verification=True)
     _check_account(deps, user)
@@ -196,7 +196,7 @@ def second_factor_options(deps: Deps, command: PasskeySecondFactorOptions) -> di
     user = _first_factor(deps, command.email, command.password)
     allow = descriptors(user_passkeys(deps, user.id))
     if not allow:
-        raise refused(UNKNOWN, "this account has no passkey")
+        raise refused(UNKNOWN, N_("this account has no passkey"))
     challenge = new_challenge(deps, SECOND_FACTOR, user_id=user.id)
     return _request_options(deps, challenge, allow, user_verification="preferred")
 
@@ -217,7 +217,7 @@ def authenticate_second_factor(deps: Deps, command: PasskeySecondFactor,
     row = take_challenge(deps, answer.challenge, SECOND_FACTOR)
     passkey = _find_passkey(deps, answer)
     if row.user_id != user.id or passkey.user_id != user.id:
-        raise refused(UNKNOWN, "this passkey is not registered for this account")
+        raise refused(UNKNOWN, N_("this passkey is not registered for this account"))
     used = _check_assertion(deps, answer, passkey, user, require_user_verification=False)
     forget_failures(deps, user.email_key)
     return start_session(deps, user, client, proof=methods(PASSWORD, used))

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..commands.passkeys import RegisterPasskey, RenamePasskey
-from ..errors import NotFound, ValidationFailed
+from ..errors import N_, NotFound, ValidationFailed
 from ..models import Passkey, PasskeyChallenge, User
 from .context import Auth, Deps, after_commit, expiry
 
@@ -63,8 +63,8 @@ def relying_party(deps: Deps) -> RelyingParty:
     """The relying party, or 400 ``PasskeysNotConfigured`` when passkeys are off."""
     configured = deps.config.passkey_relying_party
     if configured is None:
-        raise ValidationFailed.single("", NOT_CONFIGURED, "passkeys are not configured on "
-                                                          "this server")
+        raise ValidationFailed.single("", NOT_CONFIGURED, N_("passkeys are not configured on "
+                                                          "this server"))
     return RelyingParty(configured[0], deps.config.webauthn_rp_name or deps.config.mfa_issuer,
                         configured[1])
 
@@ -106,12 +106,12 @@ def parse_answer(deps: Deps, raw: dict[str, Any], parse: Callable[[Any], T],
         credential = parse(raw)
         client_data = parse_client_data_json(credential.response.client_data_json)  # type: ignore[attr-defined]
     except Exception:  # py_webauthn raises many kinds on malformed input
-        raise refused(NOT_VALID, "the credential cannot be read") from None
+        raise refused(NOT_VALID, N_("the credential cannot be read")) from None
     if client_data.type != ceremony:
-        raise refused(NOT_VALID, "the credential answers another ceremony")
+        raise refused(NOT_VALID, N_("the credential answers another ceremony"))
     if client_data.origin not in relying_party(deps).origins:
-        raise refused(ORIGIN_NOT_ALLOWED, "the credential comes from an origin that is not "
-                                          "allowed")
+        raise refused(ORIGIN_NOT_ALLOWED, N_("the credential comes from an origin that is not "
+                                          "allowed"))
     return Answer(credential, client_data.challenge, client_data.origin)
 
 
@@ -130,8 +130,8 @@ def take_challenge(deps: Deps, challenge: bytes,
                    PasskeyChallenge.session_id, PasskeyChallenge.user_handle)
         .execution_options(synchronize_session=False)).first()
     if row is None:
-        raise refused(CHALLENGE_NOT_VALID, "the challenge is unknown, expired or used "
-                                           "already: ask for new options")
+        raise refused(CHALLENGE_NOT_VALID, N_("the challenge is unknown, expired or used "
+                                           "already: ask for new options"))
     return row
 
 
@@ -141,7 +141,7 @@ def verified(call: Callable[[], T]) -> T:
     try:
         return call()
     except Exception:  # any failure of a verification is a refusal
-        raise refused(NOT_VALID, "the credential does not verify") from None
+        raise refused(NOT_VALID, N_("the credential does not verify")) from None
 
 
 def descriptors(passkeys: list[Passkey]) -> list[Any]:
@@ -218,12 +218,12 @@ def register(deps: Deps, auth: Auth, command: RegisterPasskey) -> Passkey:
                           "webauthn.create")
     row = take_challenge(deps, answer.challenge, REGISTER)
     if row.session_id != auth.credential.id or row.user_handle is None:
-        raise refused(CHALLENGE_NOT_VALID, "the challenge was handed to another session")
+        raise refused(CHALLENGE_NOT_VALID, N_("the challenge was handed to another session"))
     result = verified(lambda: verify_registration_response(
         credential=answer.credential, expected_challenge=answer.challenge,
         expected_rp_id=rp.id, expected_origin=list(rp.origins)))
     user = auth.user
-    duplicate = refused(REGISTERED_ALREADY, "this passkey is registered already")
+    duplicate = refused(REGISTERED_ALREADY, N_("this passkey is registered already"))
     if deps.session.scalar(select(Passkey.id).where(
             Passkey.credential_id == result.credential_id)) is not None:
         raise duplicate
@@ -231,7 +231,8 @@ def register(deps: Deps, auth: Auth, command: RegisterPasskey) -> Passkey:
                                 .where(Passkey.user_id == user.id)) or 0
     if count >= MAX_PASSKEYS:
         raise ValidationFailed.single("", "maxItems",
-                                      f"at most {MAX_PASSKEYS} passkeys can be registered")
+                                      N_("at most %(count)s passkeys can be registered",
+                                         count=MAX_PASSKEYS))
     transports = answer.credential.response.transports or []
     passkey = Passkey(
         user_id=user.id, credential_id=result.credential_id,
@@ -255,11 +256,11 @@ def get_passkey(deps: Deps, user: User, passkey_id: str) -> Passkey:
     try:
         wanted = uuid.UUID(passkey_id)
     except ValueError:
-        raise NotFound("no passkey with this id") from None
+        raise NotFound(N_("no passkey with this id")) from None
     passkey = deps.session.scalars(select(Passkey).where(
         Passkey.id == wanted, Passkey.user_id == user.id)).first()
     if passkey is None:
-        raise NotFound("no passkey with this id")
+        raise NotFound(N_("no passkey with this id"))
     return passkey
 
 

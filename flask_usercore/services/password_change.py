@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from .. import signals
 from ..commands.passwords import ChangePassword
-from ..errors import ValidationFailed
+from ..errors import N_, ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token, new_token
 from .authentication import IssuedSession, start_session
@@ -43,7 +43,7 @@ def change_password(deps: Deps, auth: Auth, command: ChangePassword, *,
     check_current_password(deps, user, old_password, field="old_password")
     if unicodedata.normalize("NFKC", new_password) == unicodedata.normalize("NFKC", old_password):
         raise ValidationFailed.on("new_password", "SamePassword",
-                                  "the new password must differ from the old one")
+                                  N_("the new password must differ from the old one"))
     check_new_password(deps, new_password, email=user.email, names=personal_names(user),
                        field="new_password")
     factor = check_second_factor(deps, user, command.multi_factor_code)

@@ -14,7 +14,7 @@ import string
 import uuid
 
 from .. import signals
-from ..errors import ValidationFailed
+from ..errors import N_, ValidationFailed
 from ..hooks import Mail
 from ..models import CodePurpose, User
 from .codes import consume_code, issue_code
@@ -54,7 +54,7 @@ def init_password_reset(deps: Deps, email: str) -> Mail | None:
 
 def _wrong_token() -> ValidationFailed:
     return ValidationFailed.on("token", "WrongPasswordResetToken",
-                               "the password reset token is wrong, used or expired")
+                               N_("the password reset token is wrong, used or expired"))
 
 
 def confirm_password_reset(deps: Deps, *, user_id: uuid.UUID, token: str,
@@ -76,7 +76,7 @@ def confirm_password_reset(deps: Deps, *, user_id: uuid.UUID, token: str,
         raise _wrong_token()
     if user.email_verified_at is None:
         raise ValidationFailed.on("user_id", "EmailAddressNotVerified",
-                                  "the e-mail address is not verified yet")
+                                  N_("the e-mail address is not verified yet"))
     set_password(deps, user, password)
     revoke_for_password_change(deps, user.id)
     forget_failures(deps, user.email_key)

@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
 
-from ..errors import FieldError, NotFound, ValidationFailed
+from ..errors import N_, FieldError, NotFound, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from ..security.policy import PasswordPolicy
 from .context import Deps, after_commit
@@ -62,7 +62,7 @@ def check_current_password(deps: Deps, user: User, password: str, *,
     """Pass when ``password`` is the user's password, else 400 ``WrongPassword`` on the
     command field ``field`` (:func:`verify_password`: counted, 429 while locked)."""
     if verify_password(deps, user.email_key, password, lambda: user) is None:
-        raise ValidationFailed.on(field, "WrongPassword", "the password is wrong")
+        raise ValidationFailed.on(field, "WrongPassword", N_("the password is wrong"))
 
 
 def enforced_policy(deps: Deps) -> PasswordPolicy:
@@ -77,7 +77,7 @@ def policy_document(deps: Deps, name: str) -> dict[str, Any]:
     """The JSON document of the app's policy registered as ``name``; 404 when there is none."""
     policy = deps.policies.get(name)
     if policy is None:
-        raise NotFound(f"no password policy named {name!r}")
+        raise NotFound(N_("no password policy named %(name)s", name=repr(name)))
     return policy.to_json()
 
 

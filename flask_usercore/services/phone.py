@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from .. import signals
-from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from ..errors import N_, Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from .codes import consume_code, issue_code
 from .context import Deps, after_commit
@@ -35,15 +35,15 @@ def normalize(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, None)
     except NumberParseException:
-        raise ValidationFailed.on(FIELD, "format", "not a phone number in international "
-                                  "form, such as +491701234567") from None
+        raise ValidationFailed.on(FIELD, "format", N_("not a phone number in international "
+                                  "form, such as +491701234567")) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationFailed.on(FIELD, "format", "this phone number does not exist")
+        raise ValidationFailed.on(FIELD, "format", N_("this phone number does not exist"))
     if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE,
                                                 PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise ValidationFailed.on(FIELD, "NotAMobileNumber",
-                                  "this number cannot receive text messages; give a "
-                                  "mobile number")
+                                  N_("this number cannot receive text messages; give a "
+                                  "mobile number"))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
@@ -68,7 +68,7 @@ def add_phone(deps: Deps, user: User, raw: str) -> str:
     """
     number = normalize(raw)
     if user.phone_number == number:
-        raise Conflict("this phone number is verified already")
+        raise Conflict(N_("this phone number is verified already"))
     _throttle(deps, user, number)
     code = issue_code(deps, user.id, CodePurpose.PHONE, target=number, digits=CODE_DIGITS)
     _send(deps, number, code)
@@ -84,7 +84,7 @@ def verify_phone(deps: Deps, user: User, raw: str, code: str) -> None:
     """
     number = normalize(raw)
     if user.phone_number == number:
-        raise Conflict("this phone number is verified already")
+        raise Conflict(N_("this phone number is verified already"))
     pending = deps.session.scalar(
         select(OneTimeCode.id).where(
             OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PHONE,
@@ -92,9 +92,9 @@ def verify_phone(deps: Deps, user: User, raw: str, code: str) -> None:
             OneTimeCode.expires_at > deps.clock(),
             OneTimeCode.attempts < deps.config.code_max_attempts).limit(1))
     if pending is None:
-        raise NotFound("no verification is pending for this number; add it again")
+        raise NotFound(N_("no verification is pending for this number; add it again"))
     if consume_code(deps, user.id, CodePurpose.PHONE, code) is None:
-        raise ValidationFailed.on("code", "WrongVerificationCode", "the code is wrong")
+        raise ValidationFailed.on("code", "WrongVerificationCode", N_("the code is wrong"))
     user.phone_number = number
     deps.session.flush()
     after_commit(deps, lambda: signals.phone_verified.send(deps.sender, user=user,
@@ -105,7 +105,7 @@ def remove_phone(deps: Deps, user: User) -> None:
     """Remove the verified number (and any pending code); 412 when there is none."""
     number = user.phone_number
     if number is None:
-        raise PreconditionFailed("no phone number is set")
+        raise PreconditionFailed(N_("no phone number is set"))
     user.phone_number = None
     deps.session.execute(
         update(OneTimeCode).where(OneTimeCode.user_id == user.id,

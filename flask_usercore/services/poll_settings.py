@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import N_, Conflict, ValidationFailed
 from ..models import PollSettings, PollStatus, User
 from .context import Deps
 
@@ -70,7 +70,8 @@ def answer_poll(deps: Deps, user: User, status: str) -> PollView:
     current = row.status if row is not None else PollStatus.NEW
     if status not in _ALLOWED[current]:
         raise ValidationFailed.on("status", "PollTransitionNotAllowed",
-                                  f"the poll is {current}; it cannot become {status}")
+                                  N_("the poll is %(current)s; it cannot become %(status)s",
+                                     current=current, status=status))
     if row is None:
         row = PollSettings(user_id=user.id, status=status)
         deps.session.add(row)
@@ -86,5 +87,5 @@ def answer_poll(deps: Deps, user: User, status: str) -> PollView:
     try:
         deps.session.flush()
     except IntegrityError:  # a parallel first answer stored its row first
-        raise Conflict("the poll was answered at the same moment; repeat the request") from None
+        raise Conflict(N_("the poll was answered at the same moment; repeat the request")) from None
     return _view(user, row, now)

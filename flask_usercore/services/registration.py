@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from .. import signals
 from ..commands.registration import Register
-from ..errors import NotFound, ValidationFailed
+from ..errors import N_, NotFound, ValidationFailed
 from ..models import CodePurpose, OneTimeCode, User
 from ..models.sqlite import delete_dependents
 from ..security.identity import email_key
@@ -105,13 +105,13 @@ def verify_registration(deps: Deps, *, user_id: uuid.UUID, email: str, token: st
     """
     user = deps.session.get(User, user_id)
     if user is None or user.email_key != email_key(email):
-        raise NotFound("no registration for this user id and e-mail address")
+        raise NotFound(N_("no registration for this user id and e-mail address"))
     if user.email_verified_at is not None:
         raise ValidationFailed.on("user_id", "UserRegistrationAlreadyVerified",
-                                  "the registration is already verified")
+                                  N_("the registration is already verified"))
     if consume_code(deps, user.id, CodePurpose.REGISTRATION, token) is None:
         raise ValidationFailed.on("token", "WrongVerificationToken",
-                                  "the verification token is wrong or expired")
+                                  N_("the verification token is wrong or expired"))
     user.email_verified_at = deps.clock()
     after_commit(deps, lambda: signals.registration_verified.send(deps.sender, user=user))
     return user

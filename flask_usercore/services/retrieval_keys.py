@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import delete, select
 
 from ..commands.retrieval_keys import RetrievalKeyLogin
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import N_, Conflict, NotFound, ValidationFailed
 from ..models import Credential, CredentialKind, User
 from ..security.tokens import hash_token
 from .authentication import IssuedSession, start_session
@@ -38,9 +38,9 @@ def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
     """
     user = deps.session.get(User, user_id)
     if user is None:
-        raise NotFound("there is no such user")
+        raise NotFound(N_("there is no such user"))
     if user.disabled_at is not None:
-        raise Conflict("this account has been disabled: it gets no retrieval key")
+        raise Conflict(N_("this account has been disabled: it gets no retrieval key"))
     now = deps.clock()
     key = "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
     deps.session.add(Credential(
@@ -52,7 +52,7 @@ def create_retrieval_key(deps: Deps, user_id: uuid.UUID) -> str:
 def _refused() -> ValidationFailed:
     return ValidationFailed.on(
         "access_token_retrieval_key", "InvalidAccessTokenRetrievalKey",
-        "the access token retrieval key is not valid, has expired or was used")
+        N_("the access token retrieval key is not valid, has expired or was used"))
 
 
 def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
@@ -75,5 +75,5 @@ def authenticate_with_key(deps: Deps, command: RetrievalKeyLogin,
     user = deps.session.scalars(select(User).where(User.id == user_id)).one()
     if user.disabled_at is not None:
         raise ValidationFailed.on("access_token_retrieval_key", "AccountDisabled",
-                                  "this account has been disabled by an administrator")
+                                  N_("this account has been disabled by an administrator"))
     return start_session(deps, user, client)

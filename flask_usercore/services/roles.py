@@ -19,7 +19,15 @@ from collections.abc import Collection, Iterable, Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InsufficientScope, NotFound, PermissionDenied, ValidationFailed
+from ..errors import (
+    N_,
+    Conflict,
+    InsufficientScope,
+    Message,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from ..models import ADMIN_PERMISSION, CredentialKind, Role, User
 from ..models.roles import user_roles
 from .context import Auth, Deps
@@ -35,8 +43,10 @@ def _checked_names(names: Iterable[str], what: str) -> list[str]:
     names = list(dict.fromkeys(names))
     bad = [name for name in names if not NAME.fullmatch(name)]
     if bad:
-        raise ValidationFailed.on(what, "InvalidName", f"not a valid {what[:-1]} name: "
-                                  f"{', '.join(bad)} (letters, digits and ._:- only)")
+        message = (N_("not a valid role name: %(names)s (letters, digits and ._:- only)")
+                   if what == "roles" else
+                   N_("not a valid permission name: %(names)s (letters, digits and ._:- only)"))
+        raise ValidationFailed.on(what, "InvalidName", Message(message, names=", ".join(bad)))
     return names
 
 
@@ -54,8 +64,9 @@ def check_roles(auth: Auth, *, roles: Collection[str] = (),
     if gated and auth.kind == CredentialKind.OAUTH2 and not gated <= auth.scopes:
         raise InsufficientScope(sorted(gated))
     if gated and auth.kind == CredentialKind.API_TOKEN and not gated <= auth.scopes:
-        raise PermissionDenied(permissions=gated, message=(
-            "this API token was not created with the role " + " ".join(sorted(gated))))
+        raise PermissionDenied(permissions=gated, message=N_(
+            "this API token was not created with the role %(roles)s",
+            roles=" ".join(sorted(gated))))
     user = auth.user
     missing_roles = set(roles) - user.role_names
     missing_permissions = set(permissions) - user.permissions
@@ -67,7 +78,7 @@ def find_role(deps: Deps, name: str) -> Role:
     """The role named ``name``; 404 when there is none."""
     role = deps.session.scalar(select(Role).where(Role.name == name))
     if role is None:
-        raise NotFound(f"there is no role {name}")
+        raise NotFound(N_("there is no role %(name)s", name=name))
     return role
 
 
@@ -88,13 +99,13 @@ def create_role(deps: Deps, name: str, *, permissions: Iterable[str] = (),
     _checked_names([name], "names")
     granted = _checked_names(permissions, "permissions")
     if deps.session.scalar(select(Role.id).where(Role.name == name)) is not None:
-        raise Conflict(f"there is a role {name} already")
+        raise Conflict(N_("there is a role %(name)s already", name=name))
     role = Role(name=name, permissions=" ".join(sorted(granted)), description=description)
     deps.session.add(role)
     try:
         deps.session.flush()
     except IntegrityError:  # a concurrent creation of the same name
-        raise Conflict(f"there is a role {name} already") from None
+        raise Conflict(N_("there is a role %(name)s already", name=name)) from None
     return role
 
 

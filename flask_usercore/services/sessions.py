@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..models import Credential, CredentialKind
 from .context import Auth, Deps
 
@@ -202,7 +202,7 @@ def _parse_id(token_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(token_id)
     except ValueError:
-        raise NotFound("there is no such session") from None
+        raise NotFound(N_("there is no such session")) from None
 
 
 def get_session(deps: Deps, auth: Auth, token_id: str) -> SessionInfo:
@@ -211,7 +211,7 @@ def get_session(deps: Deps, auth: Auth, token_id: str) -> SessionInfo:
         select(*_LISTED)
         .where(Credential.id == _parse_id(token_id), _own_sessions(auth.user.id))).first()
     if row is None:
-        raise NotFound("there is no such session")
+        raise NotFound(N_("there is no such session"))
     return _describe(deps, [row])[0]
 
 
@@ -227,7 +227,7 @@ def end_session(deps: Deps, auth: Auth, token_id: str) -> None:
                      Credential.kind == CredentialKind.SPENT_REFRESH)))
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
-        raise NotFound("there is no such session")
+        raise NotFound(N_("there is no such session"))
 
 
 def end_other_sessions(deps: Deps, auth: Auth) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import signals
 from ..commands.settings import UpdateSettings
-from ..errors import ValidationFailed
+from ..errors import N_, ValidationFailed
 from ..models import User, UserSettings
 from .context import Deps, after_commit
 
@@ -25,13 +25,14 @@ def get_settings(deps: Deps, user: User) -> str | None:
 def decode_settings(deps: Deps, settings: str) -> bytes:
     """The decoded document; 400 when it is no base64 or larger than the limit."""
     if len(settings) > (deps.config.max_settings_bytes + 2) // 3 * 4:
-        raise ValidationFailed.on(FIELD, "maxLength", "the settings may hold at most "
-                                  f"{deps.config.max_settings_bytes} bytes")
+        raise ValidationFailed.on(FIELD, "maxLength", N_(
+            "the settings may hold at most %(count)s bytes",
+            count=deps.config.max_settings_bytes))
     try:
         return base64.b64decode(settings, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed.on(FIELD, "format", "settingsString must be base64 "
-                                  "(RFC 4648, with padding)") from None
+        raise ValidationFailed.on(FIELD, "format", N_("settingsString must be base64 "
+                                  "(RFC 4648, with padding)")) from None
 
 
 def _new_values(excluded: Any) -> dict[str, Any]:
@@ -44,8 +45,9 @@ def put_settings(deps: Deps, user: User, command: UpdateSettings) -> None:
     settings = command.settings_string
     document = decode_settings(deps, settings)
     if len(document) > deps.config.max_settings_bytes:
-        raise ValidationFailed.on(FIELD, "maxLength", "the settings may hold at most "
-                                  f"{deps.config.max_settings_bytes} bytes")
+        raise ValidationFailed.on(FIELD, "maxLength", N_(
+            "the settings may hold at most %(count)s bytes",
+            count=deps.config.max_settings_bytes))
     now = deps.clock()
     values = {"user_id": user.id, "settings": settings, "updated_at": now}
     dialect = deps.session.get_bind().dialect.name

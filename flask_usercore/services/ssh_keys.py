@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..commands.ssh_keys import AddSshKey, EditSshKey
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import N_, Conflict, NotFound, ValidationFailed
 from ..models import SshKey, User
 from .context import Deps, after_commit
 
@@ -31,7 +31,7 @@ _CURVES = {"secp256r1", "secp384r1", "secp521r1"}
 _KEY_TYPE = re.compile(r"[a-z0-9@.-]{1,64}")
 #: Key types we refuse by name, and why.
 _REFUSED_TYPES = {
-    "ssh-dss": "DSA keys are insecure (OpenSSH refuses them since 7.0); use ed25519",
+    "ssh-dss": N_("DSA keys are insecure (OpenSSH refuses them since 7.0); use ed25519"),
 }
 
 
@@ -66,35 +66,36 @@ def parse_public_key(line: str) -> ParsedKey:
 
     parts = line.split(None, 2)
     if len(parts) < 2:
-        raise _refuse("InvalidSshKey", "not an OpenSSH public key: expected "
-                                       "'<type> <base64 key> [comment]', as in a .pub file")
+        raise _refuse("InvalidSshKey", N_("not an OpenSSH public key: expected "
+                                       "'<type> <base64 key> [comment]', as in a .pub file"))
     key_type, blob_text = parts[0], parts[1]
     comment = parts[2].strip() if len(parts) == 3 else ""
     if key_type in _REFUSED_TYPES:
         raise _refuse("UnsupportedSshKeyType", _REFUSED_TYPES[key_type])
     if key_type.endswith("-cert-v01@openssh.com"):
-        raise _refuse("UnsupportedSshKeyType", "this is an SSH certificate; paste the public "
-                                               "key itself")
+        raise _refuse("UnsupportedSshKeyType", N_("this is an SSH certificate; paste the public "
+                                               "key itself"))
     if key_type.startswith("sk-"):
-        raise _refuse("UnsupportedSshKeyType", "security-key (sk-) keys are not supported; "
-                                               "use ed25519, ECDSA or RSA")
+        raise _refuse("UnsupportedSshKeyType", N_("security-key (sk-) keys are not supported; "
+                                               "use ed25519, ECDSA or RSA"))
     try:
         blob = base64.b64decode(blob_text, validate=True)
         key = load_ssh_public_key(f"{key_type} {blob_text}".encode("ascii"))
     except (binascii.Error, ValueError, UnicodeError):
-        raise _refuse("InvalidSshKey", "not an OpenSSH public key: its data cannot be "
-                                       "read") from None
+        raise _refuse("InvalidSshKey", N_("not an OpenSSH public key: its data cannot be "
+                                       "read")) from None
     except UnsupportedAlgorithm:
-        shown = key_type if _KEY_TYPE.fullmatch(key_type) else "this type"
-        raise _refuse("UnsupportedSshKeyType",
-                      f"{shown} keys are not supported; use ed25519, ECDSA or RSA") from None
+        message = (N_("%(type)s keys are not supported; use ed25519, ECDSA or RSA", type=key_type)
+                   if _KEY_TYPE.fullmatch(key_type) else
+                   N_("this type keys are not supported; use ed25519, ECDSA or RSA"))
+        raise _refuse("UnsupportedSshKeyType", message) from None
     _check_strength(key)
     canonical = key.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode("ascii")
     algorithm, canonical_blob = canonical.split(" ", 1)
     if base64.b64decode(canonical_blob) != blob:
-        raise _refuse("InvalidSshKey", "not an OpenSSH public key: its data is not canonical")
+        raise _refuse("InvalidSshKey", N_("not an OpenSSH public key: its data is not canonical"))
     if len(comment) > 255:
-        raise _refuse("maxLength", "the key's comment is longer than 255 characters")
+        raise _refuse("maxLength", N_("the key's comment is longer than 255 characters"))
     return ParsedKey(algorithm, canonical, fingerprint(blob), comment)
 
 
@@ -105,27 +106,29 @@ def _check_strength(key: object) -> None:
         return
     if isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name not in _CURVES:
-            raise _refuse("UnsupportedSshKeyType", f"ECDSA on {key.curve.name} is not "
-                                                   "supported; use P-256, P-384 or P-521")
+            raise _refuse("UnsupportedSshKeyType", N_(
+                "ECDSA on %(curve)s is not supported; use P-256, P-384 or P-521",
+                curve=key.curve.name))
         return
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
-            raise _refuse("WeakSshKey", f"RSA keys need at least {MIN_RSA_BITS} bits; this "
-                                        f"one has {key.key_size}")
+            raise _refuse("WeakSshKey", N_(
+                "RSA keys need at least %(min)s bits; this one has %(bits)s",
+                min=MIN_RSA_BITS, bits=key.key_size))
         if key.key_size > MAX_RSA_BITS:
-            raise _refuse("UnsupportedSshKeyType", f"RSA keys of more than {MAX_RSA_BITS} "
-                                                   "bits are not accepted")
+            raise _refuse("UnsupportedSshKeyType", N_(
+                "RSA keys of more than %(max)s bits are not accepted", max=MAX_RSA_BITS))
         return
     if isinstance(key, dsa.DSAPublicKey):
         raise _refuse("UnsupportedSshKeyType", _REFUSED_TYPES["ssh-dss"])
-    raise _refuse("UnsupportedSshKeyType", "this key type is not supported; use ed25519, "
-                                           "ECDSA or RSA")
+    raise _refuse("UnsupportedSshKeyType", N_("this key type is not supported; use ed25519, "
+                                           "ECDSA or RSA"))
 
 
 def _future(deps: Deps, expires_at: dt.datetime | None) -> dt.datetime | None:
     if expires_at is not None and expires_at <= deps.clock():
         raise ValidationFailed.on("expires_at", "formatMinimum",
-                                  "expiresAt must lie in the future")
+                                  N_("expiresAt must lie in the future"))
     return expires_at
 
 
@@ -144,11 +147,11 @@ def get_key(deps: Deps, user: User, key_id: str) -> SshKey:
     try:
         wanted = uuid.UUID(key_id)
     except ValueError:
-        raise NotFound("no SSH key with this id") from None
+        raise NotFound(N_("no SSH key with this id")) from None
     key = deps.session.scalars(select(SshKey).where(SshKey.id == wanted,
                                                     SshKey.user_id == user.id)).first()
     if key is None:
-        raise NotFound("no SSH key with this id")
+        raise NotFound(N_("no SSH key with this id"))
     return key
 
 
@@ -163,9 +166,10 @@ def add_key(deps: Deps, user: User, command: AddSshKey) -> SshKey:
     count = deps.session.scalar(select(func.count()).select_from(SshKey)
                                 .where(SshKey.user_id == user.id)) or 0
     if count >= deps.config.ssh_keys_max:
-        raise ValidationFailed.single("", "maxItems", f"at most {deps.config.ssh_keys_max} "
-                                                      "SSH keys can be stored")
-    duplicate = Conflict(f"this SSH key is stored already (SHA256 {parsed.fingerprint})")
+        raise ValidationFailed.single("", "maxItems", N_("at most %(count)s SSH keys can be stored",
+                                                         count=deps.config.ssh_keys_max))
+    duplicate = Conflict(N_("this SSH key is stored already (SHA256 %(fingerprint)s)",
+                            fingerprint=parsed.fingerprint))
     if deps.session.scalar(select(SshKey.id).where(
             SshKey.user_id == user.id, SshKey.fingerprint == parsed.fingerprint)) is not None:
         raise duplicate

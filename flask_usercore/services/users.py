@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..commands.account import DeleteAccount
 from ..commands.users import ABSENT, MfaFlags, UpdateProfile
-from ..errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from ..errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from ..models.sqlite import delete_dependents
 from ..security.identity import email_key
@@ -27,8 +27,8 @@ from .passwords import check_current_password, forget_failures
 logger = logging.getLogger("flask_usercore")
 
 UNIQUE = {
-    "email_key": ("email", "EmailInUse", "the e-mail address is already in use"),
-    "nickname_lower": ("nickname", "NicknameInUse", "the nickname is already taken"),
+    "email_key": ("email", "EmailInUse", N_("the e-mail address is already in use")),
+    "nickname_lower": ("nickname", "NicknameInUse", N_("the nickname is already taken")),
 }
 
 #: Read-only fields of a write (of :class:`UpdateProfile`), with the current value each must
@@ -113,20 +113,20 @@ def resolve_user(deps: Deps, auth: Auth, user_id: str) -> tuple[User, bool]:
     try:
         wanted = uuid.UUID(user_id)
     except ValueError:
-        raise NotFound("no user with this id") from None
+        raise NotFound(N_("no user with this id")) from None
     if wanted == auth.user.id:
         return auth.user, True
     other = deps.session.get(User, wanted)
     if other is not None and deps.visibility.can_see(auth.user, other):
         return other, False
-    raise Forbidden("you may not see this user")
+    raise Forbidden(N_("you may not see this user"))
 
 
 def own_user(deps: Deps, auth: Auth, user_id: str) -> User:
     """Like :func:`resolve_user` for writes: only the caller's own account, else 403."""
     user, own = resolve_user(deps, auth, user_id)
     if not own:
-        raise Forbidden("you may only change your own account")
+        raise Forbidden(N_("you may only change your own account"))
     return user
 
 
@@ -138,7 +138,7 @@ def update_profile(deps: Deps, user: User, command: UpdateProfile) -> set[str]:
     ``first_name``/``last_name`` mirror must agree when both are given (``conflict``).
     """
     errors = [
-        FieldError("", "this field is read-only", "readOnly", field=name)
+        FieldError("", N_("this field is read-only"), "readOnly", field=name)
         for name, current in READ_ONLY.items()
         if (sent := getattr(command, name)) is not ABSENT
         and _comparable(name, sent) != _comparable(name, current(user))
@@ -151,7 +151,7 @@ def update_profile(deps: Deps, user: User, command: UpdateProfile) -> set[str]:
             if values.get(key) == getattr(user, key):
                 del values[key]  # the unchanged mirror of a GET body: person decides
             elif key in values and values[key] != getattr(person, key):
-                errors.append(FieldError("", "differs from the same field in person",
+                errors.append(FieldError("", N_("differs from the same field in person"),
                                          "conflict", field=key))
         values.update(first_name=person.first_name, last_name=person.last_name,
                       title=person.title)
@@ -206,8 +206,8 @@ def remove_account(deps: Deps, user: User) -> None:
         # the host's own rows point at the account without ON DELETE CASCADE or SET NULL
         logger.warning("account %s not deleted: rows of the host app refer to it (%s)",
                        user_id, _first_line(exc))
-        raise Conflict("the account cannot be deleted while the app still holds records that "
-                       "refer to it") from None
+        raise Conflict(N_("the account cannot be deleted while the app still holds records that "
+                       "refer to it")) from None
     after_commit(deps, lambda: signals.user_deleted.send(deps.sender, user_id=user_id,
                                                          email=email))
 

@@ -14,7 +14,7 @@ from flask import Response, request, url_for
 
 from ..commands.files import UploadFile
 from ..config import UserCoreConfig
-from ..errors import FieldError, NotFound, ValidationFailed
+from ..errors import N_, FieldError, NotFound, ValidationFailed
 from ..models import StoredFile
 from ..schemas.files import FileMetaSchema, FileUploadSchema
 from ..services import files
@@ -32,13 +32,13 @@ def _upload_limit(config: UserCoreConfig) -> int:
 def _ref_id() -> uuid.UUID:
     value = request.headers.get("Token")
     if value is None:
-        raise ValidationFailed([FieldError("Token", "the Token header (the refId) is required",
+        raise ValidationFailed([FieldError("Token", N_("the Token header (the refId) is required"),
                                            "required", {"missingProperty": "Token"})])
     try:
         return uuid.UUID(value.strip())
     except ValueError:
-        raise ValidationFailed.single("Token", "format", "the Token header must be the "
-                                      "refId (a UUID)") from None
+        raise ValidationFailed.single("Token", "format", N_("the Token header must be the "
+                                      "refId (a UUID)")) from None
 
 
 def _public_url(file_id: uuid.UUID, name: str) -> str:
@@ -74,5 +74,5 @@ def get_file(fileId: str) -> Response:
 def get_file_named(fileId: str, fileName: str) -> Response:
     stored, data = files.get_file(deps(), fileId)
     if fileName != stored.name:
-        raise NotFound("no file with this id and name")
+        raise NotFound(N_("no file with this id and name"))
     return _serve(stored, data)

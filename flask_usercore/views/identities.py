@@ -11,7 +11,7 @@ from flask import Response, request
 
 from ..commands.empty import Empty
 from ..commands.identities import ProviderMfa, ProviderQuery
-from ..errors import FirstFactorExpired, ProviderRefused, UserCoreError
+from ..errors import N_, FirstFactorExpired, ProviderRefused, UserCoreError
 from ..schemas.authentication import TokenResult
 from ..schemas.base import EmptySchema
 from ..schemas.identities import (
@@ -84,8 +84,8 @@ def callback(provider: str) -> Response | Reply | IssuedSession:
     settings = providers.provider_settings(provider)
     flow = providers.pop_flow(provider, request.args.get("state", ""))
     if flow is None:
-        raise ProviderRefused(400, "ProviderSignInFailed", "this sign-in is unknown, used or "
-                              "expired: start it again")
+        raise ProviderRefused(400, "ProviderSignInFailed", N_("this sign-in is unknown, used or "
+                                                                  "expired: start it again"))
     urls = providers.return_urls(flow, deps().config.provider_return_url, provider)
     try:
         return _complete(settings, flow, urls)
@@ -131,7 +131,7 @@ def _complete(settings: ProviderSettings, flow: dict[str, Any],
 def authenticate_mfa(body: ProviderMfa) -> Response | IssuedSession:
     pending = providers.pending_mfa()
     if pending is None:
-        raise FirstFactorExpired("no sign-in by provider is waiting for a second factor")
+        raise FirstFactorExpired(N_("no sign-in by provider is waiting for a second factor"))
     issued = identities.complete_mfa(deps(), uuid.UUID(pending["user"]),
                                      body.multi_factor_code, client_info())
     providers.forget_mfa()

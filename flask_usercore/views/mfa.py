@@ -11,7 +11,7 @@ from flask import Response
 from ..commands.authentication import LoginQuery
 from ..commands.empty import Empty
 from ..commands.mfa import AuthenticateMfa, MultiFactorCode
-from ..errors import ValidationFailed
+from ..errors import N_, ValidationFailed
 from ..schemas.authentication import AuthenticateQuery, TokenResult
 from ..schemas.base import EmptySchema
 from ..schemas.mfa import (
@@ -41,8 +41,8 @@ def _set_up_first() -> Iterator[None]:
     except ValidationFailed as exc:
         if [error.type for error in exc.errors] != [NOT_INITIALIZED]:
             raise
-        raise ValidationFailed.single("", NOT_INITIALIZED, "MFA is not set up: call init-mfa "
-                                                           "first") from None
+        raise ValidationFailed.single("", NOT_INITIALIZED, N_("MFA is not set up: call init-mfa "
+                                                           "first")) from None
 
 
 @bp.operation("POST", "/authenticate-mfa", operation_id="user-authenticate-mfa", kinds=(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..commands.poll_settings import AnswerPoll
-from ..errors import Forbidden
+from ..errors import N_, Forbidden
 from ..schemas.poll_settings import PollAnswerSchema, PollSettingsSchema
 from ..services import poll_settings
 from ..services.access import own_resources
@@ -35,5 +35,5 @@ def get_poll_status(userId: str) -> PollView:
 def post_poll_status(userId: str, body: AnswerPoll) -> PollView:
     user = own_resources(current_auth(), userId)
     if body.user_id != "self" and _uuid(body.user_id) != user.id:
-        raise Forbidden("userId in the body must be the caller's id")
+        raise Forbidden(N_("userId in the body must be the caller's id"))
     return poll_settings.answer_poll(deps(), user, body.status)

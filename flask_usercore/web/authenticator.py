@@ -26,7 +26,7 @@ from typing import Literal, cast
 
 from flask import g, has_request_context, request
 
-from ..errors import AccountDisabled, Forbidden, InvalidToken, Unauthorized
+from ..errors import N_, AccountDisabled, Forbidden, InvalidToken, Unauthorized
 from ..runtime.request_log import note_caller
 from ..services.access import check_access
 from ..services.authentication import resolve_token
@@ -56,7 +56,7 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
     if presented is None:
         if page:
             return None
-        raise Unauthorized("a valid access token is required")
+        raise Unauthorized(N_("a valid access token is required"))
     auth = resolve_token(state.deps, presented.value, with_roles=bool(roles or permissions))
     if auth is None:
         if page and presented.from_cookie:
@@ -71,10 +71,11 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
         if auth.kind not in kinds:
             if presented.from_cookie:
                 return None
-            raise Forbidden(f"a credential of kind {auth.kind} may not use this page")
+            raise Forbidden(N_("a credential of kind %(kind)s may not use this page",
+                               kind=auth.kind))
     elif (presented.from_cookie and request.method in UNSAFE_METHODS
           and not trusted_origin(state.config)):
-        raise Forbidden("a cookie-authenticated change must come from a trusted origin")
+        raise Forbidden(N_("a cookie-authenticated change must come from a trusted origin"))
     check_access(auth, kinds=kinds, scopes=scopes, method=request.method)
     check_roles(auth, roles=roles, permissions=permissions)
     g.usercore_auth = auth

@@ -2,8 +2,11 @@
 
 Every :class:`~flask_usercore.errors.UserCoreError`, every HTTP error and every unexpected
 exception raised under our URL prefix is answered with the JSON bodies the mittwald clients
-parse. Errors of other libraries that already carry their own response (Authlib's RFC 6749
-bodies and headers) pass through unchanged. Nothing here renders HTML. A lost or refused
+parse, their messages in the request's language (:func:`~flask_usercore.i18n.gettext`: the
+errors carry :class:`~flask_usercore.errors.Message` objects, translated here and only here;
+``type``, ``path``, ``code`` and ``context`` never change). Errors of other libraries that
+already carry their own response (Authlib's RFC 6749 bodies and headers, in English) pass
+through unchanged. Nothing here renders HTML. A lost or refused
 database connection is a 503 ``ServiceUnavailable`` with ``Retry-After``, logged once per
 outage (``runtime/outage.py``).
 """
@@ -21,6 +24,8 @@ from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (
+    N_,
+    Message,
     MethodNotAllowed,
     PayloadTooLarge,
     RateLimited,
@@ -28,6 +33,7 @@ from ..errors import (
     UserCoreError,
     ValidationFailed,
 )
+from ..i18n import gettext
 from ..runtime.outage import OUTAGE, RETRY_AFTER, connection_error
 from ..runtime.request_log import note_error
 
@@ -37,6 +43,15 @@ _HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "N
                405: "MethodNotAllowed", 409: "Conflict", 412: "PreconditionFailed",
                413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
+#: werkzeug's own descriptions of the HTTP errors (a routing 404 or 405), translatable.
+_HTTP_TEXTS: dict[str, Message] = {text: text for text in (
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The requested URL was not found on the server. If you entered the URL manually "
+       "please check your spelling and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The server does not support the media type transmitted in the request."),
+)}
+
 #: ``environ`` key: the request is under our prefix (set by the ``before_request`` hook).
 _GUARDED = "usercore.guarded"
 
@@ -44,11 +59,13 @@ _GUARDED = "usercore.guarded"
 def from_http(exc: HTTPException) -> UserCoreError:
     """The wire-rule error for a werkzeug HTTP exception (a routing 404/405, an abort())."""
     status = exc.code or 500
+    if exc.description in _HTTP_TEXTS:
+        exc.description = _HTTP_TEXTS[exc.description]
     if status == 429:
         retry = getattr(exc, "retry_after", None)
         return RateLimited(retry if isinstance(retry, int) else None)
     if status == 400:
-        return ValidationFailed.single("", "invalid", exc.description or "bad request")
+        return ValidationFailed.single("", "invalid", exc.description or N_("bad request"))
     if status == 405:
         return MethodNotAllowed(getattr(exc, "valid_methods", None) or (), exc.description)
     if status == 413:
@@ -59,9 +76,10 @@ def from_http(exc: HTTPException) -> UserCoreError:
 
 
 def error_response(error: UserCoreError) -> Response:
-    """Render ``error`` as the JSON body and status of the wire rules."""
+    """Render ``error`` as the JSON body and status of the wire rules, its messages in the
+    request's language."""
     note_error(error)
-    response = jsonify(error.to_json())
+    response = jsonify(error.to_json(gettext))
     response.status_code = error.status
     response.headers.update(error.headers())
     return response

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from flask import request
 from marshmallow import Schema
 
-from ..errors import FieldError, PayloadTooLarge, ValidationFailed
+from ..errors import N_, FieldError, PayloadTooLarge, ValidationFailed
 from ..schemas.base import load
 from ..services.context import ClientInfo
 
@@ -44,7 +44,7 @@ def raw_body(body_format: BodyFormat, limit: int) -> Any:
         return {}
     if not request.is_json:
         raise ValidationFailed.single("", "contentType",
-                                      "the request body must be sent as application/json")
+                                      N_("the request body must be sent as application/json"))
     try:
         decoded = json.loads(data)
         # A lone surrogate ("\ud800") is valid JSON but no valid text: refuse it here, before
@@ -52,7 +52,7 @@ def raw_body(body_format: BodyFormat, limit: int) -> Any:
         json.dumps(decoded, ensure_ascii=False).encode()
     except (ValueError, RecursionError):  # UnicodeError is a ValueError
         raise ValidationFailed.single("", "invalidJson",
-                                      "the request body is not valid JSON text") from None
+                                      N_("the request body is not valid JSON text")) from None
     return decoded
 
 
@@ -63,7 +63,7 @@ def load_query(schema: Schema) -> Any:
         args = request.args.to_dict()
     except UnicodeDecodeError:
         raise ValidationFailed.single("", "invalidQuery",
-                                      "the query string is not valid UTF-8 text") from None
+                                      N_("the query string is not valid UTF-8 text")) from None
     return load(schema, args, query=True)
 
 
@@ -85,7 +85,8 @@ def confirm_password(schema: Schema, body: Any, field: str) -> Any:
     header = header_password(wire)
     if header is None:
         raise ValidationFailed([FieldError(
-            f".{wire}", f"{wire} is required, in the body or the {PASSWORD_HEADER} header",
+            f".{wire}", N_("%(name)s is required, in the body or the %(header)s header",
+                           name=wire, header=PASSWORD_HEADER),
             "required", {"missingProperty": wire})])
     return dataclasses.replace(body, **{field: header})
 
@@ -96,7 +97,8 @@ def header_password(wire: str = "") -> str | None:
     header = request.headers.get(PASSWORD_HEADER)
     if header is not None and len(header) < 6:
         raise ValidationFailed.single(f".{wire}" if wire else "", "minLength",
-                                      f"{PASSWORD_HEADER} must have at least 6 characters")
+                                      N_("%(header)s must have at least 6 characters",
+                                         header=PASSWORD_HEADER))
     return header
 
 

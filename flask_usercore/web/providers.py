@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, session, url_for
 
 from ..commands.identities import ProviderProfile
-from ..errors import NotFound, ProviderRefused
+from ..errors import N_, NotFound, ProviderRefused
 from ..security.providers import ProviderSettings
 from ..state import usercore_state
 
@@ -61,7 +61,7 @@ def provider_settings(provider: str) -> ProviderSettings:
     """The settings of the configured ``provider``; 404 when there is none."""
     found = usercore_state().config.providers.get(provider)
     if found is None:
-        raise NotFound(f"no sign-in provider is called {provider!r}")
+        raise NotFound(N_("no sign-in provider is called %(name)s", name=repr(provider)))
     return found
 
 
@@ -91,8 +91,8 @@ def client(settings: ProviderSettings) -> Any:
 
 def unreachable(settings: ProviderSettings) -> ProviderRefused:
     """502 ``ProviderUnreachable``."""
-    return ProviderRefused(502, "ProviderUnreachable", f"{settings.title} cannot be reached "
-                           "now: try again later")
+    return ProviderRefused(502, "ProviderUnreachable", N_(
+        "%(provider)s cannot be reached now: try again later", provider=settings.title))
 
 
 def authorization_url(settings: ProviderSettings, *, cookie_only: bool,
@@ -126,7 +126,7 @@ def _callback_endpoint() -> str:
         operation = getattr(view, "usercore_operation", None)
         if operation is not None and operation.operation_id == CALLBACK_OPERATION:
             return endpoint
-    raise NotFound("the API's provider callback is not mounted")
+    raise NotFound(N_("the API's provider callback is not mounted"))
 
 
 def pop_flow(provider: str, state: str) -> dict[str, Any] | None:
@@ -163,11 +163,13 @@ def refusals(settings: ProviderSettings) -> Iterator[None]:
     try:
         yield
     except OAuthError as exc:
-        raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title} refused the "
-                              f"sign-in: {exc.error}") from None
+        raise ProviderRefused(400, "ProviderSignInFailed", N_(
+            "%(provider)s refused the sign-in: %(error)s", provider=settings.title,
+            error=exc.error)) from None
     except JoseError as exc:
-        raise ProviderRefused(400, "ProviderSignInFailed", f"{settings.title}'s ID token is "
-                              f"not valid: {exc.description or exc.error}") from None
+        raise ProviderRefused(400, "ProviderSignInFailed", N_(
+            "%(provider)s's ID token is not valid: %(problem)s", provider=settings.title,
+            problem=exc.description or exc.error)) from None
     except requests.RequestException:
         raise unreachable(settings) from None
 
@@ -195,7 +197,7 @@ def provider_profile(settings: ProviderSettings) -> ProviderProfile:
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise ProviderRefused(400, "ProviderSignInFailed",
-                              f"{settings.title} sent no valid ID token")
+                              N_("%(provider)s sent no valid ID token", provider=settings.title))
     amr = claims.get("amr") or []
     return ProviderProfile(
         provider=settings.name, issuer=str(claims["iss"]), subject=str(claims["sub"]),
