@@ -28,15 +28,18 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from marshmallow import Schema
+from werkzeug.exceptions import HTTPException
 
 from .. import i18n
-from ..errors import RateLimited, UserCoreError, ValidationFailed
+from ..errors import RateLimited, ServiceUnavailable, UserCoreError, ValidationFailed
+from ..runtime.outage import OUTAGE, RETRY_AFTER, connection_error
 from ..runtime.unit_of_work import RunMode
 from ..schemas.base import load
 from ..services.access import SESSION_ONLY
 from ..services.context import Auth, Deps
 from ..state import usercore_state
 from ..web.authenticator import authenticate
+from ..web.handlers import from_http, log_unhandled
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Where our page templates live, below a templates folder.
@@ -153,8 +156,41 @@ def load_form(schema: type[Schema], data: dict[str, Any]) -> Any:
     return load(schema(), data)
 
 
+def error_page(exc: Exception) -> Response | HTTPException:
+    """The pages' one error handler: what no page turned into its form again becomes the
+    error page (``error.html``) with the error's status, headers and message in the page's
+    language, the unit of work rolled back. A lost database connection is a 503 with
+    ``Retry-After`` (logged once per outage), anything unexpected a logged 500 that shows
+    nothing of it, as the API's JSON handler does."""
+    try:
+        deps().uow.rollback()
+    except Exception as failed:  # the connection is gone: nothing left to roll back
+        if connection_error(failed) is None:
+            raise
+    if isinstance(exc, UserCoreError):
+        error = exc
+    elif isinstance(exc, HTTPException):
+        if exc.response is not None or (exc.code is not None and exc.code < 400):
+            return exc
+        error = from_http(exc)
+    elif (lost := connection_error(exc)) is not None:
+        OUTAGE.seen(lost)
+        error = ServiceUnavailable(RETRY_AFTER)
+    else:
+        log_unhandled(exc)
+        error = UserCoreError()
+    response = render("error.html", status=error.status, message=i18n.translated(error.message))
+    response.headers.update(error.headers())
+    return response
+
+
 class PagesBlueprint(Blueprint):
-    """A blueprint whose views are declared with :meth:`page`."""
+    """A blueprint whose views are declared with :meth:`page`; its errors become the
+    error page (:func:`error_page`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register_error_handler(Exception, error_page)
 
     def page(self, rule: str, *, endpoint: str | None = None,
              methods: tuple[str, ...] = ("GET",), signed_in: bool = True,
