@@ -3,6 +3,7 @@ socket (``tests/contract/served.py``), and a headless Chromium per test in each 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,22 @@ def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("outbox")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @pytest.fixture(scope="module")
 def served(database_url: str, _schema: None, outbox: Path) -> Iterator[Served]:
-    with serve(database_url, outbox, **PAGES_CONFIG) as running:
+    """Served as ``localhost`` (a WebAuthn relying party's id is a host name), passkeys
+    on for it."""
+    port = _free_port()
+    with serve(database_url, outbox, port=port, url_host="localhost",
+               USERCORE_WEBAUTHN_RP_ID="localhost",
+               USERCORE_WEBAUTHN_ORIGINS=[f"http://localhost:{port}"],
+               **PAGES_CONFIG) as running:
         yield running
 
 
