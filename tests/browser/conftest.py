@@ -3,7 +3,6 @@ socket (``tests/contract/served.py``), and a headless Chromium per test in each 
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from tests.browser import harness
 from tests.contract.oauth2_clients import NO_LIMITS
-from tests.contract.served import Served, serve
+from tests.contract.served import Served, free_port, serve
 
 #: The served app's configuration: the pages on, no rate limit in the way of a walk.
 PAGES_CONFIG: dict[str, Any] = {"USERCORE_PAGES": True, **NO_LIMITS}
@@ -29,18 +28,11 @@ def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("outbox")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def served(database_url: str, _schema: None, outbox: Path) -> Iterator[Served]:
     """Served as ``localhost`` (a WebAuthn relying party's id is a host name), passkeys
     on for it."""
-    port = _free_port()
+    port = free_port()
     with serve(database_url, outbox, port=port, url_host="localhost",
                USERCORE_WEBAUTHN_RP_ID="localhost",
                USERCORE_WEBAUTHN_ORIGINS=[f"http://localhost:{port}"],

@@ -133,6 +133,8 @@ class Visit:
     password: str
     facts: dict[str, Any] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)
+    #: Seconds each step of the walk took, by its name.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def by(self) -> Any:

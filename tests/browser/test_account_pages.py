@@ -28,7 +28,8 @@ def visitor(browser: Any, served: Served, lang: str, who: str) -> Visit:
 
 #: Every page the walk checks (axe-core and a screenshot), in its order.
 WALKED = [
-    "sign-up", "sign-up-refused", "verify-email", "verify-email-refused", "verify-email-done",
+    "sign-up", "sign-up-refused", "verify-email", "verify-email-refused", "resend-email-refused",
+    "verify-email-done",
     "sign-in", "sign-in-refused", "home", "profile", "profile-saved", "profile-refused",
     "password", "password-refused", "password-saved",
     "email", "email-refused", "email-sent", "email-confirm", "email-confirmed",
@@ -58,6 +59,8 @@ def test_the_walk_from_sign_up_to_delete_account(browser: Any, served: Served, l
             admin, "--name", "Walk app", "--redirect-uri", f"{served.base_url}/callback")
     visit.facts["oauth2_client"]["redirect_uri"] = f"{served.base_url}/callback"
     walk.walk(visit, walk.WALK)
+    print(f"the walk in {lang}: {sum(visit.timings.values()):.1f} s;",
+          ", ".join(f"{name} {seconds:.1f}" for name, seconds in visit.timings.items()))
     assert visit.checked == WALKED
 
 

@@ -14,6 +14,7 @@ whole in every language of ``harness.LANGUAGES``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -34,8 +35,10 @@ def walk(visit: Visit, steps: Sequence[Step]) -> None:
     """Run ``steps`` in order; a failing step is named, and its page shot as
     ``failed-<step>.<lang>.png``."""
     for step in steps:
+        started = time.monotonic()
         try:
             step.run(visit)
+            visit.timings[step.name] = time.monotonic() - started
         except Exception as exc:
             try:
                 shot = screenshot(visit.driver, f"failed-{step.name.replace(' ', '-')}")
