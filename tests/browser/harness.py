@@ -241,7 +241,9 @@ class Visit:
                     return match.group(1)
             return None
 
-        link: str = WebDriverWait(self.driver, 20).until(find)
+        subjects = [str(mail["Subject"]) for mail in self.served.mails_to(email)]
+        link: str = WebDriverWait(self.driver, 30).until(
+            find, f"no link to {path} in a mail to {email} (mails before the wait: {subjects})")
         return link
 
     def totp_code(self, secret: str) -> str:
