@@ -48,7 +48,8 @@ def test_the_gallery_shows_each_page_once_in_its_languages(shots: Path) -> None:
     assert screenshots.folder() == shots
     text, files = screenshots.gallery(shots)
     assert files == ["sign-in.en.png", "sign-in.de.png", "profile.en.png"]
-    assert text.index("## Sign in (sign-in) {#sign-in}") < text.index("## Profile (profile)")
+    assert text.index("## Signing in\n") < text.index("### Sign in (sign-in) {#sign-in}") \
+        < text.index("## The account and the profile\n") < text.index("### Profile (profile)")
     assert "`/account/sign-in`" in text
     assert "[![Sign in, Deutsch](screenshots/sign-in.de.png)" in text
     assert "failed-" not in text and "gone" not in text
@@ -70,3 +71,31 @@ def test_the_page_has_the_place_of_its_gallery(shots: Path) -> None:
     rendered, files = screenshots.render(page, shots)
     assert screenshots.MARKER not in rendered and len(files) == 3
     assert screenshots.DEFAULT_FOLDER == screenshots.ROOT / ".ci" / "artifacts" / "screenshots"
+
+
+def test_the_gallery_groups_the_pages_and_hides_the_ids_of_items(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    monkeypatch.setenv("USERCORE_SCREENSHOTS", str(tmp_path))
+    for name, title, path in (
+            ("api-tokens", "API tokens", "/account/api-tokens"),
+            ("sign-in", "Sign in", "/account/sign-in"),
+            ("api-token-edit", "Edit API token",
+             "/account/api-tokens/7b024c87-fc31-4186-b762-ff6880473b15/edit"),
+            ("app-revoke", "Disconnect this app", "/account/apps/03a07WxVNFL5jDA3R89ZqhZb/revoke"),
+            ("sign-in-code", "Sign in", "/account/sign-in"),
+            ("something-new", "New", "/account/new-things")):
+        harness.screenshot(_ShotDriver("en", f"{title} · example_app",
+                                       f"http://127.0.0.1:1{path}"), name)
+    text, files = screenshots.gallery(tmp_path)
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == [
+        "## API tokens", "### API tokens (api-tokens) {#api-tokens}",
+        "### Edit API token (api-token-edit) {#api-token-edit}",
+        "## Signing in", "### Sign in (sign-in) {#sign-in}",
+        "### Sign in (sign-in-code) {#sign-in-code}",
+        "## Connected apps", "### Disconnect this app (app-revoke) {#app-revoke}",
+        "## Other pages", "### New (something-new) {#something-new}"]
+    assert "`/account/api-tokens/<id>/edit`" in text
+    assert "`/account/apps/<id>/revoke`" in text
+    assert "`/account/new-things`" in text and len(files) == 6

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser import harness
 from tests.contract.oauth2_clients import NO_LIMITS
-from tests.contract.served import Served, serve
+from tests.contract.served import Served, free_port, serve
 
 #: The served app's configuration: the pages on, no rate limit in the way of a walk.
 PAGES_CONFIG: dict[str, Any] = {"USERCORE_PAGES": True, **NO_LIMITS}
@@ -30,7 +30,13 @@ def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(database_url: str, _schema: None, outbox: Path) -> Iterator[Served]:
-    with serve(database_url, outbox, **PAGES_CONFIG) as running:
+    """Served as ``localhost`` (a WebAuthn relying party's id is a host name), passkeys
+    on for it."""
+    port = free_port()
+    with serve(database_url, outbox, port=port, url_host="localhost",
+               USERCORE_WEBAUTHN_RP_ID="localhost",
+               USERCORE_WEBAUTHN_ORIGINS=[f"http://localhost:{port}"],
+               **PAGES_CONFIG) as running:
         yield running
 
 

@@ -133,6 +133,8 @@ class Visit:
     password: str
     facts: dict[str, Any] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)
+    #: Seconds each step of the walk took, by its name.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def by(self) -> Any:
@@ -203,6 +205,62 @@ class Visit:
         from selenium.webdriver.common.action_chains import ActionChains
 
         ActionChains(self.driver).send_keys(*keys).perform()
+
+    def set_value(self, element_id: str, value: str) -> None:
+        """Set the value of ``element_id`` as a script does (a ``datetime-local`` field,
+        whose typed form depends on the browser's locale)."""
+        self.driver.execute_script("arguments[0].value = arguments[1];",
+                                   self.element(element_id), value)
+
+    def refused_at(self, field_id: str) -> str:
+        """The page shows an error next to ``field_id``, tied to it (``aria-invalid``,
+        ``aria-describedby``); its text."""
+        field = self.element(field_id)
+        assert field.get_attribute("aria-invalid") == "true" or \
+            field.get_attribute("type") == "checkbox", f"#{field_id} is not marked invalid"
+        assert f"{field_id}-error" in (field.get_attribute("aria-describedby") or "").split()
+        text: str = self.element(f"{field_id}-error").text
+        assert text, f"#{field_id}-error is empty"
+        return text
+
+    def mail_link(self, email: str, path: str, *, after: int = 0) -> str:
+        """The link to ``path`` in the newest mail to ``email`` (beyond its first ``after``
+        mails), as a path and query of the served app; waits for the mail to arrive (some
+        are sent after the answer)."""
+        import re
+
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        pattern = re.compile(rf"(?:https?://[^/\s]+)?({re.escape(path)}\?[^\s\"'<>]+)")
+
+        def find(_driver: Any) -> str | None:
+            for mail in reversed(self.served.mails_to(email)[after:]):
+                body = mail.get_body(("plain",)) if mail.is_multipart() else mail
+                match = pattern.search(body.get_content())  # type: ignore[union-attr]
+                if match:
+                    return match.group(1)
+            return None
+
+        subjects = [str(mail["Subject"]) for mail in self.served.mails_to(email)]
+        link: str = WebDriverWait(self.driver, 30).until(
+            find, f"no link to {path} in a mail to {email} (mails before the wait: {subjects})")
+        return link
+
+    def totp_code(self, secret: str) -> str:
+        """A code of the authenticator app for a time step not used yet (every code works
+        once: the server refuses a step at or before the last one used); waits for the
+        next step when the one ahead is used already."""
+        import time
+
+        import pyotp
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        last = self.facts.get("totp_step", -1)
+        WebDriverWait(self.driver, 40, poll_frequency=0.5).until(
+            lambda _driver: int(time.time() // 30) + 1 > last)
+        step = max(int(time.time() // 30), last + 1)
+        self.facts["totp_step"] = step
+        return str(pyotp.TOTP(secret).at(step * 30))
 
     def check(self, name: str, *, in_lang: bool = True) -> Path:
         """:func:`check_page`; and (``in_lang``) the page is in the walk's language."""

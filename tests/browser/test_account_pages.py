@@ -3,6 +3,7 @@ axe-core and is shot (``tests/browser/harness.py``); the steps are in ``walk.py`
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -11,7 +12,7 @@ import pytest
 
 from tests.browser import walk
 from tests.browser.harness import HAVE_BROWSER, Visit, check_page, screenshot_folder
-from tests.conftest import PASSWORD, enable_mfa
+from tests.conftest import PASSWORD
 from tests.contract.oauth2_clients import admin_app, register_client
 from tests.contract.served import Served, register_verified
 
@@ -25,21 +26,42 @@ def visitor(browser: Any, served: Served, lang: str, who: str) -> Visit:
     return Visit(browser, served, lang, email, PASSWORD)
 
 
-def test_the_walk_through_the_account_pages(browser: Any, served: Served, lang: str) -> None:
-    visit = visitor(browser, served, lang, "walk")
-    walk.walk(visit, walk.WALK)
-    assert visit.checked == ["sign-in", "sign-in-refused", "home", "profile", "profile-saved",
-                             "profile-refused"]
+#: Every page the walk checks (axe-core and a screenshot), in its order.
+WALKED = [
+    "sign-up", "sign-up-refused", "verify-email", "verify-email-refused", "resend-email-refused",
+    "verify-email-done",
+    "sign-in", "sign-in-refused", "home", "profile", "profile-saved", "profile-refused",
+    "password", "password-refused", "password-saved",
+    "email", "email-refused", "email-sent", "email-confirm", "email-confirmed",
+    "mfa", "mfa-refused", "mfa-set-up", "mfa-confirm-refused", "recovery-codes", "mfa-on",
+    "sign-in-code", "sign-in-code-refused",
+    "passkeys", "passkeys-refused", "passkey-create", "passkeys-added", "passkey",
+    "passkey-refused", "providers",
+    "sessions", "session-end", "session-end-refused", "sessions-ended",
+    "api-tokens", "api-tokens-refused", "api-token-created", "api-token-edit",
+    "api-token-edit-refused", "api-token-delete", "api-tokens-deleted",
+    "ssh-keys", "ssh-keys-refused", "ssh-keys-added", "ssh-key-edit", "ssh-key-edit-refused",
+    "ssh-key-delete",
+    "oauth2-consent", "apps", "app-revoke", "apps-revoked", "error",
+    "forgot-password", "forgot-password-refused", "forgot-password-sent",
+    "reset-password", "reset-password-refused", "reset-password-done",
+    "delete", "delete-refused", "deleted",
+]
 
 
-def test_sign_in_with_the_second_factor(browser: Any, served: Served, lang: str,
-                                        database_url: str, outbox: Path) -> None:
-    visit = visitor(browser, served, lang, "mfa")
+def test_the_walk_from_sign_up_to_delete_account(browser: Any, served: Served, lang: str,
+                                                 database_url: str, outbox: Path) -> None:
+    """One visitor through every account page: signs up, ..., deletes the account."""
+    email = f"walk.{lang}.{uuid.uuid4().hex[:8]}@example.com"
+    visit = Visit(browser, served, lang, email, "walk Pa55word for signing up")
     with admin_app(database_url, outbox) as admin:
-        visit.facts["totp_secret"] = enable_mfa(admin, _user_id(admin, visit.email))
-    walk.walk(visit, [walk.Step("sign-in form", walk.sign_in_form),
-                      walk.Step("sign in", walk.sign_in), walk.Step("sign out", walk.sign_out)])
-    assert visit.checked == ["sign-in", "sign-in-code", "sign-in-code-refused"]
+        visit.facts["oauth2_client"] = register_client(
+            admin, "--name", "Walk app", "--redirect-uri", f"{served.base_url}/callback")
+    visit.facts["oauth2_client"]["redirect_uri"] = f"{served.base_url}/callback"
+    walk.walk(visit, walk.WALK)
+    print(f"the walk in {lang}: {sum(visit.timings.values()):.1f} s;",
+          ", ".join(f"{name} {seconds:.1f}" for name, seconds in visit.timings.items()))
+    assert visit.checked == WALKED
 
 
 def test_the_oauth2_login_and_consent_pages(browser: Any, served: Served, lang: str,
@@ -56,13 +78,13 @@ def test_the_oauth2_login_and_consent_pages(browser: Any, served: Served, lang: 
     def login(visit: Visit) -> None:
         visit.open(f"/v2/oauth2/authorize?{query}")
         visit.wait_for("login-form")
-        visit.check("oauth2-login", in_lang=False)
+        visit.check("oauth2-login")
         visit.fill("email", visit.email)
         visit.fill("password", visit.password)
         visit.press("sign-in", then="consent-form")
 
     def consent(visit: Visit) -> None:
-        visit.check("oauth2-consent", in_lang=False)
+        visit.check("oauth2-consent-after-login")
         visit.element("allow").click()
         from selenium.webdriver.support import expected_conditions as until
         from selenium.webdriver.support.ui import WebDriverWait
@@ -72,16 +94,6 @@ def test_the_oauth2_login_and_consent_pages(browser: Any, served: Served, lang: 
         assert parse_qs(landed.query)["state"] == ["s-1"]
 
     walk.walk(visit, [walk.Step("oauth2 login", login), walk.Step("oauth2 consent", consent)])
-
-
-def _user_id(app: Any, email: str) -> str:
-    from sqlalchemy import select
-
-    from flask_usercore.models import User
-
-    with app.app_context():
-        return str(app.extensions["usercore"].deps.session.scalar(
-            select(User.id).where(User.email == email)))
 
 
 @pytest.mark.parametrize("lang", ["en"])

@@ -3,20 +3,23 @@
 screenshot ``<name>.<lang>.png``) on every page it reaches.
 
 A step is a function of a :class:`~tests.browser.harness.Visit`; :data:`WALK` lists them in
-the order a visitor goes. To add a page: write its step here (open it or follow its link,
-``visit.check("<page name>")``, fill its form by the fields' ids, ``visit.press(button id,
-then=an id of the next page)``, assert what it shows) and put it into :data:`WALK` where a
-visitor reaches it. Facts a later step needs (a code, a token's name) go into
-``visit.facts``. The walk runs whole in every language of ``harness.LANGUAGES``.
+the order a visitor goes, from signing up to deleting the account (the steps are in
+``steps_account.py`` and ``steps_credentials.py``). To add a page: write its step (open it
+or follow its link, ``visit.check("<page name>")``, fill its form by the fields' ids,
+``visit.press(button id, then=an id of the next page)``, assert what it shows; one bad
+input shown next to its field) and put it into :data:`WALK` where a visitor reaches it.
+Facts a later step needs (a code, a token's name) go into ``visit.facts``. The walk runs
+whole in every language of ``harness.LANGUAGES``.
 """
 
 from __future__ import annotations
 
-import uuid
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
+from tests.browser import steps_account as account
+from tests.browser import steps_credentials as credentials
 from tests.browser.harness import Visit, screenshot
 
 
@@ -32,8 +35,10 @@ def walk(visit: Visit, steps: Sequence[Step]) -> None:
     """Run ``steps`` in order; a failing step is named, and its page shot as
     ``failed-<step>.<lang>.png``."""
     for step in steps:
+        started = time.monotonic()
         try:
             step.run(visit)
+            visit.timings[step.name] = time.monotonic() - started
         except Exception as exc:
             try:
                 shot = screenshot(visit.driver, f"failed-{step.name.replace(' ', '-')}")
@@ -44,125 +49,31 @@ def walk(visit: Visit, steps: Sequence[Step]) -> None:
             raise
 
 
-# -- signing in -------------------------------------------------------------------------
-
-
-def sign_in_form(visit: Visit) -> None:
-    """The host's home links to the account; a visitor is sent on to the sign-in page,
-    with ``next``."""
-    visit.open("/")
-    visit.press("account", then="sign-in-form")  # example_app's page of links
-    assert visit.path() == f"/account/sign-in?next={quote('/account/', safe='/')}"
-    visit.check("sign-in")
-
-
-def sign_in_refused(visit: Visit) -> None:
-    """A wrong password: the form again with the message above it, nothing signed in."""
-    visit.fill("email", visit.email)
-    visit.fill("password", "not the password 1")
-    visit.press("sign-in", then="form-errors")
-    assert visit.has("sign-in-form")
-    visit.check("sign-in-refused")
-
-
-def sign_in(visit: Visit) -> None:
-    """The password (and the code when the account has MFA on), by keyboard only: the
-    skip link first, Tab to each field, Enter sends the form. Then the start page."""
-    from selenium.webdriver.common.keys import Keys
-
-    visit.open(visit.path())  # the page afresh: the focus at its start
-    visit.wait_for("sign-in-form")
-    visit.type_keys(Keys.TAB)
-    assert visit.driver.switch_to.active_element.get_attribute("href").endswith("#main")
-    visit.tab_to("email").clear()
-    visit.type_keys(visit.email)
-    visit.tab_to("password")
-    visit.next_page(lambda: visit.type_keys(visit.password, Keys.ENTER), then="main")
-    secret = visit.facts.get("totp_secret")
-    if secret is not None:
-        sign_in_code(visit, secret)
-    visit.wait_for("sign-out")
-    assert visit.path() == "/account/"
-
-
-def sign_in_code(visit: Visit, secret: str) -> None:
-    """The second step: the code field; a wrong code is refused next to it."""
-    import pyotp
-
-    visit.wait_for("multiFactorCode")
-    visit.check("sign-in-code")
-    visit.fill("password", visit.password)
-    visit.fill("multiFactorCode", "000000")
-    visit.press("sign-in", then="multiFactorCode-error")
-    assert visit.element("multiFactorCode").get_attribute("aria-invalid") == "true"
-    assert "multiFactorCode-error" in visit.element("multiFactorCode").get_attribute(
-        "aria-describedby")
-    visit.check("sign-in-code-refused")
-    visit.fill("password", visit.password)
-    visit.fill("multiFactorCode", pyotp.TOTP(secret).now())
-    visit.press("sign-in", then="main")
-
-
-# -- the account ------------------------------------------------------------------------
-
-
-def home(visit: Visit) -> None:
-    """The account's start page: who is signed in, and the pages."""
-    assert visit.email in visit.element("main").text
-    visit.check("home")
-
-
-def profile(visit: Visit) -> None:
-    """The profile, reached by its link, filled with the stored names; saved."""
-    visit.element("main").find_element(visit.by.LINK_TEXT,
-                                       "Profil" if visit.lang == "de" else "Profile").click()
-    visit.wait_for("profile-form")
-    assert visit.element("firstName").get_attribute("value") == "Ada"
-    assert visit.element("firstName").get_attribute("required") == "true"
-    assert visit.element("nickname").get_attribute("required") is None  # optional
-    visit.check("profile")
-    visit.fill("firstName", "Grace")
-    visit.fill("nickname", f"grace-{uuid.uuid4().hex[:8]}")  # nicknames are unique
-    visit.press("save", then="profile-form")
-    assert "saved=1" in visit.path()
-    assert visit.driver.find_element(visit.by.CSS_SELECTOR, ".notice[role=status]")
-    assert visit.element("firstName").get_attribute("value") == "Grace"
-    visit.check("profile-saved")
-
-
-def profile_bad_input(visit: Visit) -> None:
-    """An empty first name: the form again, the error tied to the field, nothing stored."""
-    visit.fill("firstName", "")
-    visit.fill("lastName", "Hopper")
-    visit.press("save", then="firstName-error")
-    field = visit.element("firstName")
-    assert field.get_attribute("aria-invalid") == "true"
-    assert field.get_attribute("aria-describedby") == "firstName-error"
-    assert visit.element("firstName-error").text
-    visit.check("profile-refused")
-    visit.open("/account/profile")
-    visit.wait_for("profile-form")
-    assert visit.element("lastName").get_attribute("value") == "Lovelace"  # nothing written
-    assert visit.element("firstName").get_attribute("value") == "Grace"
-
-
-def sign_out(visit: Visit) -> None:
-    """Sign out on the start page: the sign-in page; the account asks for sign-in again."""
-    visit.open("/account/")
-    visit.wait_for("sign-out")
-    visit.press("sign-out", then="sign-in-form")
-    assert visit.path() == "/account/sign-in"
-    visit.open("/account/profile")
-    visit.wait_for("sign-in-form")
-
-
-#: The walk through every account page, in the order a visitor goes.
+#: The walk through every account page, in the order a visitor goes: from signing up to
+#: deleting the account.
 WALK: tuple[Step, ...] = (
-    Step("sign-in form", sign_in_form),
-    Step("sign-in refused", sign_in_refused),
-    Step("sign in", sign_in),
-    Step("home", home),
-    Step("profile", profile),
-    Step("profile bad input", profile_bad_input),
-    Step("sign out", sign_out),
+    Step("sign up", account.sign_up),
+    Step("verify e-mail", account.verify_email),
+    Step("sign-in form", account.sign_in_form),
+    Step("sign-in refused", account.sign_in_refused),
+    Step("sign in", account.sign_in),
+    Step("home", account.home),
+    Step("profile", account.profile),
+    Step("profile bad input", account.profile_bad_input),
+    Step("password", account.change_password),
+    Step("e-mail", account.change_email),
+    Step("mfa", account.set_up_mfa),
+    Step("sign out", account.sign_out),
+    Step("sign in with the code", account.sign_in),
+    Step("passkeys", credentials.passkeys),
+    Step("linked providers", credentials.providers),
+    Step("sessions", credentials.sessions),
+    Step("api tokens", credentials.api_tokens),
+    Step("ssh keys", credentials.ssh_keys),
+    Step("connected apps", credentials.connected_apps),
+    Step("error page", credentials.error_page),
+    Step("forgot password", credentials.forgot_password),
+    Step("reset password", credentials.reset_password),
+    Step("delete account", credentials.delete_account),
 )
+

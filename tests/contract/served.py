@@ -9,6 +9,7 @@ fixture (``tests/contract/conftest.py``) gives one server per test module.
 from __future__ import annotations
 
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,15 @@ class Served:
             if match:
                 return match.group(1)
         raise AssertionError(f"no mail to {email} matches {pattern!r}")
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free now (for a server whose URL must be known before it
+    starts: a WebAuthn origin)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextmanager

@@ -5,7 +5,6 @@ Skipped without ``chromium``/``chromedriver`` (``.ci/run`` installs them)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.contract.served import Served, register_verified, serve
+from tests.contract.served import Served, free_port, register_verified, serve
 from tests.contract.test_oauth2_authlib import NO_LIMITS
 from tests.contract.test_oauth2_browser import CHROMEDRIVER, CHROMIUM
 from tests.contract.test_oauth2_browser import browser as browser  # the fixture
@@ -22,16 +21,9 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="chromium and chromium-driver are not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(database_url: str, _schema: None, tmp_path: Path) -> Iterator[Served]:
-    port = _free_port()
+    port = free_port()
     with serve(database_url, tmp_path / "outbox", port=port, url_host="localhost",
                USERCORE_WEBAUTHN_RP_ID="localhost",
                USERCORE_WEBAUTHN_ORIGINS=[f"http://localhost:{port}"], **NO_LIMITS) as running:
