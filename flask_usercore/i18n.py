@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -199,6 +201,30 @@ def translated(message: str) -> str:
     """An error's message (:class:`~flask_usercore.messages.Message`) in the current
     language; any other text as it is."""
     return translate_text(message, gettext)
+
+
+def current_locale() -> str | None:
+    """The current language's locale name (``de``), to carry into work done after the
+    request (:func:`speaking`); None outside an app."""
+    if not _ready():
+        return None
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale is not None else None
+
+
+@contextmanager
+def speaking(locale: str | None) -> Iterator[None]:
+    """Translate into ``locale`` in the block (an app context without the request whose
+    language it was: the mail of work done after the response)."""
+    if locale is None or not _ready():
+        yield
+        return
+    from flask_babel import force_locale
+
+    with force_locale(locale):
+        yield
 
 
 def template_context() -> dict[str, Any]:

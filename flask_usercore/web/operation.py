@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar, cast
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema
 
+from .. import i18n
 from ..config import UserCoreConfig
 from ..errors import ValidationFailed
 from ..hooks import Mail
@@ -330,11 +331,12 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
 def after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
     """Run ``work`` once ``response`` has been sent, in an app context and a unit of work
     of its own; the mail it returns is written to the outbox in that unit of work and sent
-    after its commit."""
+    after its commit. It speaks the request's language (the mail's text)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = i18n.current_locale()
 
     def run() -> None:
-        with app.app_context():
+        with app.app_context(), i18n.speaking(locale):
             deps = usercore_state().deps
             uow: UnitOfWork = deps.uow
             try:

@@ -117,3 +117,17 @@ def test_a_reset_without_its_csrf_token_is_refused(
 def test_the_reset_page_is_german_for_a_german_browser(client: FlaskClient) -> None:
     page = client.get("/account/password/forgot", headers={"Accept-Language": "de"})
     assert '<html lang="de">' in page.text and "Passwort vergessen?" in page.text
+
+
+def test_the_reset_mail_made_after_the_answer_speaks_the_requests_language(
+        client: FlaskClient, mailbox: Mailbox,
+        register: Callable[..., dict[str, Any]]) -> None:
+    facts = register()
+    page = client.get("/account/password/forgot", headers={"Accept-Language": "de"})
+    form = forms(page.text)["forgot-password-form"]
+    sent = client.post(form["action"], data={**form["fields"], "email": facts["email"]},
+                       headers={"Accept-Language": "de"})
+    sent.close()  # the mail is made once the answer was sent
+    mail = mailbox.sent[-1]
+    assert mail.subject != "" and "Passwort" in mail.subject, mail.subject
+    assert '<html lang="de">' in mail.html
