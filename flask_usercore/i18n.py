@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import escape
 
 if TYPE_CHECKING:
@@ -135,14 +135,44 @@ def _ready() -> bool:
     return True
 
 
+def _translations() -> support.NullTranslations:
+    """Our domain's translations of the current language, looked up once per request.
+
+    Flask-Babel keeps the request's locale in ``g._flask_babel.babel_locale``; the
+    translations found for that locale object are kept beside it, so the messages of a
+    page after the first cost a dictionary look-up each. A different locale (Flask-Babel's
+    ``force_locale``, ``refresh``) is a different object: looked up again. Outside a request
+    (or before the first message of one) the domain answers, as Flask-Babel does.
+    """
+    try:
+        babel = g._flask_babel
+        locale = babel.babel_locale
+        known = babel.usercore_translations
+    except (AttributeError, RuntimeError):  # no app context, or no locale or cache yet
+        pass
+    else:
+        if known[0] is locale:
+            return cast("support.NullTranslations", known[1])
+    translations = domain().get_translations()
+    try:
+        babel = g._flask_babel
+        babel.usercore_translations = (babel.babel_locale, translations)
+    except (AttributeError, RuntimeError):
+        pass
+    return cast("support.NullTranslations", translations)
+
+
 def gettext(text: str, **variables: Any) -> str:
     """``text`` in the current language, with ``%(name)s`` placeholders filled in."""
-    return cast(str, domain().gettext(text, **variables))
+    text = _translations().ugettext(text)
+    return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """The singular or plural of a message with ``%(num)d``, in the current language."""
-    return cast(str, domain().ngettext(singular, plural, num, **variables))
+    variables.setdefault("num", num)
+    text = _translations().ungettext(singular, plural, num)
+    return text % variables
 
 
 class LazyText:
