@@ -233,8 +233,19 @@ def translated(message: str) -> str:
 
 def template_context() -> dict[str, Any]:
     """What our templates get besides their own context: ``_``, ``gettext``, ``ngettext``
-    of our domain, and ``lang``, the page's language (``<html lang>``)."""
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "lang": current_language()}
+    of our domain, and ``lang``, the page's language (``<html lang>``).
+
+    ``_`` and ``gettext`` are bound to the translations of the language now in force (a
+    template is rendered in one language): a page's dozens of strings are each one
+    catalogue look-up."""
+    translations = _translations()
+
+    def page_gettext(text: str, **variables: Any) -> str:
+        text = translations.ugettext(text)
+        return text % variables if variables else text
+
+    return {"_": page_gettext, "gettext": page_gettext, "ngettext": ngettext,
+            "lang": current_language()}
 
 
 def current_language() -> str:

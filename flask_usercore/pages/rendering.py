@@ -116,3 +116,35 @@ def render_label(field: Field) -> Markup:
     label = field.label
     attributes, text = _attributes({"for_": label.field_id}), escape(label.text)
     return Markup(f"<label {attributes}>{text}</label>")  # noqa: S704 - both escaped
+
+
+def render_field(field: Field, hint: Any = None) -> Markup:
+    """The ``field()`` macro of ``usercore/pages/_macros.html``: the field with its label,
+    its ``hint`` and its errors, tied to it by ``aria-describedby`` (and ``aria-invalid``).
+
+    The markup the macro wrote in Jinja (tests/pages/test_page_markup.py keeps that macro and
+    compares), in one call instead of a dozen template expressions a field.
+    """
+    errors = field.errors
+    ident = escape(field.id)
+    described = ([f"{field.id}-hint"] if hint else []) + \
+        ([f"{field.id}-error"] if errors else [])
+    parts = ['<div class="field invalid">' if errors else '<div class="field">']
+    if field.type == "BooleanField":
+        extra = {"aria-describedby": " ".join(described)} if described else {}
+        parts.append(f"\n  {render_input(field, **extra)} {render_label(field)}")
+    else:
+        parts.append(f"\n  {render_label(field)}")
+        if hint:
+            parts.append(f'<p class="hint" id="{ident}-hint">{escape(hint)}</p>')
+        if errors:
+            extra = {"aria-describedby": " ".join(described), "aria-invalid": "true"}
+        else:
+            extra = {"aria-describedby": " ".join(described)} if described else {}
+        required = field.flags.required is True
+        parts.append(f"\n  {render_input(field, required=required, **extra)}")
+    if errors:
+        texts = " ".join(str(escape(error)) for error in errors)
+        parts.append(f'\n  <p class="error" id="{ident}-error">{texts}</p>')
+    parts.append("\n</div>")
+    return Markup("".join(parts))  # noqa: S704 - every value escaped above
