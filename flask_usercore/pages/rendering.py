@@ -87,7 +87,7 @@ def render_input(field: Field, **kwargs: Any) -> Markup:
     extra = getattr(field, "render_kw", None)  # as DefaultMeta.render_field merges it
     attributes = dict(extra, **kwargs) if extra else kwargs
     if type(widget).__call__ is Input.__call__ and "name" not in attributes:
-        return _input(widget, field, attributes)
+        return _input(cast(Input, widget), field, attributes)
     return cast(Markup, fast(field, **attributes))
 
 
@@ -96,7 +96,7 @@ def _input(widget: Input, field: Field, attributes: dict[str, Any]) -> Markup:
     attributes.setdefault("id", field.id)
     attributes.setdefault("type", widget.input_type)
     if "value" not in attributes:
-        attributes["value"] = field._value()
+        attributes["value"] = field._value()  # type: ignore[attr-defined]
     datalist = getattr(field, "_datalist", None)
     if datalist is not None and "list" not in attributes:
         attributes["list"] = datalist if isinstance(datalist, str) else datalist.id
