@@ -8,8 +8,9 @@ It does by hand what the benchmark compares flask-usercore against:
 * ``GET /profile`` (``pages.py``): the account pages' profile page by hand: the token of
   the ``x-access-token`` cookie looked up as in ``/me`` (a 303 to ``/sign-in`` when
   unknown), the Jinja template ``templates/profile.html`` (the same markup as the library's
-  page, English only) with the user's names and a Flask-WTF CSRF token, and the same
-  security headers.
+  page, its navigation's ten ``url_for`` links too, English only) with the user's names and
+  a Flask-WTF CSRF token, and the same security headers. The other pages the navigation
+  links to (``NAV``) answer a redirect to the profile: only their URLs are built.
 * ``GET /profile-wtf``: the same page with a Flask-WTF form (the profile's three fields)
   whose fields WTForms renders, as a Flask app writing its own form page would.
 * ``POST /login``: find the user by its lowercased address through the table's unique index
@@ -54,6 +55,15 @@ PAGE_HEADERS = {
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+#: The account pages the profile page's navigation links to, as the library's layout does
+#: (``usercore/pages/_base.html``): endpoint and rule.
+NAV = (("nav_home", "/account/"), ("nav_password", "/account/password"),
+       ("nav_email", "/account/email"), ("nav_mfa", "/account/mfa"),
+       ("nav_passkeys", "/account/passkeys"), ("nav_sessions", "/account/sessions"),
+       ("nav_api_tokens", "/account/api-tokens"), ("nav_ssh_keys", "/account/ssh-keys"),
+       ("nav_apps", "/account/apps"))
 
 
 class ProfileForm(FlaskForm):  # type: ignore[misc]
@@ -247,6 +257,9 @@ def create_app() -> Flask:
                                                  form=form))
         response.headers.update(PAGE_HEADERS)
         return response
+
+    for endpoint, rule in NAV:  # the navigation's other pages: only their URLs are built
+        app.add_url_rule(rule, endpoint, lambda: redirect("/profile", 303))
 
     @app.post("/login")
     def login() -> Any:

@@ -13,6 +13,9 @@ The dump files (``--keep``) show where the instructions went: ``callgrind_annota
 
 Same set-up as ``bench.py`` (the same database, seeds, tokens and app code). It prints the
 instructions per request of each app and the ratio bare/usercore (1.0 = the same work).
+``--pages`` counts the pages of ``pages.py`` instead: ``GET /account/profile`` (the account
+pages on) beside the bare app's ``GET /profile`` and ``GET /profile-wtf``, signed in by the
+session cookie.
 
 Run from the repository root: ``python benchmarks/instructions.py`` (needs valgrind, the
 Debian package ``valgrind``; Python runs about 50 times slower inside it: a few minutes).
@@ -107,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100, help="GETs counted per app (100)")
     parser.add_argument("--users", type=int, default=1000, help="users seeded (default 1000)")
     parser.add_argument("--concurrency", type=int, default=1, help="client processes (1)")
+    parser.add_argument("--pages", action="store_true",
+                        help="the account page beside the bare pages (pages.py) instead of /me")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder with the callgrind dumps")
     args = parser.parse_args(argv)
@@ -127,12 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from example_app import create_app
 
-    app = create_app(dict(bench.LIBRARY_CONFIG))
+    config = {**bench.LIBRARY_CONFIG, "USERCORE_PAGES": True} if args.pages \
+        else dict(bench.LIBRARY_CONFIG)
+    app = create_app(dict(config))
     bare_app.create_app()
     try:
         with app.app_context():
             # seeded in-process only: an argon2 hash made under valgrind takes minutes
             _, tokens = bench.seed_bulk(app, bare_app, run, args.users)
+        if args.pages:
+            return _pages(config, env, tmp, tokens, args)
         lib = per_request("usercore", f"example_app:create_app({bench.LIBRARY_CONFIG!r})",
                           bench.ROOT, env, tmp / "usercore",
                           bench.get_requests("/v2/users/self", tokens, args.requests),
@@ -147,6 +156,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             bench.finish_run(app, database_url, run, tmp)
     print(f"ratio bare/usercore: {bare / lib:.3f}")
+    return 0
+
+
+def _pages(config: dict[str, object], env: dict[str, str], tmp: Path, tokens: Sequence[str],
+           args: argparse.Namespace) -> int:
+    """``--pages``: the instructions of the three pages of ``pages.py``."""
+    import pages
+
+    counted = {}
+    for name, app, chdir in (("usercore", f"example_app:create_app({config!r})", bench.ROOT),
+                             ("bare", "bare_app:create_app()", HERE),
+                             ("bare-wtf", "bare_app:create_app()", HERE)):
+        path = pages.PATHS[name]
+        counted[name] = per_request(name, app, chdir, env, tmp / name,
+                                    pages.page_requests(path, tokens, args.requests),
+                                    args.concurrency)
+        print(f"{name:8} GET {path:17} {counted[name]:12,.0f} instructions/request",
+              flush=True)
+    print(f"ratio bare/usercore: {counted['bare'] / counted['usercore']:.3f}  "
+          f"(target >= {pages.TARGET})")
+    print(f"ratio bare-wtf/usercore: {counted['bare-wtf'] / counted['usercore']:.3f}")
     return 0
 
 

@@ -4,8 +4,9 @@ The figure of issue 30: flask-usercore's profile page (``GET /account/profile``:
 ``x-access-token`` cookie's session looked up, the unit of work, the Flask-WTF form filled
 with the stored names and its CSRF token, the page's template in its layout through our
 gettext domain, the security headers) against ``bare_app.py``'s ``GET /profile`` (the same
-cookie's token looked up in one query, a hand-written Jinja template of the same markup,
-Flask-WTF's CSRF token, the same headers). Target: at least **0.8x** the bare page's
+cookie's token looked up in one query, a hand-written Jinja template of the same markup:
+the same four inputs and the navigation's ten ``url_for`` links, Flask-WTF's CSRF token,
+the same headers). Target: at least **0.8x** the bare page's
 requests/s. A second bare page, ``GET /profile-wtf``, renders the same markup from a
 Flask-WTF form (WTForms writes the inputs), as a Flask app writing its own form page would:
 its ratio is printed too.
@@ -105,9 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = []
         for name, path in PATHS.items():
             status, html = fetch(ports[name][0], path, tokens[0])
-            assert status == 200 and html.count("<input") == 4, (name, status, html)
+            # the same markup: four inputs, the navigation's ten links
+            assert status == 200 and html.count("<input") == 4 and html.count("<li>") == 10, \
+                (name, status, html)
             sizes.append(f"{name} {len(html)} bytes")
-        print(f"page: {', '.join(sizes)}; 4 inputs each")
+        print(f"page: {', '.join(sizes)}; 4 inputs and 10 links each")
         work = {name: page_requests(path, tokens, args.requests) for name, path in PATHS.items()}
         for name, (port, _) in ports.items():  # warm up both apps' workers and caches
             bench.check(bench.load(port, work[name][:300], args.concurrency), f"warm-up {name}")

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import escape
 
 if TYPE_CHECKING:
@@ -137,14 +137,44 @@ def _ready() -> bool:
     return True
 
 
+def _translations() -> support.NullTranslations:
+    """Our domain's translations of the current language, looked up once per request.
+
+    Flask-Babel keeps the request's locale in ``g._flask_babel.babel_locale``; the
+    translations found for that locale object are kept beside it, so the messages of a
+    page after the first cost a dictionary look-up each. A different locale (Flask-Babel's
+    ``force_locale``, ``refresh``) is a different object: looked up again. Outside a request
+    (or before the first message of one) the domain answers, as Flask-Babel does.
+    """
+    try:
+        babel = g._flask_babel
+        locale = babel.babel_locale
+        known = babel.usercore_translations
+    except (AttributeError, RuntimeError):  # no app context, or no locale or cache yet
+        pass
+    else:
+        if known[0] is locale:
+            return cast("support.NullTranslations", known[1])
+    translations = domain().get_translations()
+    try:
+        babel = g._flask_babel
+        babel.usercore_translations = (babel.babel_locale, translations)
+    except (AttributeError, RuntimeError):
+        pass
+    return cast("support.NullTranslations", translations)
+
+
 def gettext(text: str, **variables: Any) -> str:
     """``text`` in the current language, with ``%(name)s`` placeholders filled in."""
-    return cast(str, domain().gettext(text, **variables))
+    text = _translations().ugettext(text)
+    return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """The singular or plural of a message with ``%(num)d``, in the current language."""
-    return cast(str, domain().ngettext(singular, plural, num, **variables))
+    variables.setdefault("num", num)
+    text = _translations().ungettext(singular, plural, num)
+    return text % variables
 
 
 class LazyText:
@@ -229,8 +259,19 @@ def speaking(locale: str | None) -> Iterator[None]:
 
 def template_context() -> dict[str, Any]:
     """What our templates get besides their own context: ``_``, ``gettext``, ``ngettext``
-    of our domain, and ``lang``, the page's language (``<html lang>``)."""
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "lang": current_language()}
+    of our domain, and ``lang``, the page's language (``<html lang>``).
+
+    ``_`` and ``gettext`` are bound to the translations of the language now in force (a
+    template is rendered in one language): a page's dozens of strings are each one
+    catalogue look-up."""
+    translations = _translations()
+
+    def page_gettext(text: str, **variables: Any) -> str:
+        text = translations.ugettext(text)
+        return text % variables if variables else text
+
+    return {"_": page_gettext, "gettext": page_gettext, "ngettext": ngettext,
+            "lang": current_language()}
 
 
 def current_language() -> str:

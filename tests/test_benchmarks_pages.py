@@ -19,7 +19,7 @@ def test_a_tiny_run_prints_the_pages_and_the_ratios() -> None:
          "--rounds", "1", "--users", "5", "--concurrency", "2", "--workers", "1"],
         cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 inputs each" in result.stdout
+    assert "4 inputs and 10 links each" in result.stdout
     for line in ("usercore GET /account/profile", "bare     GET /profile",
                  "bare-wtf GET /profile-wtf", "ratio usercore/bare (median",
                  "ratio usercore/bare-wtf"):

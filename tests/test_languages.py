@@ -305,3 +305,30 @@ def test_the_docs_locale_selector_decides_after_the_extension(
     client = app.test_client()
     assert client.get("/v2/users/self", headers=EN).json["message"] == (
         "ein gültiges Zugriffstoken ist erforderlich")
+
+
+def test_a_request_looks_its_translations_up_once_and_follows_a_forced_locale(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_babel import force_locale
+
+    from flask_usercore import i18n
+
+    domain = i18n.domain()
+    looked_up = type(domain).get_translations
+    calls: list[str] = []
+
+    def counted(self: Any) -> Any:
+        calls.append("lookup")
+        return looked_up(self)
+
+    monkeypatch.setattr(type(domain), "get_translations", counted)
+    with app.test_request_context("/", headers=DE):
+        assert [i18n.gettext("Profile") for _ in range(5)] == ["Profil"] * 5
+        assert i18n.ngettext("%(num)d day", "%(num)d days", 2) == "2 days"  # no entry
+        assert len(calls) == 1, "once per request, not once per message"
+        with force_locale("en"):  # a mail in its recipient's language, within the request
+            assert i18n.gettext("Profile") == "Profile"
+        assert i18n.gettext("Profile") == "Profil"
+    with app.test_request_context("/", headers=EN):
+        assert i18n.gettext("Profile") == "Profile"
+    assert i18n.gettext("Profile") == "Profile"  # outside a request: the default language

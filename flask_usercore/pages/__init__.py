@@ -51,6 +51,7 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
         module.register(bp)
     bp.add_app_template_global(rendering.render_input, "usercore_input")
     bp.add_app_template_global(rendering.render_label, "usercore_label")
+    bp.add_app_template_global(rendering.render_field, "usercore_field")
     # the mails link to these pages where they are mounted (a host's own links win)
     bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.use_pages(
         setup.url_prefix or ""))

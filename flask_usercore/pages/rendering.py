@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from markupsafe import Markup, escape
 from wtforms.fields import Field
+from wtforms.fields.core import Flags
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import Input
 from wtforms.widgets.core import clean_key  # type: ignore[attr-defined]
@@ -29,19 +30,35 @@ _fast_widgets: dict[int, tuple[Any, Any]] = {}
 _lock = threading.Lock()
 #: Widgets are class attributes of the fields (a few dozen); more are forgotten at once.
 _MAX_WIDGETS = 512
+#: The escaped attribute names (``class_`` -> ``class``, ``data_x`` -> ``data-x``), by key.
+_NAMES: dict[str, str] = {}
+_MAX_NAMES = 512
 
 
 def html_params(**kwargs: Any) -> Markup:
     """``wtforms.widgets.html_params``: the same attributes, sorted, ``True`` as a bare
     name, ``False`` left out, values escaped (``"`` too)."""
+    return Markup(_attributes(kwargs))  # noqa: S704 - every name and value escaped
+
+
+def _attributes(attributes: dict[str, Any]) -> str:
+    """:func:`html_params` as a plain string (every name and value escaped)."""
     params = []
-    for key, value in sorted(kwargs.items()):
-        name = escape(clean_key(key))
+    for key in sorted(attributes):
+        value = attributes[key]
+        name = _NAMES.get(key)
+        if name is None:
+            name = str(escape(clean_key(key)))
+            if len(_NAMES) < _MAX_NAMES:  # attribute names come from the code: a few dozen
+                _NAMES[key] = name
         if value is True:
-            params.append(str(name))
+            params.append(name)
         elif value is not False:
-            params.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(params))  # noqa: S704 - every name and value escaped above
+            text = str(escape(value))
+            if type(value) is not str:  # escape() leaves no '"' in a str; in markup it may
+                text = text.replace('"', "&quot;")
+            params.append(f'{name}="{text}"')
+    return " ".join(params)
 
 
 def _fast_widget(widget: Any) -> Any:
@@ -63,15 +80,71 @@ def _fast_widget(widget: Any) -> Any:
 
 def render_input(field: Field, **kwargs: Any) -> Markup:
     """``field(**kwargs)``: the field's HTML, by :func:`html_params` when it can."""
-    fast = _fast_widget(field.widget)
+    widget = field.widget
+    fast = _fast_widget(widget)
     if fast is None or type(field.meta).render_field is not DefaultMeta.render_field:
         return field(**kwargs)
     extra = getattr(field, "render_kw", None)  # as DefaultMeta.render_field merges it
-    return cast(Markup, fast(field, **(dict(extra, **kwargs) if extra else kwargs)))
+    attributes = dict(extra, **kwargs) if extra else kwargs
+    if type(widget).__call__ is Input.__call__ and "name" not in attributes:
+        return _input(cast(Input, widget), field, attributes)
+    return cast(Markup, fast(field, **attributes))
+
+
+def _input(widget: Input, field: Field, attributes: dict[str, Any]) -> Markup:
+    """What ``Input.__call__`` writes, without its ``dir()`` of the field's flags."""
+    attributes.setdefault("id", field.id)
+    attributes.setdefault("type", widget.input_type)
+    if "value" not in attributes:
+        attributes["value"] = field._value()  # type: ignore[attr-defined]
+    datalist = getattr(field, "_datalist", None)
+    if datalist is not None and "list" not in attributes:
+        attributes["list"] = datalist if isinstance(datalist, str) else datalist.id
+    flags = getattr(field, "flags", {})
+    # dir(flags) of a plain Flags: its own attributes (the class adds only methods)
+    names = flags.__dict__ if type(flags) is Flags else dir(flags)
+    for key in widget.validation_attrs:
+        if key in names and key not in attributes:
+            value = getattr(flags, key)
+            attributes[key] = value() if callable(value) else value
+    attributes["name"] = field.name
+    return Markup(f"<input {_attributes(attributes)}>")  # noqa: S704 - escaped
 
 
 def render_label(field: Field) -> Markup:
     """``field.label``: ``<label for="id">text</label>``."""
     label = field.label
-    attributes, text = html_params(for_=label.field_id), escape(label.text)
+    attributes, text = _attributes({"for_": label.field_id}), escape(label.text)
     return Markup(f"<label {attributes}>{text}</label>")  # noqa: S704 - both escaped
+
+
+def render_field(field: Field, hint: Any = None) -> Markup:
+    """The ``field()`` macro of ``usercore/pages/_macros.html``: the field with its label,
+    its ``hint`` and its errors, tied to it by ``aria-describedby`` (and ``aria-invalid``).
+
+    The markup the macro wrote in Jinja (tests/pages/test_page_markup.py keeps that macro and
+    compares), in one call instead of a dozen template expressions a field.
+    """
+    errors = field.errors
+    ident = escape(field.id)
+    described = ([f"{field.id}-hint"] if hint else []) + \
+        ([f"{field.id}-error"] if errors else [])
+    parts = ['<div class="field invalid">' if errors else '<div class="field">']
+    if field.type == "BooleanField":
+        extra = {"aria-describedby": " ".join(described)} if described else {}
+        parts.append(f"\n  {render_input(field, **extra)} {render_label(field)}")
+    else:
+        parts.append(f"\n  {render_label(field)}")
+        if hint:
+            parts.append(f'<p class="hint" id="{ident}-hint">{escape(hint)}</p>')
+        if errors:
+            extra = {"aria-describedby": " ".join(described), "aria-invalid": "true"}
+        else:
+            extra = {"aria-describedby": " ".join(described)} if described else {}
+        required = field.flags.required is True
+        parts.append(f"\n  {render_input(field, required=required, **extra)}")
+    if errors:
+        texts = " ".join(str(escape(error)) for error in errors)
+        parts.append(f'\n  <p class="error" id="{ident}-error">{texts}</p>')
+    parts.append("\n</div>")
+    return Markup("".join(parts))  # noqa: S704 - every value escaped above

@@ -77,3 +77,54 @@ def wtforms_params(**kwargs: Any) -> str:
     from wtforms.widgets import html_params
 
     return str(html_params(**kwargs))
+
+
+#: The field() macro as it was written in Jinja before usercore_field took its place: the
+#: markup every field must keep.
+JINJA_FIELD = """{% macro field(f, hint=None) -%}
+{%- set described = [] -%}
+{%- if hint %}{% set ignored = described.append(f.id ~ '-hint') %}{% endif -%}
+{%- if f.errors %}{% set ignored = described.append(f.id ~ '-error') %}{% endif -%}
+<div class="field{% if f.errors %} invalid{% endif %}">
+{%- if f.type == 'BooleanField' %}
+  {{ usercore_input(f, **({'aria-describedby': described|join(' ')} if described else {})) }} {{ usercore_label(f) }}
+{%- else %}
+  {{ usercore_label(f) }}
+  {%- if hint %}<p class="hint" id="{{ f.id }}-hint">{{ hint }}</p>{% endif %}
+  {{ usercore_input(f, required=f.flags.required is sameas true,
+       **({'aria-describedby': described|join(' '), 'aria-invalid': 'true'} if f.errors
+          else ({'aria-describedby': described|join(' ')} if described else {}))) }}
+{%- endif %}
+  {%- if f.errors %}
+  <p class="error" id="{{ f.id }}-error">{% for e in f.errors %}{{ e }}{% if not loop.last %} {% endif %}{% endfor %}</p>
+  {%- endif %}
+</div>
+{%- endmacro %}"""  # noqa: E501
+
+
+def test_the_field_macro_writes_what_the_jinja_macro_wrote_for_every_field(
+        app: Flask) -> None:
+    from flask_usercore.i18n import lazy_gettext
+
+    tricky = 'a "quoted" <b> & \'single\''
+    use = "{{ field(f, hint) }}"
+    ours = '{% from "usercore/pages/_macros.html" import field %}' + use
+    jinja = JINJA_FIELD + use
+    hints = [None, "", tricky, lazy_gettext("Changing it signs you out on every other device.")]
+    error_lists = [[], [tricky], ["First.", lazy_gettext("Profile"), tricky]]
+    compared, kinds = 0, set()
+    ours_template, jinja_template = (app.jinja_env.from_string(ours),
+                                     app.jinja_env.from_string(jinja))
+    with app.test_request_context("/account/", headers={"Accept-Language": "de"}):
+        for cls in _form_classes():
+            form = cls(data={name: tricky for name in cls()._fields})
+            for f in form:
+                for hint in hints:
+                    for errors in error_lists:
+                        f.errors = list(errors)
+                        expected = jinja_template.render(f=f, hint=hint)
+                        assert ours_template.render(f=f, hint=hint) == expected, \
+                            (cls, f.name, hint, errors)
+                        compared += 1
+                        kinds.add(f.type)
+    assert compared > 100 and {"BooleanField", "StringField", "PasswordField"} <= kinds
