@@ -21,6 +21,9 @@ warm-up, and no start-up peak above that. Linux only (``/proc``). glibc's malloc
 run with ``MALLOC_MMAP_THRESHOLD_=131072`` in the environment (both servers inherit it) to
 see the figures without that effect (see the README).
 
+The example app runs as an API, as the bare app does (its account pages off): ``--pages``
+mounts them, which adds their forms' libraries (Flask-WTF, WTForms, Babel) to every worker.
+
 Run from the repository root: ``python benchmarks/memory.py`` (SQLite file in a temporary
 directory), ``DATABASE_URL=postgresql+psycopg://... python benchmarks/memory.py`` for PostgreSQL.
 """
@@ -158,6 +161,8 @@ def ratio_line(name: str, lib: list[dict[str, float]], bare: list[dict[str, floa
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--pages", action="store_true",
+                        help="mount the example app's account pages (off: the API only)")
     parser.add_argument("--users", type=int, default=200, help="users seeded (200)")
     parser.add_argument("--requests", type=int, default=400,
                         help="token GETs per app in the warm-up (400; a quarter as many "
@@ -174,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {**os.environ, "DATABASE_URL": database_url, "USERCORE_MAIL_OUTBOX": str(outbox),
            "SECRET_KEY": bench.SECRET_KEY, "MEMORY_BENCH_BOOTED": str(markers),
            "GUNICORN_CMD_ARGS": f"--config {config}",
+           "EXAMPLE_USERCORE_PAGES": "true" if args.pages else "false",
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "USERCORE_MAIL_OUTBOX", "SECRET_KEY")})
     import bare_app
@@ -183,7 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(dict(bench.LIBRARY_CONFIG))  # migrates before the workers boot
     bare_app.create_app()
     db_name = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite file"
-    print(f"database: {db_name}; gunicorn: {args.workers} sync workers per app; "
+    print(f"database: {db_name}; account pages: {'on' if args.pages else 'off'}; "
+          f"gunicorn: {args.workers} sync workers per app; "
           f"warm-up: {args.requests} token GETs per app, {args.requests // 4} session lists, "
           f"{max(4, args.requests // 20)} logins, 1 registration + 1 password change (usercore)")
     boot: Measured = {}
