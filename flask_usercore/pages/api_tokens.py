@@ -134,11 +134,13 @@ def _delete_context(page: PageRequest) -> dict[str, Any]:
 
 def delete_api_token_page(page: PageRequest, api_token_id: str) -> Response:
     """``GET /api-tokens/<id>/delete``: the confirmation step."""
-    try:
-        api_tokens.get_api_token(deps(), signed_in(page), api_token_id)
-    except NotFound as exc:
-        return not_found(exc)
-    return show_confirm(_delete_context(page))
+    context = _delete_context(page)
+    if not context["details"]:  # the item was not found (its details are always shown)
+        try:
+            api_tokens.get_api_token(deps(), signed_in(page), api_token_id)
+        except NotFound as exc:
+            return not_found(exc)
+    return show_confirm(context)
 
 
 def delete_api_token(page: PageRequest, api_token_id: str) -> Response:

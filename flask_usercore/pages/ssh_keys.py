@@ -108,11 +108,13 @@ def _delete_context(page: PageRequest) -> dict[str, Any]:
 
 def delete_ssh_key_page(page: PageRequest, ssh_key_id: str) -> Response:
     """``GET /ssh-keys/<id>/delete``: the confirmation step."""
-    try:
-        ssh_keys.get_key(deps(), signed_in(page).user, ssh_key_id)
-    except NotFound as exc:
-        return not_found(exc)
-    return show_confirm(_delete_context(page))
+    context = _delete_context(page)
+    if not context["details"]:  # the item was not found (its details are always shown)
+        try:
+            ssh_keys.get_key(deps(), signed_in(page).user, ssh_key_id)
+        except NotFound as exc:
+            return not_found(exc)
+    return show_confirm(context)
 
 
 def delete_ssh_key(page: PageRequest, ssh_key_id: str) -> Response:
