@@ -27,6 +27,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -188,7 +189,11 @@ class LazyText:
         self.text, self.variables = text, variables
 
     def __str__(self) -> str:
-        return gettext(self.text, **self.variables)
+        translations = _rendering.get()
+        if translations is None:
+            return gettext(self.text, **self.variables)
+        text = translations.ugettext(self.text)
+        return text % self.variables if self.variables else text
 
     def __html__(self) -> str:
         return str(escape(str(self)))
@@ -216,6 +221,22 @@ class LazyText:
 
     def __getattr__(self, name: str) -> Any:  # the str methods (.strip(), .format(), ...)
         return getattr(str(self), name)
+
+
+#: The catalogue of the page being rendered (:func:`rendering`), else None.
+_rendering: ContextVar[support.NullTranslations | None] = ContextVar("usercore_rendering",
+                                                                    default=None)
+
+
+@contextmanager
+def rendering(translations: support.NullTranslations) -> Iterator[None]:
+    """In the block (a page's template rendered in one language), a :class:`LazyText` (a
+    form's label) is translated by ``translations`` without looking the language up."""
+    token = _rendering.set(translations)
+    try:
+        yield
+    finally:
+        _rendering.reset(token)
 
 
 def lazy_gettext(text: str, **variables: Any) -> str:
@@ -257,21 +278,28 @@ def speaking(locale: str | None) -> Iterator[None]:
         yield
 
 
-def template_context() -> dict[str, Any]:
+def request_translations() -> support.NullTranslations:
+    """The catalogue of the language now in force (looked up once per request)."""
+    return _translations()
+
+
+def template_context(translations: support.NullTranslations | None = None,
+                     language: str | None = None) -> dict[str, Any]:
     """What our templates get besides their own context: ``_``, ``gettext``, ``ngettext``
     of our domain, and ``lang``, the page's language (``<html lang>``).
 
-    ``_`` and ``gettext`` are bound to the translations of the language now in force (a
-    template is rendered in one language): a page's dozens of strings are each one
-    catalogue look-up."""
-    translations = _translations()
+    ``_`` and ``gettext`` are bound to ``translations`` (default: those of the language now
+    in force; a template is rendered in one language): a page's dozens of strings are each
+    one catalogue look-up. ``language`` is ``lang`` (default :func:`current_language`)."""
+    if translations is None:
+        translations = _translations()
 
     def page_gettext(text: str, **variables: Any) -> str:
         text = translations.ugettext(text)
         return text % variables if variables else text
 
     return {"_": page_gettext, "gettext": page_gettext, "ngettext": ngettext,
-            "lang": current_language()}
+            "lang": language or current_language()}
 
 
 def current_language() -> str:
@@ -291,14 +319,31 @@ def install(app: Flask, languages: tuple[str, ...]) -> None:
     app.extensions[_LANGUAGES] = languages
 
 
+#: The ``Accept-Language`` values whose choice our selector keeps (per app).
+MAX_CHOICES = 256
+
+
 def _set_up(app: Flask, languages: tuple[str, ...]) -> None:
+    from babel import Locale
     from flask_babel import Babel
 
-    def select() -> str:
+    default = Locale.parse(languages[0])
+    locales = {language: Locale.parse(language) for language in languages}
+    # the choice of each Accept-Language value seen, as a parsed Locale: a browser sends
+    # the same value on every request (bounded: values beyond MAX_CHOICES are chosen anew)
+    choices: dict[str, Locale] = {}
+
+    def select() -> Locale:
         if not has_request_context():
-            return languages[0]
-        return request.accept_languages.best_match(languages, default=languages[0]) \
-            or languages[0]
+            return default
+        header = request.headers.get("Accept-Language", "")
+        choice = choices.get(header)
+        if choice is None:
+            best = request.accept_languages.best_match(languages, default=languages[0])
+            choice = locales.get(best or languages[0], default)
+            if len(choices) < MAX_CHOICES:
+                choices[header] = choice
+        return choice
 
     with _lock:
         if "babel" not in app.extensions:

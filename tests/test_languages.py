@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,6 +23,7 @@ from marshmallow import fields
 from flask_usercore.errors import N_, Message, PermissionDenied
 from flask_usercore.schemas.errortypes import MARSHMALLOW_MESSAGES, Length, Range, msgid_of
 from tests.api.oauth2_support import authorize_params, new_client
+from tests.catalogue_support import write_catalogue
 from tests.conftest import PASSWORD, Mailbox
 from tests.docs_support import blocks
 
@@ -256,17 +256,13 @@ def test_the_oauth2_pages_in_german(app: Flask, client: FlaskClient,
 
 
 def _french(folder: Path) -> None:
-    catalog = Catalog(locale="fr", domain="usercore")
-    catalog.add("a valid access token is required", "un jeton d'accès valide est requis")
-    catalog.add("Missing data for required field.", "Champ obligatoire manquant.")
-    catalog.add("request body is invalid: %(path)s %(message)s",
-                "le corps de la requête est invalide : %(path)s %(message)s",
-                flags=["python-format"])
-    catalog.add("a valid access token is required!", "")
-    target = folder / "fr" / "LC_MESSAGES" / "usercore.po"
-    target.parent.mkdir(parents=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog)
+    write_catalogue(folder, "fr", {
+        "a valid access token is required": "un jeton d'accès valide est requis",
+        "Missing data for required field.": "Champ obligatoire manquant.",
+        "request body is invalid: %(path)s %(message)s":
+            "le corps de la requête est invalide : %(path)s %(message)s",
+        "a valid access token is required!": ""},
+        formatted=("request body is invalid: %(path)s %(message)s",))
 
 
 def test_a_host_adds_a_language_with_its_own_catalogue(

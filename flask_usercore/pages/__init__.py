@@ -52,6 +52,7 @@ def create_pages_blueprint(name: str = "usercore_pages") -> Blueprint:
     bp.add_app_template_global(rendering.render_input, "usercore_input")
     bp.add_app_template_global(rendering.render_label, "usercore_label")
     bp.add_app_template_global(rendering.render_field, "usercore_field")
+    bp.add_app_template_global(rendering.render_errors, "usercore_form_errors")
     # the mails link to these pages where they are mounted (a host's own links win)
     bp.record(lambda setup: usercore_state(cast(Flask, setup.app)).deps.mails.links.use_pages(
         setup.url_prefix or ""))

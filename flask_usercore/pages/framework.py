@@ -40,6 +40,8 @@ from ..services.context import Auth, Deps
 from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.handlers import from_http, log_unhandled
+from .compiled import page_template
+from .rendering import page_links
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Where our page templates live, below a templates folder.
@@ -90,11 +92,16 @@ def security_headers(response: Response, *, script: bool = False) -> Response:
 def render(template: str, *, status: int = 200, script: bool = False,
            **context: Any) -> Response:
     """``usercore/pages/<template>`` rendered with ``context``, our domain's ``_`` and the
-    page headers."""
+    page headers; the template compiled for the page's language
+    (:func:`~flask_usercore.pages.compiled.page_template`)."""
     config = usercore_state().config
-    html = render_template(f"{TEMPLATE_DIR}/{template}", product=config.mfa_issuer,
-                           auth=getattr(request, "usercore_page_auth", None),
-                           **i18n.template_context(), **context)
+    translations, language = i18n.request_translations(), i18n.current_language()
+    page = page_template(current_app._get_current_object(),  # type: ignore[attr-defined]
+                         f"{TEMPLATE_DIR}/{template}", language, translations)
+    with i18n.rendering(translations):
+        html = render_template(page, product=config.mfa_issuer, url_for=page_links(),
+                               auth=getattr(request, "usercore_page_auth", None),
+                               **i18n.template_context(translations, language), **context)
     response = current_app.response_class(html, status=status, mimetype="text/html")
     return security_headers(response, script=script)
 

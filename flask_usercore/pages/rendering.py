@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from typing import Any, cast
 
+from flask import current_app, url_for
+from flask.globals import request_ctx
 from markupsafe import Markup, escape
 from wtforms.fields import Field
 from wtforms.fields.core import Flags
@@ -25,6 +28,8 @@ from wtforms.meta import DefaultMeta
 from wtforms.widgets import Input
 from wtforms.widgets.core import clean_key  # type: ignore[attr-defined]
 from wtforms.widgets.core import html_params as wtforms_html_params
+
+from ..i18n import LazyText
 
 _fast_widgets: dict[int, tuple[Any, Any]] = {}
 _lock = threading.Lock()
@@ -114,7 +119,10 @@ def _input(widget: Input, field: Field, attributes: dict[str, Any]) -> Markup:
 def render_label(field: Field) -> Markup:
     """``field.label``: ``<label for="id">text</label>``."""
     label = field.label
-    attributes, text = _attributes({"for_": label.field_id}), escape(label.text)
+    text: Any = label.text
+    if type(text) is LazyText:  # a label of ours: its text, once (its __html__ escapes it)
+        text = str(text)
+    attributes, text = _attributes({"for_": label.field_id}), escape(text)
     return Markup(f"<label {attributes}>{text}</label>")  # noqa: S704 - both escaped
 
 
@@ -148,3 +156,58 @@ def render_field(field: Field, hint: Any = None) -> Markup:
         parts.append(f'\n  <p class="error" id="{ident}-error">{texts}</p>')
     parts.append("\n</div>")
     return Markup("".join(parts))  # noqa: S704 - every value escaped above
+
+
+def render_errors(errors: Any) -> Markup:
+    """The ``form_errors()`` macro of ``usercore/pages/_macros.html``: the errors that name
+    no field, one paragraph each, in a ``div.alert`` with role ``alert``; nothing without
+    errors (the markup the Jinja macro wrote: tests/pages/test_page_markup.py compares)."""
+    if not errors:
+        return Markup("")
+    texts = "".join(f"<p>{escape(error)}</p>" for error in errors)
+    return Markup(f'\n<div class="alert" role="alert" id="form-errors">{texts}\n</div>')  # noqa: S704 - escaped
+
+
+#: ``app.extensions`` key of an app's page links (:func:`page_links`).
+_LINKS = "usercore_page_links"
+#: The request bindings (host, script root, scheme, subdomain) whose links an app keeps.
+MAX_BINDINGS = 64
+#: The links kept per binding (endpoints and their arguments).
+MAX_LINKS = 256
+
+
+def page_links() -> Callable[..., str]:
+    """The ``url_for`` of a page's template: Flask's ``url_for``, its answers kept per app.
+
+    A page's layout links to a dozen pages. For an endpoint named in full, with string
+    arguments only (``url_for('usercore_pages.static', filename='pages.css')``), the URL is
+    kept for the request's URL binding (host, script root, scheme and subdomain): an app's
+    URL rules cannot change once it serves requests. Nothing is kept while the app has
+    ``url_defaults`` functions (they may add arguments from the request), nor for an
+    endpoint relative to the current blueprint (``.profile``); ``_external``, ``_anchor``
+    and the like go to ``url_for`` every time.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    adapter = request_ctx.url_adapter
+    if adapter is None or any(app.url_default_functions.values()):
+        return url_for
+    bindings: dict[Any, dict[Any, str]] = app.extensions.setdefault(_LINKS, {})
+    binding = (adapter.server_name, adapter.script_name, adapter.url_scheme, adapter.subdomain)
+    links = bindings.get(binding)
+    if links is None:
+        links = {}
+        if len(bindings) < MAX_BINDINGS:
+            bindings[binding] = links
+
+    def link(endpoint: str, **values: Any) -> str:
+        key: Any = (endpoint, *sorted(values.items())) if values else endpoint
+        url = links.get(key)
+        if url is None:
+            url = url_for(endpoint, **values)
+            if not endpoint.startswith(".") and len(links) < MAX_LINKS and all(
+                    type(value) is str and not name.startswith("_")
+                    for name, value in values.items()):
+                links[key] = url
+        return url
+
+    return link

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
+    Select,
     bindparam,
     delete,
     insert,
@@ -44,20 +45,28 @@ from .users import find_by_email
 #: The token lookup, built once: building the statement and its cache key on every request
 #: cost about a quarter of an authenticated read (benchmarks/README.md).
 #: Only bearer kinds are found: a retrieval key's row is never a bearer token.
-_BY_TOKEN_HASH = (select(Credential)
-                  .options(load_only(Credential.id, Credential.user_id, Credential.kind,
-                                     Credential.roles, Credential.expires_at,
-                                     Credential.authenticated_at, Credential.auth_methods),
-                           joinedload(Credential.user).joinedload(User.mfa))
-                  .where(Credential.token_hash == bindparam("token_hash"),
-                         # inline literals: an IN of bound parameters is re-expanded
-                         # on every execution
-                         Credential.kind.in_([literal_column(f"'{kind}'")
-                                              for kind in sorted(BEARER_KINDS)])))
-#: The same lookup with the user's roles joined in, for a check of roles or permissions
-#: (still one query).
-_BY_TOKEN_HASH_WITH_ROLES = _BY_TOKEN_HASH.options(
-    joinedload(Credential.user).joinedload(User.roles))
+_LOOKUP = (select(Credential)
+           .options(load_only(Credential.id, Credential.user_id, Credential.kind,
+                              Credential.roles, Credential.expires_at,
+                              Credential.authenticated_at, Credential.auth_methods))
+           .where(Credential.token_hash == bindparam("token_hash"),
+                  # inline literals: an IN of bound parameters is re-expanded
+                  # on every execution
+                  Credential.kind.in_([literal_column(f"'{kind}'")
+                                       for kind in sorted(BEARER_KINDS)])))
+
+
+def _lookup(mfa: bool, roles: bool) -> Select[Credential]:
+    """The token lookup with the user joined in, and the user's MFA state and roles when
+    asked (still one query)."""
+    user = joinedload(Credential.user)
+    statement = _LOOKUP.options(user.joinedload(User.mfa) if mfa else user)
+    return statement.options(user.joinedload(User.roles)) if roles else statement
+
+
+#: The lookups by (MFA state, roles) joined in.
+_BY_TOKEN_HASH = {(mfa, roles): _lookup(mfa, roles) for mfa in (True, False)
+                  for roles in (True, False)}
 
 
 #: The login's lookup: the columns a password check reads and whether MFA is on, as one row
@@ -254,19 +263,20 @@ def authenticate_mfa(deps: Deps, command: AuthenticateMfa, client: ClientInfo) -
     return _logged_in(deps, user.email_key, user, client, (PASSWORD, ONE_TIME_CODE))
 
 
-def resolve_token(deps: Deps, token: str, *, with_roles: bool = False) -> Auth | None:
+def resolve_token(deps: Deps, token: str, *, with_roles: bool = False,
+                  with_mfa: bool = True) -> Auth | None:
     """The caller behind a presented bearer token, or None when it is unknown or expired.
 
-    One query (credential, user and MFA state joined; with ``with_roles`` the user's roles
-    too) through the unique token-hash index,
-    and no write: the last-use time goes into this process's buffer
-    (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background thread writes
-    every few seconds.
+    One query (credential and user joined; the user's MFA state too unless ``with_mfa`` is
+    False: it is then read when asked for; with ``with_roles`` the user's roles too) through
+    the unique token-hash index, and no write: the last-use time goes into this process's
+    buffer (:class:`~flask_usercore.runtime.last_access.LastAccess`), which a background
+    thread writes every few seconds.
     """
     now = deps.clock()
-    parameters = {"token_hash": hash_token(token)}
-    credential = (deps.session.scalars(_BY_TOKEN_HASH_WITH_ROLES, parameters).unique().first()
-                  if with_roles else deps.session.scalars(_BY_TOKEN_HASH, parameters).first())
+    result = deps.session.scalars(_BY_TOKEN_HASH[with_mfa, with_roles],
+                                  {"token_hash": hash_token(token)})
+    credential = (result.unique() if with_roles else result).first()
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         return None
     deps.last_access.record(credential.id, now, deps.session)

@@ -57,7 +57,10 @@ def authenticate(kinds: Collection[str], scopes: Collection[str] = (), *,
         if page:
             return None
         raise Unauthorized(N_("a valid access token is required"))
-    auth = resolve_token(state.deps, presented.value, with_roles=bool(roles or permissions))
+    # a page reads the MFA state only where it shows it: not joined in (an API answer may
+    # carry it: joined)
+    auth = resolve_token(state.deps, presented.value, with_roles=bool(roles or permissions),
+                         with_mfa=not page)
     if auth is None:
         if page and presented.from_cookie:
             return None
