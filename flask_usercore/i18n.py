@@ -46,6 +46,9 @@ DOMAIN_NAME = "usercore"
 TRANSLATIONS = Path(__file__).parent / "translations"
 #: ``app.extensions`` key of the languages :func:`install` was given.
 _LANGUAGES = "usercore_languages"
+#: ``app.extensions`` key of an app's catalogues by locale, and how many it keeps.
+_CATALOGUES = "usercore_catalogues"
+MAX_CATALOGUES = 64
 _lock = threading.Lock()
 _domain: Domain | None = None
 
@@ -95,6 +98,18 @@ def _make_domain() -> Domain:
             locale = get_locale() if _ready() else None
             if locale is None:
                 return support.NullTranslations()
+            # an app's catalogues by language (its folders are fixed): no key to build
+            known: dict[Locale, support.NullTranslations] = current_app.extensions.setdefault(
+                _CATALOGUES, {})
+            found = known.get(locale)
+            if found is not None:
+                return found
+            translations = self._merged(locale)
+            if len(known) < MAX_CATALOGUES:
+                known[locale] = translations
+            return translations
+
+        def _merged(self, locale: Locale) -> support.NullTranslations:
             folders = _folders()
             key = (folders, str(locale))
             try:
@@ -159,10 +174,26 @@ def _translations() -> support.NullTranslations:
     translations = domain().get_translations()
     try:
         babel = g._flask_babel
-        babel.usercore_translations = (babel.babel_locale, translations)
+        locale = babel.babel_locale
+        babel.usercore_translations = (locale, translations, _html_language(locale))
     except (AttributeError, RuntimeError):
         pass
     return cast("support.NullTranslations", translations)
+
+
+def _html_language(locale: Locale | None) -> str:
+    return str(locale).replace("_", "-") if locale is not None else "en"
+
+
+def page_language() -> tuple[support.NullTranslations, str]:
+    """The catalogue of the language now in force and its HTML ``lang`` value (``de``,
+    ``pt-BR``): what a page needs, looked up once per request."""
+    translations = _translations()
+    try:
+        known = g._flask_babel.usercore_translations
+    except (AttributeError, RuntimeError):
+        return translations, current_language()
+    return translations, known[2] if known[1] is translations else current_language()
 
 
 def gettext(text: str, **variables: Any) -> str:
@@ -278,11 +309,6 @@ def speaking(locale: str | None) -> Iterator[None]:
         yield
 
 
-def request_translations() -> support.NullTranslations:
-    """The catalogue of the language now in force (looked up once per request)."""
-    return _translations()
-
-
 def template_context(translations: support.NullTranslations | None = None,
                      language: str | None = None) -> dict[str, Any]:
     """What our templates get besides their own context: ``_``, ``gettext``, ``ngettext``
@@ -308,8 +334,7 @@ def current_language() -> str:
         return "en"
     from flask_babel import get_locale
 
-    locale = get_locale()
-    return str(locale).replace("_", "-") if locale is not None else "en"
+    return _html_language(get_locale())
 
 
 def install(app: Flask, languages: tuple[str, ...]) -> None:

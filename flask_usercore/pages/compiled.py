@@ -11,7 +11,7 @@ shows any other text (escaped the same way). ``_`` with placeholders
 answered by the context's ``_`` as before.
 
 The result is the page that calling ``_`` gives: the translations of a language are loaded
-once per app and kept (:func:`flask_usercore.i18n.request_translations`), so a translation
+once per app and kept (:func:`flask_usercore.i18n.page_language`), so a translation
 cannot change under a compiled template. Each overlay shares the app environment's loader,
 globals, filters and tests (what the host adds later too) and has its own cache of
 compiled templates. At most :data:`MAX_LANGUAGES` languages are kept per app; a page in
@@ -44,6 +44,8 @@ _ENVIRONMENTS = "usercore_page_environments"
 MAX_LANGUAGES = 32
 #: The templates whose constant messages are translated when compiled.
 PREFIX = "usercore/"
+#: The pages' form helpers (``field``, ``form_errors``, ``notice``), in every page's context.
+MACROS = "usercore/pages/_macros.html"
 _lock = threading.Lock()
 
 
@@ -106,3 +108,12 @@ def _overlay(base: Environment, translations: Translations) -> Environment:
     environment = base.overlay(extensions=[ConstantMessages], cache_size=cache_size)
     environment.usercore_translations = translations  # type: ignore[attr-defined]
     return environment
+
+
+def page_macros(app: Flask, page: Template | str) -> dict[str, Any]:
+    """What :data:`MACROS` exports (``field``, ``form_errors``, ``notice``, and what a
+    host's own ``_macros.html`` adds), from the environment that compiled ``page``: every
+    page gets them in its context, imported once per language instead of once a page."""
+    environment = page.environment if isinstance(page, Template) else app.jinja_env
+    module = environment.get_template(MACROS).module
+    return {name: value for name, value in vars(module).items() if not name.startswith("_")}

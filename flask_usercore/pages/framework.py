@@ -25,7 +25,16 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
@@ -40,7 +49,7 @@ from ..services.context import Auth, Deps
 from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.handlers import from_http, log_unhandled
-from .compiled import page_template
+from .compiled import page_macros, page_template
 from .rendering import page_links
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,17 +85,19 @@ def deps() -> Deps:
     return usercore_state().deps
 
 
-def security_headers(response: Response, *, script: bool = False) -> Response:
-    """The pages' headers: CSP without inline code, no framing, no referrer, no caching."""
+def security_headers(*, script: bool = False) -> dict[str, str]:
+    """The pages' headers: CSP without inline code (script of our origin with ``script``),
+    no framing, no referrer, no caching."""
     scripts = "script-src 'self'; connect-src 'self'; " if script else ""
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; {scripts}style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return {"Content-Security-Policy": (
+                f"default-src 'none'; {scripts}style-src 'self'; img-src 'self' data:; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+            "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+#: :func:`security_headers` without and with script, made once.
+PAGE_HEADERS = {script: security_headers(script=script) for script in (False, True)}
 
 
 def render(template: str, *, status: int = 200, script: bool = False,
@@ -95,15 +106,16 @@ def render(template: str, *, status: int = 200, script: bool = False,
     page headers; the template compiled for the page's language
     (:func:`~flask_usercore.pages.compiled.page_template`)."""
     config = usercore_state().config
-    translations, language = i18n.request_translations(), i18n.current_language()
-    page = page_template(current_app._get_current_object(),  # type: ignore[attr-defined]
-                         f"{TEMPLATE_DIR}/{template}", language, translations)
+    translations, language = i18n.page_language()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    page = page_template(app, f"{TEMPLATE_DIR}/{template}", language, translations)
     with i18n.rendering(translations):
-        html = render_template(page, product=config.mfa_issuer, url_for=page_links(),
+        html = render_template(page, **page_macros(app, page), product=config.mfa_issuer,
+                               url_for=page_links(),
                                auth=getattr(request, "usercore_page_auth", None),
                                **i18n.template_context(translations, language), **context)
-    response = current_app.response_class(html, status=status, mimetype="text/html")
-    return security_headers(response, script=script)
+    return app.response_class(html, status=status, headers=PAGE_HEADERS[script],
+                              mimetype="text/html")
 
 
 def go(endpoint: str, **values: Any) -> Response:
@@ -198,6 +210,9 @@ class PagesBlueprint(Blueprint):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.register_error_handler(Exception, error_page)
+        # Flask gives every blueprint its default context processor (request, session, g),
+        # which the app runs for every template already: once is enough
+        self.template_context_processors[None] = []
 
     def page(self, rule: str, *, endpoint: str | None = None,
              methods: tuple[str, ...] = ("GET",), signed_in: bool = True,

@@ -38,6 +38,10 @@ _MAX_WIDGETS = 512
 #: The escaped attribute names (``class_`` -> ``class``, ``data_x`` -> ``data-x``), by key.
 _NAMES: dict[str, str] = {}
 _MAX_NAMES = 512
+#: The attributes the code writes (``id="firstName"``, ``maxlength="120"``: every one but
+#: ``value``), written once each; beyond this many, written every time.
+_PAIRS: dict[tuple[str, Any], str] = {}
+_MAX_PAIRS = 4096
 
 
 def html_params(**kwargs: Any) -> Markup:
@@ -51,19 +55,37 @@ def _attributes(attributes: dict[str, Any]) -> str:
     params = []
     for key in sorted(attributes):
         value = attributes[key]
-        name = _NAMES.get(key)
-        if name is None:
-            name = str(escape(clean_key(key)))
-            if len(_NAMES) < _MAX_NAMES:  # attribute names come from the code: a few dozen
-                _NAMES[key] = name
-        if value is True:
-            params.append(name)
+        kind = type(value)
+        if key != "value" and (kind is str or kind is int):  # written by the code
+            pair = _PAIRS.get((key, value))
+            if pair is None:
+                pair = _pair(key, value)
+                if len(_PAIRS) < _MAX_PAIRS:
+                    _PAIRS[key, value] = pair
+            params.append(pair)
+        elif value is True:
+            params.append(_name(key))
         elif value is not False:
-            text = str(escape(value))
-            if type(value) is not str:  # escape() leaves no '"' in a str; in markup it may
-                text = text.replace('"', "&quot;")
-            params.append(f'{name}="{text}"')
+            params.append(_pair(key, value))
     return " ".join(params)
+
+
+def _name(key: str) -> str:
+    """The attribute's name: ``class_`` -> ``class``, ``data_x`` -> ``data-x``, escaped."""
+    name = _NAMES.get(key)
+    if name is None:
+        name = str(escape(clean_key(key)))
+        if len(_NAMES) < _MAX_NAMES:  # attribute names come from the code: a few dozen
+            _NAMES[key] = name
+    return name
+
+
+def _pair(key: str, value: Any) -> str:
+    """``name="value"``, both escaped (``"`` in the value too)."""
+    text = str(escape(value))
+    if type(value) is not str:  # escape() leaves no '"' in a str; in markup it may
+        text = text.replace('"', "&quot;")
+    return f'{_name(key)}="{text}"'
 
 
 def _fast_widget(widget: Any) -> Any:

@@ -192,3 +192,25 @@ def test_a_label_in_a_page_is_translated_by_the_pages_catalogue(app: Flask) -> N
             assert str(text) == "<Profile>"
             assert str(i18n.lazy_gettext("%(n)s x", n=1)) == "<1 x>"
         assert str(text) == "Profil"
+
+
+def test_a_hosts_macros_are_in_every_pages_context(
+        make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    pages = tmp_path / "templates" / "usercore" / "pages"
+    pages.mkdir(parents=True)
+    (pages / "_macros.html").write_text(
+        '{% macro field(f, hint=None) %}<i>{{ f.name }}</i>{% endmacro %}'
+        '{% macro form_errors(errors) %}{% endmacro %}'
+        '{% macro notice(text) %}{{ text }}{% endmacro %}'
+        '{% macro shout(text) %}{{ text | upper }}!{% endmacro %}')
+    (pages / "sign-up.html").write_text(
+        '{% from "usercore/pages/_macros.html" import field %}{{ field(form.email) }} '
+        '{{ shout(_("Sign up")) }}')
+
+    def use_host_templates(app: Flask) -> None:
+        app.template_folder = str(tmp_path / "templates")
+
+    client = make_app(pages=True, before_init=use_host_templates).test_client()
+    assert client.get("/account/sign-up").text == "<i>email</i> SIGN UP!"
+    sign_in = client.get("/account/sign-in").text  # our page, the host's field()
+    assert "<i>email</i>" in sign_in and "<i>password</i>" in sign_in
