@@ -109,11 +109,12 @@ def render(template: str, *, status: int = 200, script: bool = False,
     translations, language = i18n.page_language()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     page = page_template(app, f"{TEMPLATE_DIR}/{template}", language, translations)
+    values = page_macros(app, page)  # what the page gives wins over the helpers' names
+    values.update(i18n.template_context(translations, language), product=config.mfa_issuer,
+                  url_for=page_links(), auth=getattr(request, "usercore_page_auth", None))
+    values.update(context)
     with i18n.rendering(translations):
-        html = render_template(page, **page_macros(app, page), product=config.mfa_issuer,
-                               url_for=page_links(),
-                               auth=getattr(request, "usercore_page_auth", None),
-                               **i18n.template_context(translations, language), **context)
+        html = render_template(page, **values)
     return app.response_class(html, status=status, headers=PAGE_HEADERS[script],
                               mimetype="text/html")
 

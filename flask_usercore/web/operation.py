@@ -15,6 +15,7 @@ and ``query``, call one service, return what it returned.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -331,11 +332,21 @@ def _respond(op: Operation, schema: Schema | None, dump_one: Dumper | None,
 def after_response(response: Response, work: Callable[[Deps], Mail | None]) -> None:
     """Run ``work`` once ``response`` has been sent, in an app context and a unit of work
     of its own; the mail it returns is written to the outbox in that unit of work and sent
-    after its commit. It speaks the request's language (the mail's text)."""
+    after its commit. It speaks the request's language (the mail's text).
+
+    The work runs when the server closes the response (WSGI's ``close()``), or else when
+    the response is dropped: Werkzeug's development server (``flask run``) skips the close
+    when the client resets the connection after reading the answer (a browser following
+    a redirect does, now and then). Either way it runs once."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     locale = i18n.current_locale()
+    pending = [work]
 
     def run() -> None:
+        try:
+            pending.pop()
+        except IndexError:  # ran already: at the close, now the response is dropped
+            return
         with app.app_context(), i18n.speaking(locale):
             deps = usercore_state().deps
             uow: UnitOfWork = deps.uow
@@ -350,6 +361,7 @@ def after_response(response: Response, work: Callable[[Deps], Mail | None]) -> N
                 logger.exception("work after the response of %s failed", work)
 
     response.call_on_close(run)
+    weakref.finalize(response, run).atexit = False  # never run while the process exits
 
 
 def current_operation() -> Operation | None:

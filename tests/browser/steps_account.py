@@ -261,3 +261,37 @@ def set_up_mfa(visit: Visit) -> None:
     visit.check("recovery-codes")
     visit.press("recovery-codes-done", then="mfa-codes-form")
     visit.check("mfa-on")
+
+
+def new_recovery_codes(visit: Visit) -> None:
+    """MFA is on: a wrong code refused next to its field; the app's code makes new recovery
+    codes, which replace the old ones."""
+    visit.open("/account/mfa")
+    visit.wait_for("mfa-codes-form")
+    visit.fill("codes-multiFactorCode", "000000")
+    visit.press("mfa-new-codes", then="codes-multiFactorCode-error")
+    visit.refused_at("codes-multiFactorCode")
+    visit.check("mfa-new-codes-refused")
+    visit.fill("codes-multiFactorCode", visit.totp_code(visit.facts["totp_secret"]))
+    visit.press("mfa-new-codes", then="recovery-codes")
+    codes = [item.text for item in
+             visit.element("recovery-codes").find_elements(visit.by.TAG_NAME, "li")]
+    assert len(codes) >= 2 and all(codes) and not set(codes) & set(visit.facts["recovery_codes"])
+    visit.facts["recovery_codes"] = codes
+    visit.check("recovery-codes-new")
+
+
+def turn_mfa_off(visit: Visit) -> None:
+    """A wrong code refused next to its field; a recovery code turns MFA off: the page
+    offers the set-up again, and signing in asks for no code."""
+    visit.open("/account/mfa")
+    visit.wait_for("mfa-disable-form")
+    visit.fill("disable-multiFactorCode", "000000")
+    visit.press("mfa-disable", then="disable-multiFactorCode-error")
+    visit.refused_at("disable-multiFactorCode")
+    visit.check("mfa-off-refused")
+    visit.fill("disable-multiFactorCode", visit.facts["recovery_codes"].pop())
+    visit.press("mfa-disable", then="mfa-setup-form")
+    assert "off=1" in visit.path()
+    del visit.facts["totp_secret"]
+    visit.check("mfa-off")

@@ -65,6 +65,7 @@ WALK: tuple[Step, ...] = (
     Step("mfa", account.set_up_mfa),
     Step("sign out", account.sign_out),
     Step("sign in with the code", account.sign_in),
+    Step("new recovery codes", account.new_recovery_codes),
     Step("passkeys", credentials.passkeys),
     Step("linked providers", credentials.providers),
     Step("sessions", credentials.sessions),
@@ -74,6 +75,7 @@ WALK: tuple[Step, ...] = (
     Step("error page", credentials.error_page),
     Step("forgot password", credentials.forgot_password),
     Step("reset password", credentials.reset_password),
+    Step("mfa off", account.turn_mfa_off),
     Step("delete account", credentials.delete_account),
 )
 

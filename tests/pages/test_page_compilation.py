@@ -202,7 +202,8 @@ def test_a_hosts_macros_are_in_every_pages_context(
         '{% macro field(f, hint=None) %}<i>{{ f.name }}</i>{% endmacro %}'
         '{% macro form_errors(errors) %}{% endmacro %}'
         '{% macro notice(text) %}{{ text }}{% endmacro %}'
-        '{% macro shout(text) %}{{ text | upper }}!{% endmacro %}')
+        '{% macro shout(text) %}{{ text | upper }}!{% endmacro %}'
+        '{% set product = "not the product" %}')  # a name the page sets itself: the page's
     (pages / "sign-up.html").write_text(
         '{% from "usercore/pages/_macros.html" import field %}{{ field(form.email) }} '
         '{{ shout(_("Sign up")) }}')
@@ -214,3 +215,4 @@ def test_a_hosts_macros_are_in_every_pages_context(
     assert client.get("/account/sign-up").text == "<i>email</i> SIGN UP!"
     sign_in = client.get("/account/sign-in").text  # our page, the host's field()
     assert "<i>email</i>" in sign_in and "<i>password</i>" in sign_in
+    assert "not the product" not in sign_in

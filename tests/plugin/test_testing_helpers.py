@@ -110,10 +110,36 @@ def test_the_reset_mail_is_there_when_the_call_returns(
 
 def test_a_plain_client_runs_it_with_run_after_response(
         app: Flask, usercore_user: CreatedUser, usercore_mail: MailOutbox) -> None:
+    import gc
+
     response = app.test_client().post(RESET, json={"email": usercore_user.email})
     assert len(usercore_mail) == 0
     assert run_after_response(response) is response
     assert len(usercore_mail) == 1
+    del response
+    gc.collect()
+    assert len(usercore_mail) == 1  # closed, then dropped: it ran once
+
+
+def test_the_work_runs_once_when_a_server_drops_the_answer_without_closing_it(
+        app: Flask, usercore_user: CreatedUser, usercore_mail: MailOutbox) -> None:
+    """Werkzeug's development server skips ``close()`` when the client resets the
+    connection after reading the answer (a browser following a redirect, now and then):
+    the work runs when the answer is dropped instead."""
+    import gc
+
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path=RESET, method="POST",
+                             json={"email": usercore_user.email}).get_environ()
+    statuses: list[str] = []
+    body = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert b"".join(body).strip() == b"{}" and statuses == ["201 CREATED"]
+    assert len(usercore_mail) == 0  # sent, not closed
+    del body
+    gc.collect()
+    assert [mail.subject for mail in usercore_mail.to(usercore_user.email)] == [
+        "Reset your password"]
 
 
 def test_unbuffered_calls_are_the_callers_to_close(
