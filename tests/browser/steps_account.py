@@ -263,15 +263,22 @@ def set_up_mfa(visit: Visit) -> None:
     visit.check("mfa-on")
 
 
+def _mfa_form_refuses_a_wrong_code(visit: Visit, prefix: str, button: str, shot: str) -> None:
+    """The MFA page's form ``prefix`` (``codes``, ``disable``): a wrong code is refused next
+    to its field."""
+    field = f"{prefix}-multiFactorCode"
+    visit.open("/account/mfa")
+    visit.wait_for(field)
+    visit.fill(field, "000000")
+    visit.press(button, then=f"{field}-error")
+    visit.refused_at(field)
+    visit.check(shot)
+
+
 def new_recovery_codes(visit: Visit) -> None:
     """MFA is on: a wrong code refused next to its field; the app's code makes new recovery
     codes, which replace the old ones."""
-    visit.open("/account/mfa")
-    visit.wait_for("mfa-codes-form")
-    visit.fill("codes-multiFactorCode", "000000")
-    visit.press("mfa-new-codes", then="codes-multiFactorCode-error")
-    visit.refused_at("codes-multiFactorCode")
-    visit.check("mfa-new-codes-refused")
+    _mfa_form_refuses_a_wrong_code(visit, "codes", "mfa-new-codes", "mfa-new-codes-refused")
     visit.fill("codes-multiFactorCode", visit.totp_code(visit.facts["totp_secret"]))
     visit.press("mfa-new-codes", then="recovery-codes")
     codes = [item.text for item in
@@ -284,12 +291,7 @@ def new_recovery_codes(visit: Visit) -> None:
 def turn_mfa_off(visit: Visit) -> None:
     """A wrong code refused next to its field; a recovery code turns MFA off: the page
     offers the set-up again, and signing in asks for no code."""
-    visit.open("/account/mfa")
-    visit.wait_for("mfa-disable-form")
-    visit.fill("disable-multiFactorCode", "000000")
-    visit.press("mfa-disable", then="disable-multiFactorCode-error")
-    visit.refused_at("disable-multiFactorCode")
-    visit.check("mfa-off-refused")
+    _mfa_form_refuses_a_wrong_code(visit, "disable", "mfa-disable", "mfa-off-refused")
     visit.fill("disable-multiFactorCode", visit.facts["recovery_codes"].pop())
     visit.press("mfa-disable", then="mfa-setup-form")
     assert "off=1" in visit.path()
