@@ -85,19 +85,42 @@ def deps() -> Deps:
     return usercore_state().deps
 
 
-def security_headers(*, script: bool = False) -> dict[str, str]:
+def security_headers(*, script: bool = False,
+                     form_targets: tuple[str, ...] = ()) -> dict[str, str]:
     """The pages' headers: CSP without inline code (script of our origin with ``script``),
-    no framing, no referrer, no caching."""
+    forms sent to this site (and to ``form_targets``: the origins a form's answer may
+    redirect to), no framing, no referrer, no caching."""
     scripts = "script-src 'self'; connect-src 'self'; " if script else ""
+    forms = " ".join(("'self'", *form_targets))
     return {"Content-Security-Policy": (
                 f"default-src 'none'; {scripts}style-src 'self'; img-src 'self' data:; "
-                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+                f"form-action {forms}; frame-ancestors 'none'; base-uri 'none'"),
             "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
-#: :func:`security_headers` without and with script, made once.
-PAGE_HEADERS = {script: security_headers(script=script) for script in (False, True)}
+#: ``app.extensions`` key of an app's page headers, without and with script.
+_HEADERS = "usercore_page_headers"
+
+
+def page_headers(app: Flask, script: bool) -> dict[str, str]:
+    """:func:`security_headers` of ``app``'s pages, made once per app. The buttons "Sign in
+    with ..." and "Link ..." are forms whose answer redirects to the provider: a browser
+    follows it only when ``form-action`` names the provider's origin (that of its
+    ``issuer``: its authorization endpoint must be there too)."""
+    made: dict[bool, dict[str, str]] | None = app.extensions.get(_HEADERS)
+    if made is None:
+        providers = usercore_state(app).config.providers.values()
+        targets = tuple(sorted({_origin(each.issuer) for each in providers}))
+        made = {each: security_headers(script=each, form_targets=targets)
+                for each in (False, True)}
+        app.extensions[_HEADERS] = made
+    return made[script]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def render(template: str, *, status: int = 200, script: bool = False,
@@ -115,7 +138,7 @@ def render(template: str, *, status: int = 200, script: bool = False,
     values.update(context)
     with i18n.rendering(translations):
         html = render_template(page, **values)
-    return app.response_class(html, status=status, headers=PAGE_HEADERS[script],
+    return app.response_class(html, status=status, headers=page_headers(app, script),
                               mimetype="text/html")
 
 

@@ -201,3 +201,17 @@ def test_the_providers_page_needs_a_sign_in_and_speaks_german(
     _sign_in(browser, base, LOCAL)
     german = browser.get(f"{base}/account/providers", headers={"Accept-Language": "de"})
     assert '<html lang="de">' in german.text and "Verknüpfte Anbieter" in german.text
+
+
+def test_the_pages_let_a_form_lead_to_the_providers_origin(rp: Callable[..., Flask],
+                                                         ours: Provider, base: str) -> None:
+    """A browser follows the 303 of "Sign in with ..." to the provider only when the
+    page's form-action names its origin (tests/browser/test_provider_pages.py)."""
+    rp(_config=PAGES)
+    policy = requests.get(f"{base}/account/sign-in", timeout=30).headers[
+        "Content-Security-Policy"]
+    assert f"form-action 'self' {ours.base_url};" in policy
+    assert "script-src 'self'" in policy  # the sign-in page's passkey script
+    other = requests.get(f"{base}/account/password/forgot", timeout=30).headers[
+        "Content-Security-Policy"]
+    assert f"form-action 'self' {ours.base_url};" in other and "script-src" not in other
