@@ -21,11 +21,13 @@ def _first_row_link(visit: Visit, table_id: str, prefix: str) -> Any:
     return visit.element(table_id).find_element(visit.by.CSS_SELECTOR, f"a[id^='{prefix}']")
 
 
-def _confirm(visit: Visit, button_id: str, then: str) -> None:
-    """A confirmation step: sent without its checkbox it is refused next to it; then
-    ticked and sent."""
+def confirm(visit: Visit, button_id: str, then: str, refused: str | None = None) -> None:
+    """A confirmation step: sent without its checkbox it is refused next to it (the page
+    then checked as ``refused``, when given); then ticked and sent."""
     visit.press(button_id, then="confirm-error")
     visit.refused_at("confirm")
+    if refused is not None:
+        visit.check(refused)
     visit.element("confirm").click()
     visit.press(button_id, then=then)
 
@@ -129,7 +131,7 @@ def sessions(visit: Visit) -> None:
     assert _session_rows(visit) == 3
     visit.press("end-others-link", then="end-other-sessions-form")
     visit.check("sessions-end-others")
-    _confirm(visit, "end-other-sessions", then="sessions")
+    confirm(visit, "end-other-sessions", then="sessions")
     assert "ended=others" in visit.path()
     assert _session_rows(visit) == 1 and visit.has("this-session")
     visit.check("sessions-others-ended")
@@ -163,7 +165,7 @@ def api_tokens(visit: Visit) -> None:
     visit.next_page(_first_row_link(visit, "api-tokens", "delete-").click,
                     then="delete-api-token-form")
     visit.check("api-token-delete")
-    _confirm(visit, "delete-api-token", then="no-api-tokens")
+    confirm(visit, "delete-api-token", then="no-api-tokens")
     visit.check("api-tokens-deleted")
 
 
@@ -202,7 +204,7 @@ def ssh_keys(visit: Visit) -> None:
     visit.next_page(_first_row_link(visit, "ssh-keys", "delete-").click,
                     then="delete-ssh-key-form")
     visit.check("ssh-key-delete")
-    _confirm(visit, "delete-ssh-key", then="no-ssh-keys")
+    confirm(visit, "delete-ssh-key", then="no-ssh-keys")
 
 
 def connected_apps(visit: Visit) -> None:
@@ -231,7 +233,7 @@ def connected_apps(visit: Visit) -> None:
     visit.check("apps")
     visit.next_page(_first_row_link(visit, "apps", "revoke-").click, then="revoke-app-form")
     visit.check("app-revoke")
-    _confirm(visit, "revoke-app", then="no-apps")
+    confirm(visit, "revoke-app", then="no-apps")
     assert "revoked=1" in visit.path()
     visit.check("apps-revoked")
 

@@ -15,6 +15,7 @@ import pyotp
 from flask import Flask
 
 from tests.browser.harness import Visit
+from tests.browser.steps_credentials import confirm
 from tests.conftest import PASSWORD
 from tests.contract.providers_support import add_user
 from tests.contract.served import Served
@@ -91,10 +92,6 @@ def test_link_and_unlink_a_provider(browser: Any, lang: str, rp: Callable[..., F
     visit.check("providers-linked")
     visit.press("unlink-ours", then="unlink-provider-form")
     visit.check("provider-unlink")
-    visit.press("unlink", then="confirm-error")
-    visit.refused_at("confirm")
-    visit.check("provider-unlink-refused")
-    visit.element("confirm").click()
-    visit.press("unlink", then="link-ours")
+    confirm(visit, "unlink", then="link-ours", refused="provider-unlink-refused")
     assert "unlinked=ours" in visit.path() and not visit.has("identities")
     visit.check("providers-unlinked")
