@@ -27,7 +27,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -263,11 +263,22 @@ _rendering: ContextVar[support.NullTranslations | None] = ContextVar("usercore_r
 def rendering(translations: support.NullTranslations) -> Iterator[None]:
     """In the block (a page's template rendered in one language), a :class:`LazyText` (a
     form's label) is translated by ``translations`` without looking the language up."""
-    token = _rendering.set(translations)
+    token = rendering_with(translations)
     try:
         yield
     finally:
-        _rendering.reset(token)
+        rendering_done(token)
+
+
+def rendering_with(translations: support.NullTranslations) -> Token[Any]:
+    """:func:`rendering` without a ``with`` block: from now on; hand the token returned to
+    :func:`rendering_done` (in a ``finally``)."""
+    return _rendering.set(translations)
+
+
+def rendering_done(token: Token[Any]) -> None:
+    """End what :func:`rendering_with` began."""
+    _rendering.reset(token)
 
 
 def lazy_gettext(text: str, **variables: Any) -> str:

@@ -46,6 +46,8 @@ MAX_LANGUAGES = 32
 PREFIX = "usercore/"
 #: The pages' form helpers (``field``, ``form_errors``, ``notice``), in every page's context.
 MACROS = "usercore/pages/_macros.html"
+#: Where a compiled :data:`MACROS` module keeps what it exports.
+_EXPORTED = "_usercore_exported"
 _lock = threading.Lock()
 
 
@@ -116,4 +118,9 @@ def page_macros(app: Flask, page: Template | str) -> dict[str, Any]:
     page gets them in its context, imported once per language instead of once a page."""
     environment = page.environment if isinstance(page, Template) else app.jinja_env
     module = environment.get_template(MACROS).module
-    return {name: value for name, value in vars(module).items() if not name.startswith("_")}
+    exported: dict[str, Any] | None = module.__dict__.get(_EXPORTED)
+    if exported is None:  # once per compiled module (a reloaded template is a new one)
+        exported = {name: value for name, value in vars(module).items()
+                    if not name.startswith("_")}
+        setattr(module, _EXPORTED, exported)
+    return dict(exported)

@@ -101,6 +101,9 @@ def security_headers(*, script: bool = False,
 
 #: ``app.extensions`` key of an app's page headers, without and with script.
 _HEADERS = "usercore_page_headers"
+#: ``app.extensions`` key of the helpers whose names every page gets
+#: (:meth:`PagesBlueprint.page_context`).
+_CONTEXTS = "usercore_page_contexts"
 
 
 def page_headers(app: Flask, script: bool) -> dict[str, str]:
@@ -128,16 +131,21 @@ def render(template: str, *, status: int = 200, script: bool = False,
     """``usercore/pages/<template>`` rendered with ``context``, our domain's ``_`` and the
     page headers; the template compiled for the page's language
     (:func:`~flask_usercore.pages.compiled.page_template`)."""
-    config = usercore_state().config
-    translations, language = i18n.page_language()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    translations, language = i18n.page_language()
     page = page_template(app, f"{TEMPLATE_DIR}/{template}", language, translations)
     values = page_macros(app, page)  # what the page gives wins over the helpers' names
-    values.update(i18n.template_context(translations, language), product=config.mfa_issuer,
-                  url_for=page_links(), auth=getattr(request, "usercore_page_auth", None))
+    for helpers in app.extensions.get(_CONTEXTS, ()):
+        values.update(helpers())
+    values.update(i18n.template_context(translations, language),
+                  product=usercore_state(app).config.mfa_issuer, url_for=page_links(),
+                  auth=getattr(request, "usercore_page_auth", None))
     values.update(context)
-    with i18n.rendering(translations):
+    token = i18n.rendering_with(translations)
+    try:
         html = render_template(page, **values)
+    finally:
+        i18n.rendering_done(token)
     return app.response_class(html, status=status, headers=page_headers(app, script),
                               mimetype="text/html")
 
@@ -237,6 +245,16 @@ class PagesBlueprint(Blueprint):
         # Flask gives every blueprint its default context processor (request, session, g),
         # which the app runs for every template already: once is enough
         self.template_context_processors[None] = []
+        self.page_contexts: list[Callable[[], dict[str, Any]]] = []
+        self.record(self._install_contexts)
+
+    def page_context(self, helpers: Callable[[], dict[str, Any]]) -> None:
+        """Add what ``helpers()`` returns to the context of every page (as a context
+        processor would, without one more of Flask's processors per template)."""
+        self.page_contexts.append(helpers)
+
+    def _install_contexts(self, setup: Any) -> None:
+        setup.app.extensions[_CONTEXTS] = tuple(self.page_contexts)
 
     def page(self, rule: str, *, endpoint: str | None = None,
              methods: tuple[str, ...] = ("GET",), signed_in: bool = True,

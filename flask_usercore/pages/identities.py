@@ -145,7 +145,7 @@ def _template_helpers() -> dict[str, Any]:
 
 def register(bp: PagesBlueprint) -> None:
     """Add these pages to ``bp``."""
-    bp.context_processor(_template_helpers)
+    bp.page_context(_template_helpers)
     bp.page("/sign-in/provider/<provider>", endpoint="provider_sign_in", methods=("POST",),
             signed_in=False, rate_limit_group="login")(provider_sign_in)
     bp.page("/sign-in/provider", endpoint="provider_code", signed_in=False)(

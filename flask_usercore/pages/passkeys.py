@@ -215,7 +215,7 @@ def _sign_in_context() -> dict[str, Any]:
 
 def register(bp: PagesBlueprint) -> None:
     """Add these pages to ``bp``."""
-    bp.context_processor(_sign_in_context)
+    bp.page_context(_sign_in_context)
     bp.page("/sign-in/passkey", endpoint="passkey_sign_in", methods=("POST",),
             signed_in=False, rate_limit_group="login", script=True)(passkey_sign_in)
     bp.page("/sign-in/passkey-second-factor", endpoint="passkey_second_factor",
