@@ -14,18 +14,24 @@ The result is the page that calling ``_`` gives: the translations of a language 
 once per app and kept (:func:`flask_usercore.i18n.page_language`), so a translation
 cannot change under a compiled template. Each overlay shares the app environment's loader,
 globals, filters and tests (what the host adds later too) and has its own cache of
-compiled templates. At most :data:`MAX_LANGUAGES` languages are kept per app; a page in
-yet another language is rendered by the app's own environment, its messages translated
-when shown.
+compiled templates.
+
+The same environment is also one request binding's (host, script root, scheme, subdomain:
+:func:`~flask_usercore.pages.rendering.url_binding`) when the app has no ``url_defaults``
+functions: then each ``url_for("endpoint")`` of our templates (one string, no arguments;
+the navigation's links, a form's action) is compiled in as its URL too, as ``url_for``
+answers it for that binding (an app's URL rules cannot change once it serves requests).
+At most :data:`MAX_ENVIRONMENTS` environments are kept per app; a page past them is
+rendered by the app's own environment, its messages and links made when shown.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any, Protocol
 
-from flask import Flask
+from flask import Flask, url_for
 from jinja2 import Environment, Template
 from jinja2.ext import Extension
 from jinja2.lexer import (
@@ -40,8 +46,8 @@ from jinja2.lexer import (
 
 #: ``app.extensions`` key of an app's environments, by language.
 _ENVIRONMENTS = "usercore_page_environments"
-#: The languages whose compiled pages an app keeps.
-MAX_LANGUAGES = 32
+#: The environments (languages times request bindings) whose compiled pages an app keeps.
+MAX_ENVIRONMENTS = 32
 #: The templates whose constant messages are translated when compiled.
 PREFIX = "usercore/"
 #: The pages' form helpers (``field``, ``form_errors``, ``notice``), in every page's context.
@@ -60,7 +66,8 @@ class Translations(Protocol):
 class ConstantMessages(Extension):
     """Replace ``_("literal")`` by the literal's translation in the templates under
     :data:`PREFIX`, as they are compiled by an environment of one language (its
-    ``usercore_translations``)."""
+    ``usercore_translations``); and, in an environment of one request binding
+    (``usercore_links``), ``url_for("endpoint")`` (one string, no arguments) by its URL."""
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         translations: Translations | None = getattr(self.environment,
@@ -68,47 +75,66 @@ class ConstantMessages(Extension):
         if translations is None or not (stream.name or "").startswith(PREFIX):
             yield from stream
             return
+        links = bool(getattr(self.environment, "usercore_links", False))
         tokens = list(stream)
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if (token.type == TOKEN_NAME and token.value == "_"
+            if (token.type == TOKEN_NAME and token.value in ("_", "url_for")
                     and (i == 0 or tokens[i - 1].type != TOKEN_DOT)
                     and [t.type for t in tokens[i + 1:i + 4]]
                     == [TOKEN_LPAREN, TOKEN_STRING, TOKEN_RPAREN]):
-                text = translations.ugettext(tokens[i + 2].value)
-                yield Token(token.lineno, TOKEN_STRING, text)
-                i += 4
-                continue
+                argument = tokens[i + 2].value
+                text = (translations.ugettext(argument) if token.value == "_"
+                        else _url(argument) if links else None)
+                if text is not None:
+                    yield Token(token.lineno, TOKEN_STRING, text)
+                    i += 4
+                    continue
             yield token
             i += 1
 
 
-def page_template(app: Flask, name: str, language: str,
-                  translations: Translations) -> Template | str:
+def _url(endpoint: str) -> str | None:
+    """``url_for(endpoint)`` of the current request, or None when it has none (a relative
+    endpoint, no request, an endpoint that needs arguments): left to the page."""
+    if endpoint.startswith("."):
+        return None
+    try:
+        return url_for(endpoint)
+    except Exception:  # BuildError, no request context: url_for answers when shown
+        return None
+
+
+def page_template(app: Flask, name: str, language: str, translations: Translations,
+                  binding: Hashable | None = None) -> Template | str:
     """The template ``name`` compiled for ``language`` (whose catalogue is
-    ``translations``), or ``name`` itself when the app keeps that many languages already
-    (the app's environment then renders it)."""
-    environments: dict[str, Environment] = app.extensions.setdefault(_ENVIRONMENTS, {})
-    environment = environments.get(language)
+    ``translations``) and, when given, the request ``binding``
+    (:func:`~flask_usercore.pages.rendering.url_binding`: its links are compiled in too),
+    or ``name`` itself when the app keeps that many environments already (the app's
+    environment then renders it)."""
+    environments: dict[Hashable, Environment] = app.extensions.setdefault(_ENVIRONMENTS, {})
+    key = (language, binding)
+    environment = environments.get(key)
     if environment is None:
         with _lock:
-            environment = environments.get(language)
+            environment = environments.get(key)
             if environment is None:
-                if len(environments) >= MAX_LANGUAGES:
+                if len(environments) >= MAX_ENVIRONMENTS:
                     return name
-                environment = _overlay(app.jinja_env, translations)
-                environments[language] = environment
+                environment = _overlay(app.jinja_env, translations, binding is not None)
+                environments[key] = environment
     return environment.get_template(name)
 
 
-def _overlay(base: Environment, translations: Translations) -> Environment:
+def _overlay(base: Environment, translations: Translations, links: bool) -> Environment:
     """An overlay of ``base`` with its own template cache that compiles our templates with
-    ``translations``."""
+    ``translations`` (and their links, with ``links``)."""
     cache: Any = base.cache
     cache_size = -1 if isinstance(cache, dict) else 0 if cache is None else cache.capacity
     environment = base.overlay(extensions=[ConstantMessages], cache_size=cache_size)
     environment.usercore_translations = translations  # type: ignore[attr-defined]
+    environment.usercore_links = links  # type: ignore[attr-defined]
     return environment
 
 

@@ -50,7 +50,7 @@ from ..state import usercore_state
 from ..web.authenticator import authenticate
 from ..web.handlers import from_http, log_unhandled
 from .compiled import page_macros, page_template
-from .rendering import page_links
+from .rendering import page_links, url_binding
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Where our page templates live, below a templates folder.
@@ -133,12 +133,13 @@ def render(template: str, *, status: int = 200, script: bool = False,
     (:func:`~flask_usercore.pages.compiled.page_template`)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     translations, language = i18n.page_language()
-    page = page_template(app, f"{TEMPLATE_DIR}/{template}", language, translations)
+    binding = url_binding(app)
+    page = page_template(app, f"{TEMPLATE_DIR}/{template}", language, translations, binding)
     values = page_macros(app, page)  # what the page gives wins over the helpers' names
     for helpers in app.extensions.get(_CONTEXTS, ()):
         values.update(helpers())
     values.update(i18n.template_context(translations, language),
-                  product=usercore_state(app).config.mfa_issuer, url_for=page_links(),
+                  product=usercore_state(app).config.mfa_issuer, url_for=page_links(binding),
                   auth=getattr(request, "usercore_page_auth", None))
     values.update(context)
     token = i18n.rendering_with(translations)

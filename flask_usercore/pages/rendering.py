@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from flask.globals import request_ctx
 from markupsafe import Markup, escape
 from wtforms.fields import Field
@@ -198,7 +198,19 @@ MAX_BINDINGS = 64
 MAX_LINKS = 256
 
 
-def page_links() -> Callable[..., str]:
+
+
+def url_binding(app: Flask) -> tuple[Any, ...] | None:
+    """What the URLs ``url_for`` builds in this request depend on (host, script root,
+    scheme, subdomain), or None when they may depend on more (the app has ``url_defaults``
+    functions) or there is no request."""
+    adapter = request_ctx.url_adapter if request_ctx else None
+    if adapter is None or any(app.url_default_functions.values()):
+        return None
+    return (adapter.server_name, adapter.script_name, adapter.url_scheme, adapter.subdomain)
+
+
+def page_links(binding: tuple[Any, ...] | None = None) -> Callable[..., str]:
     """The ``url_for`` of a page's template: Flask's ``url_for``, its answers kept per app.
 
     A page's layout links to a dozen pages. For an endpoint named in full, with string
@@ -210,16 +222,15 @@ def page_links() -> Callable[..., str]:
     and the like go to ``url_for`` every time.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    adapter = request_ctx.url_adapter
-    if adapter is None or any(app.url_default_functions.values()):
+    if binding is None:
+        binding = url_binding(app)
+    if binding is None:
         return url_for
-    bindings: dict[Any, dict[Any, str]] = app.extensions.setdefault(_LINKS, {})
-    binding = (adapter.server_name, adapter.script_name, adapter.url_scheme, adapter.subdomain)
-    links = bindings.get(binding)
-    if links is None:
-        links = {}
-        if len(bindings) < MAX_BINDINGS:
-            bindings[binding] = links
+    bindings: dict[Any, Callable[..., str]] = app.extensions.setdefault(_LINKS, {})
+    known = bindings.get(binding)
+    if known is not None:
+        return known
+    links: dict[Any, str] = {}
 
     def link(endpoint: str, **values: Any) -> str:
         key: Any = (endpoint, *sorted(values.items())) if values else endpoint
@@ -232,4 +243,6 @@ def page_links() -> Callable[..., str]:
                 links[key] = url
         return url
 
+    if len(bindings) < MAX_BINDINGS:
+        bindings[binding] = link
     return link

@@ -98,19 +98,77 @@ def test_a_hosts_catalogue_and_template_are_compiled_in_the_pages_language(
         "<p>Save Sign in Not ours</p>")
 
 
-def test_past_the_kept_languages_a_page_is_translated_when_shown(
+def test_past_the_kept_environments_a_page_is_made_when_shown(
         app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compiled, "MAX_LANGUAGES", 1)
+    monkeypatch.setattr(compiled, "MAX_ENVIRONMENTS", 1)
     english = client.get("/account/sign-in", headers={"Accept-Language": "en"})
     german = client.get("/account/sign-in", headers=DE)
-    assert list(app.extensions["usercore_page_environments"]) == ["en"]
+    (kept,) = app.extensions["usercore_page_environments"]
+    assert kept[0] == "en"
     assert "Anmelden" in german.text and "Sign in" in english.text
+    assert 'action="/account/sign-in"' in german.text  # its links made when shown
     with app.test_request_context("/", headers=DE):
         assert compiled.page_template(app, "usercore/pages/sign-in.html", "de",
                                       Marked()) == "usercore/pages/sign-in.html"
 
 
-def test_page_links_are_flasks_urls_kept_per_binding(app: Flask) -> None:
+def _links_environment() -> Environment:
+    environment = Environment(autoescape=True, extensions=[compiled.ConstantMessages],
+                              loader=DictLoader({"usercore/links.html": (
+        '{{ url_for("usercore_pages.profile") }}|{{ url_for("usercore_pages.passkey") }}|'
+        '{{ url_for(".profile") }}|{{ url_for("usercore_pages.static", filename="a.css") }}|'
+        '{{ box.url_for("usercore_pages.profile") }}')}))
+    environment.usercore_translations = Marked()  # type: ignore[attr-defined]
+    return environment
+
+
+def test_links_are_compiled_in_for_one_binding_the_rest_made_when_shown(app: Flask) -> None:
+    shown: list[str] = []
+
+    def url_for_shown(endpoint: str, **values: Any) -> str:
+        shown.append(endpoint)
+        return f"<{endpoint}>"
+
+    class Box:
+        url_for = staticmethod(url_for_shown)
+
+    with app.test_request_context("/account/", base_url="http://localhost/app"):
+        environment = _links_environment()
+        environment.usercore_links = True  # type: ignore[attr-defined]
+        page = environment.get_template("usercore/links.html").render(
+            url_for=url_for_shown, box=Box())
+    # the endpoint without arguments is its URL now (a script root's too); one that needs
+    # arguments, a relative one, one with arguments and another object's stay calls
+    assert page.split("|")[0] == "/app/account/profile"
+    assert shown == ["usercore_pages.passkey", ".profile", "usercore_pages.static",
+                     "usercore_pages.profile"]
+    shown.clear()
+    environment = _links_environment()  # without a binding: every link made when shown
+    environment.get_template("usercore/links.html").render(url_for=url_for_shown, box=Box())
+    assert len(shown) == 5
+
+
+def test_a_page_under_a_script_root_or_with_url_defaults_links_right(
+        make_app: Callable[..., Flask]) -> None:
+    app = make_app(pages=True)
+    client = app.test_client()
+    plain = client.get("/account/sign-in").text
+    rooted = client.get("/account/sign-in", base_url="http://localhost/app").text
+    assert 'action="/account/sign-in"' in plain and 'href="/account/password/forgot"' in plain
+    assert 'action="/app/account/sign-in"' in rooted
+    assert 'href="/app/account/password/forgot"' in rooted
+    assert len(app.extensions["usercore_page_environments"]) == 2  # one per binding
+    with_defaults = make_app(pages=True)
+    with_defaults.url_defaults(lambda endpoint, values: values.setdefault("via", "menu")
+                               if endpoint == "usercore_pages.forgot_password" else None)
+    page = with_defaults.test_client().get("/account/sign-in").text
+    assert 'href="/account/password/forgot?via=menu"' in page
+    (key,) = with_defaults.extensions["usercore_page_environments"]
+    assert key == ("en", None)  # no binding: no link compiled in
+
+
+def test_page_links_are_flasks_urls_kept_per_binding(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     with app.test_request_context("/account/profile"):
         link = rendering.page_links()
         assert link("usercore_pages.profile") == url_for("usercore_pages.profile") \
@@ -122,10 +180,18 @@ def test_page_links_are_flasks_urls_kept_per_binding(app: Flask) -> None:
         assert link("usercore_pages.profile", _external=True) == (
             "http://localhost/account/profile")
         assert link("usercore_pages.profile", _anchor="a") == "/account/profile#a"
-    links = app.extensions["usercore_page_links"]
-    assert [set(kept) for kept in links.values()] == [
-        {"usercore_pages.profile", ("usercore_pages.static", ("filename", "pages.css")),
-         ("usercore_pages.passkey", ("passkey_id", "x y"))}]
+        assert rendering.page_links() is link  # one per binding, its URLs kept
+        calls: list[str] = []
+        monkeypatch.setattr(rendering, "url_for", lambda endpoint, **values: calls.append(
+            endpoint) or "/not-kept")
+        assert link("usercore_pages.profile") == "/account/profile"  # kept
+        assert link("usercore_pages.static", filename="pages.css") == url_for(
+            "usercore_pages.static", filename="pages.css")
+        assert link("usercore_pages.profile", _anchor="a") == "/not-kept"
+        assert link(".profile") == "/not-kept"  # relative: never kept
+        assert calls == ["usercore_pages.profile", ".profile"]
+        monkeypatch.undo()
+    assert len(app.extensions["usercore_page_links"]) == 1
     with app.test_request_context("/account/profile", base_url="http://localhost/app"):
         assert rendering.page_links()("usercore_pages.profile") == url_for(
             "usercore_pages.profile") == "/app/account/profile"
