@@ -212,6 +212,18 @@ class Visit:
         self.driver.execute_script("arguments[0].value = arguments[1];",
                                    self.element(element_id), value)
 
+    def refused(self, field_id: str, value: str, button_id: str,
+                shot: str | None = None) -> str:
+        """Type ``value`` into ``field_id`` and send it with ``button_id``: the page refuses
+        it next to the field (:meth:`refused_at`), and is checked as ``shot`` when given.
+        The error's text."""
+        self.fill(field_id, value)
+        self.press(button_id, then=f"{field_id}-error")
+        text = self.refused_at(field_id)
+        if shot is not None:
+            self.check(shot)
+        return text
+
     def refused_at(self, field_id: str) -> str:
         """The page shows an error next to ``field_id``, tied to it (``aria-invalid``,
         ``aria-describedby``); its text."""

@@ -28,10 +28,7 @@ def sign_up(visit: Visit) -> None:
     visit.fill("firstName", "Ada")
     visit.fill("lastName", "Lovelace")
     visit.fill("email", visit.email)
-    visit.fill("password", "short")
-    visit.press("sign-up", then="password-error")
-    visit.refused_at("password")
-    visit.check("sign-up-refused")
+    visit.refused("password", "short", "sign-up", "sign-up-refused")
     assert not visit.served.mails_to(visit.email)  # nothing made
     visit.fill("password", visit.password)
     visit.press("sign-up", then="verify-email-form")
@@ -44,10 +41,7 @@ def verify_email(visit: Visit) -> None:
     sends the mail again; then the mail's link fills the form in, and its button verifies
     the address."""
     visit.fill("email", visit.email)
-    visit.fill("token", "000000")
-    visit.press("verify-email", then="token-error")
-    visit.refused_at("token")
-    visit.check("verify-email-refused")
+    visit.refused("token", "000000", "verify-email", "verify-email-refused")
     visit.fill("resend-email", "not an address")  # the form that sends the mail again
     visit.press("resend-mail", then="resend-email-error")
     visit.refused_at("resend-email")
@@ -238,19 +232,13 @@ def set_up_mfa(visit: Visit) -> None:
     visit.wait_for("go-mfa")
     visit.press("go-mfa", then="mfa-setup-form")
     visit.check("mfa")
-    visit.fill("setup-password", "not the password 1")
-    visit.press("mfa-start", then="setup-password-error")
-    visit.refused_at("setup-password")
-    visit.check("mfa-refused")
+    visit.refused("setup-password", "not the password 1", "mfa-start", "mfa-refused")
     visit.fill("setup-password", visit.password)
     visit.press("mfa-start", then="mfa-secret")
     assert visit.element("mfa-qr").get_attribute("alt")
     secret = visit.element("mfa-secret").text.replace(" ", "")
     visit.check("mfa-set-up")
-    visit.fill("confirm-multiFactorCode", "000000")
-    visit.press("mfa-confirm", then="confirm-multiFactorCode-error")
-    visit.refused_at("confirm-multiFactorCode")
-    visit.check("mfa-confirm-refused")
+    visit.refused("confirm-multiFactorCode", "000000", "mfa-confirm", "mfa-confirm-refused")
     visit.facts["totp_secret"] = secret
     visit.fill("confirm-multiFactorCode", visit.totp_code(secret))
     visit.press("mfa-confirm", then="recovery-codes")
@@ -269,10 +257,7 @@ def _mfa_form_refuses_a_wrong_code(visit: Visit, prefix: str, button: str, shot:
     field = f"{prefix}-multiFactorCode"
     visit.open("/account/mfa")
     visit.wait_for(field)
-    visit.fill(field, "000000")
-    visit.press(button, then=f"{field}-error")
-    visit.refused_at(field)
-    visit.check(shot)
+    visit.refused(field, "000000", button, shot)
 
 
 def new_recovery_codes(visit: Visit) -> None:

@@ -61,10 +61,7 @@ def test_sign_in_with_a_provider_and_the_code_step(
     _at_the_provider(visit, then="provider-code-form")
     assert visit.path() == "/account/sign-in/provider"
     visit.check("provider-code")
-    visit.fill("multiFactorCode", "000000")
-    visit.press("provider-code", then="multiFactorCode-error")
-    visit.refused_at("multiFactorCode")
-    visit.check("provider-code-refused")
+    visit.refused("multiFactorCode", "000000", "provider-code", "provider-code-refused")
     visit.fill("multiFactorCode", pyotp.TOTP(seed).now())
     visit.press("provider-code", then="main")
     assert visit.path() == "/account/"
